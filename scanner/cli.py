@@ -1,0 +1,250 @@
+"""Command line: parse, call, print. `main(argv) -> int` runs without a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+try:  # typer >= 0.2x vendors click as typer._click; older releases depend on click itself
+    from typer import _click as click  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import click
+
+from scanner.errors import LeakwindowError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find leaked secrets in git history and measure how long each one was exposed.",
+)
+fixtures_app = typer.Typer(help="Synthetic scenario repositories (for demos and tests).")
+rules_app = typer.Typer(help="Inspect and test the rule pack.")
+app.add_typer(fixtures_app, name="fixtures")
+app.add_typer(rules_app, name="rules")
+
+FORMATS = ("text", "json", "sarif", "markdown", "html")
+SEVERITY_ORDER = ("critical", "high", "medium", "low")
+
+
+def parse_as_of(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise LeakwindowError(
+            f"bad --as-of {value!r}: expected ISO-8601, e.g. 2025-06-30T00:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Print, or write a report file readable only by its owner (reports describe secrets)."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(output, 0o600)
+    except OSError as exc:
+        raise LeakwindowError(f"cannot write {output}: {exc.strerror}") from None
+
+
+def render(report: dict[str, Any], fmt: str, rules: Any = None) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "text":
+        from scanner.report.text import render_text
+
+        return render_text(report)
+    if fmt == "sarif":
+        from scanner.report.sarif import render_sarif
+
+        return render_sarif(report, rules or {})
+    if fmt == "markdown":
+        from scanner.report.markdown import render_markdown
+
+        return render_markdown(report)
+    if fmt == "html":
+        from scanner.report.html import render_html
+
+        return render_html(report)
+    raise LeakwindowError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+def exit_code_for(report: dict[str, Any], fail_on: str = "low") -> int:
+    threshold = SEVERITY_ORDER.index(fail_on)
+    for finding in report["findings"]:
+        if finding.get("suppressed"):
+            continue
+        if SEVERITY_ORDER.index(finding["severity"]) <= threshold:
+            return 1
+    return 0
+
+
+def _check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    if value not in choices:
+        raise LeakwindowError(f"bad {option} {value!r}: choose one of {', '.join(choices)}")
+    return value
+
+
+@app.command()
+def scan(
+    path: Annotated[Path, typer.Argument(help="Repository (or a path inside it).")] = Path("."),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json|sarif|markdown|html")] = (
+        "text"
+    ),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Clock for open windows (ISO-8601).")
+    ] = None,
+    all_branches: Annotated[
+        bool, typer.Option("--all-branches", help="Windows on every branch, not just HEAD.")
+    ] = False,
+    max_blob_size: Annotated[
+        int, typer.Option("--max-blob-size", help="Skip blobs larger than this (bytes).")
+    ] = 10 * 1024 * 1024,
+    rules_file: Annotated[
+        list[Path] | None, typer.Option("--rules", help="Extra rule file (repeatable).")
+    ] = None,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="Config file instead of .leakwindow.toml.")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="auto|hyperscan|python")] = "auto",
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Lowest severity that fails: critical..low.")
+    ] = "low",
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Always exit 0 when the scan completes.")
+    ] = False,
+) -> int:
+    """Scan a repository's whole history and report each secret's exposure windows."""
+    from scanner.pipeline import run_history_scan
+
+    _check_choice(fmt, FORMATS, "--format")
+    _check_choice(engine, ("auto", "hyperscan", "python"), "--engine")
+    _check_choice(fail_on, SEVERITY_ORDER, "--fail-on")
+    if max_blob_size <= 0:
+        raise LeakwindowError("--max-blob-size must be a positive number of bytes")
+    report, pack = run_history_scan(
+        path,
+        as_of=parse_as_of(as_of),
+        all_branches=all_branches,
+        max_blob_size=max_blob_size,
+        extra_rules=rules_file or [],
+        config_file=config_file,
+        engine=engine,
+    )
+    write_output(render(report, fmt, pack.by_id), output)
+    return 0 if exit_zero else exit_code_for(report, fail_on)
+
+
+@app.command()
+def demo() -> int:
+    """Build the 59-day incident scenario in a temporary directory and scan it."""
+    from scanner.fixture_builder import build_scenario
+    from scanner.pipeline import run_history_scan
+    from scanner.report.text import render_text
+
+    with tempfile.TemporaryDirectory(prefix="leakwindow-demo-") as workdir:
+        built = build_scenario("incident", Path(workdir) / "incident")
+        report, _ = run_history_scan(built.path, as_of=parse_as_of(None))
+        report["scan"]["target"] = "incident (synthetic demo repository)"
+        sys.stdout.write(render_text(report))
+    sys.stdout.write(
+        "\nWhat this shows: a synthetic xAI key was committed to config/settings.py on "
+        "2025-03-02 and removed on 2025-04-30, so main's tree held it for 59 days. Deleting the "
+        "file did not delete the key: every commit in that window still carries it, and the "
+        "refs listed as 'reachable' can recover it with a plain checkout. Removal is not "
+        "revocation: rotate the key first, then rewrite history if you must.\n"
+    )
+    return 0
+
+
+@fixtures_app.command("list")
+def fixtures_list() -> int:
+    """List the built-in scenarios."""
+    from scanner.fixture_builder import list_scenarios
+
+    for scenario in list_scenarios():
+        sys.stdout.write(f"{scenario.name:<32} {scenario.description}\n")
+    return 0
+
+
+@fixtures_app.command("build")
+def fixtures_build(name: str, dest: Path) -> int:
+    """Build scenario NAME as a git repository at DEST."""
+    from scanner.fixture_builder import build_scenario
+
+    built = build_scenario(name, dest)
+    sys.stdout.write(f"built {name} at {built.path}\n")
+    return 0
+
+
+@rules_app.command("list")
+def rules_list(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json")] = "text",
+) -> int:
+    """List every rule in force."""
+    from scanner.rules import load_rules
+
+    pack = load_rules()
+    rows = [
+        {"id": r.id, "title": r.title, "severity": r.severity, "family": r.family}
+        for r in pack.rules
+    ]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for row in rows:
+            sys.stdout.write(
+                f"{row['id']:<40} {row['severity']:<9} {row['family']:<20} {row['title']}\n"
+            )
+        sys.stdout.write(f"{len(rows)} rules\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every error becomes one line on stderr and an exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="leakwindow",
+            standalone_mode=False,
+        )
+    except LeakwindowError as exc:
+        sys.stderr.write(f"leakwindow: error: {exc}\n")
+        return 2
+    except click.exceptions.NoArgsIsHelpError as exc:
+        sys.stderr.write(exc.format_message() if hasattr(exc, "format_message") else "")
+        return 2
+    except click.UsageError as exc:
+        sys.stderr.write(f"leakwindow: error: {exc.format_message()}\n")
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        sys.stderr.write("leakwindow: aborted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def app_main() -> None:
+    sys.exit(main())

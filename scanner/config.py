@@ -1,0 +1,86 @@
+"""`.leakwindow.toml`: a repository's own settings (path exclusions, extra and disabled rules).
+
+Repository-local config is untrusted: it can add or silence rules but can never add a
+verification endpoint unless the user passes `--trust-config`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import LeakwindowError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAME = ".leakwindow.toml"
+_SECTIONS = {"paths": {"exclude"}, "rules": {"extra", "disable"}}
+
+
+@dataclass(frozen=True)
+class Config:
+    exclude_paths: tuple[str, ...] = ()
+    extra_rule_files: tuple[Path, ...] = ()
+    disabled_rules: tuple[str, ...] = ()
+    source: Path | None = None
+    rule_exclusions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def path_excluded(self, path: str) -> bool:
+        return any(_glob_match(path, pattern) for pattern in self.exclude_paths)
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """Gitignore-like enough: `dir/` or `dir/**` match everything below; `*.lock` any depth."""
+    if pattern.endswith("/"):
+        pattern += "**"
+    if pattern.endswith("/**"):
+        prefix = pattern[:-3]
+        return path == prefix or path.startswith(prefix + "/")
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+    return fnmatch.fnmatchcase(path, pattern)
+
+
+def _string_list(value: Any, source: Path, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise LeakwindowError(f"{source}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def load_config(path: Path) -> Config:
+    """Parse one config file; errors name the file and the problem."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LeakwindowError(f"{path}: cannot read config: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LeakwindowError(f"{path}: invalid TOML: {exc}") from None
+    for section, body in document.items():
+        if section not in _SECTIONS or not isinstance(body, dict):
+            raise LeakwindowError(f"{path}: unknown section [{section}]")
+        unknown = sorted(set(body) - _SECTIONS[section])
+        if unknown:
+            raise LeakwindowError(f"{path}: unknown key(s) in [{section}]: {', '.join(unknown)}")
+    paths = document.get("paths", {})
+    rules = document.get("rules", {})
+    extra = _string_list(rules.get("extra", []), path, "rules.extra")
+    return Config(
+        exclude_paths=_string_list(paths.get("exclude", []), path, "paths.exclude"),
+        extra_rule_files=tuple((path.parent / name).resolve() for name in extra),
+        disabled_rules=_string_list(rules.get("disable", []), path, "rules.disable"),
+        source=path,
+    )
+
+
+def find_config(worktree: Path | None, explicit: Path | None) -> Config:
+    if explicit is not None:
+        return load_config(explicit)
+    if worktree is not None and (worktree / CONFIG_NAME).is_file():
+        return load_config(worktree / CONFIG_NAME)
+    return Config()

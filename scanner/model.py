@@ -1,0 +1,103 @@
+"""Frozen value types shared by every stage: matches, commits, windows, findings, reports."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def fingerprint_of(secret: bytes) -> str:
+    """Lowercase hex sha256 of the secret's bytes: the identity of a finding."""
+    return hashlib.sha256(secret).hexdigest()
+
+
+def preview_of(secret: bytes) -> str:
+    """A redacted preview that identifies a secret to a human without revealing it.
+
+    Keeps a recognisable prefix (at most 6 characters, and never more than a quarter of the
+    secret) and the total length.
+    """
+    text = secret.decode("utf-8", "replace")
+    keep = min(6, len(text) // 4)
+    return f"{text[:keep]}…({len(text)} chars)"
+
+
+@dataclass(frozen=True)
+class Match:
+    """One rule hit inside one blob's content."""
+
+    rule_id: str
+    secret: bytes
+    line: int
+    column: int
+    decoded: str | None = None  # e.g. "base64" when found inside a decoded span
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    committed_ts: int
+    committed_at: str
+    authored_at: str
+    author: str
+
+
+@dataclass(frozen=True)
+class Location:
+    commit: str
+    path: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class CommitPoint:
+    sha: str
+    committed_at: str
+
+
+@dataclass(frozen=True)
+class Window:
+    ref: str
+    opened: CommitPoint
+    closed: CommitPoint | None
+    days: float
+    opened_at_boundary: bool = False
+
+
+@dataclass(frozen=True)
+class FirstCommit:
+    sha: str
+    committed_at: str
+    authored_at: str
+    author: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: str = "unchecked"  # unchecked | live | invalid | error
+    detail: str | None = None
+    checked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Everything known about one secret value."""
+
+    fingerprint: str
+    rules: tuple[str, ...]
+    title: str
+    severity: str
+    secret_preview: str
+    first_commit: FirstCommit | None
+    locations: tuple[Location, ...]
+    windows: tuple[Window, ...]
+    in_head: bool
+    reachable_from: tuple[str, ...]
+    dangling: bool
+    verification: Verification = field(default_factory=Verification)
+    suppressed: str | None = None
+    decoded: str | None = None

@@ -1,0 +1,121 @@
+"""Plain-text report: one block per secret, with its exposure windows and a verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_CAVEAT = (
+    "Commit dates are evidence of when a secret entered history, not proof of when the "
+    "repository became public."
+)
+
+
+def short_ref(ref: str) -> str:
+    for prefix, label in (("refs/heads/", ""), ("refs/remotes/", ""), ("refs/tags/", "tags/")):
+        if ref.startswith(prefix):
+            return label + ref[len(prefix) :]
+    return ref
+
+
+def _date(timestamp: str) -> str:
+    return timestamp[:10]
+
+
+def describe_window(window: dict[str, Any]) -> str:
+    ref = short_ref(window["ref"])
+    start = _date(window["opened"]["committed_at"])
+    boundary = " (at or before: shallow clone boundary)" if window.get("opened_at_boundary") else ""
+    if window["closed"] is None:
+        return f"{ref}: {start}{boundary} → still present, {window['days']} days so far"
+    end = _date(window["closed"]["committed_at"])
+    return f"{ref}: {start}{boundary} → {end}, {window['days']} days"
+
+
+def verdict(finding: dict[str, Any], head_ref: str | None) -> str:
+    head = short_ref(head_ref) if head_ref else "HEAD"
+    reachable = finding["reachable_from"]
+    if finding["verification"]["status"] == "live":
+        return "still live: rotate now"
+    if finding.get("suppressed"):
+        return f"suppressed ({finding['suppressed']})"
+    if finding["in_head"]:
+        return f"still in {head}: rotate the key, then remove it"
+    if finding["dangling"]:
+        return (
+            "only in unreachable objects (rewritten away), still recoverable from this clone's "
+            "object database and any older clone: rotate the key"
+        )
+    if finding["windows"]:
+        return (
+            f"removed from {head} but still recoverable from history "
+            f"({len(reachable)} ref{'s' if len(reachable) != 1 else ''}): rotate the key"
+        )
+    refs = ", ".join(short_ref(r) for r in reachable[:3])
+    more = f" and {len(reachable) - 3} more" if len(reachable) > 3 else ""
+    return f"never on {head}'s mainline but reachable from {refs}{more}: rotate the key"
+
+
+def _finding_block(finding: dict[str, Any], head_ref: str | None) -> list[str]:
+    lines = [
+        f"{finding['severity'].upper():<8}  {finding['title']}  {finding['secret_preview']}"
+        f"  [{', '.join(finding['rules'])}]",
+        f"  fingerprint   {finding['fingerprint'][:16]}",
+    ]
+    first = finding["first_commit"]
+    if first:
+        lines.append(
+            f"  first commit  {first['sha'][:10]} {_date(first['committed_at'])} "
+            f"by {first['author']}  {first['path']}:{first['line']}"
+        )
+    for index, window in enumerate(finding["windows"]):
+        label = "window" if index == 0 else ""
+        lines.append(f"  {label:<12}  {describe_window(window)}")
+    if not finding["windows"]:
+        lines.append("  window        none on the reported refs' mainlines")
+    if finding["reachable_from"]:
+        refs = ", ".join(short_ref(r) for r in finding["reachable_from"])
+        lines.append(f"  reachable     {refs}")
+    if finding["dangling"]:
+        lines.append("  dangling      yes: only in objects no ref reaches")
+    lines.append(f"  in HEAD       {'yes' if finding['in_head'] else 'no'}")
+    if len(finding["locations"]) > 1:
+        lines.append(f"  locations     {len(finding['locations'])} (see --format json)")
+    status = finding["verification"]["status"]
+    if status != "unchecked":
+        detail = finding["verification"].get("detail")
+        lines.append(f"  verification  {status}{f' ({detail})' if detail else ''}")
+    lines.append(f"  verdict       {verdict(finding, head_ref)}")
+    return lines
+
+
+def render_text(report: dict[str, Any]) -> str:
+    scan = report["scan"]
+    stats = scan["stats"]
+    head = scan["head"]
+    active = [f for f in report["findings"] if not f.get("suppressed")]
+    head_text = f"{short_ref(head['ref'])} {head['sha'][:10]}" if head.get("sha") else "no commits"
+    lines = [
+        f"leakwindow {report['tool']['version']}: {scan['target']} at {head_text}, "
+        f"as of {scan['as_of'][:19]}",
+        f"scanned {stats.get('commits', 0)} commits, {stats.get('blobs_scanned', 0)} blobs "
+        f"({stats.get('bytes_scanned', 0):,} bytes), skipped {stats.get('blobs_skipped', 0)} "
+        f"in {scan['seconds']} s",
+        "",
+    ]
+    if not active:
+        lines.append("No secrets found.")
+    else:
+        summary = report["summary"]
+        lines.append(
+            f"{len(active)} secret{'s' if len(active) != 1 else ''} found, "
+            f"{summary['in_head']} still in HEAD, longest exposure {summary['longest_days']} days"
+        )
+        lines.append("")
+        for finding in active:
+            lines.extend(_finding_block(finding, head.get("ref")))
+            lines.append("")
+        lines.append(_CAVEAT)
+    suppressed = report["summary"].get("suppressed", 0)
+    if suppressed:
+        lines.append(f"{suppressed} suppressed finding(s) not shown.")
+    return "\n".join(lines).rstrip() + "\n"

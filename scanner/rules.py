@@ -1,0 +1,236 @@
+"""Load, validate and compile the rule pack (`rules/*.toml`).
+
+A rule file is TOML with a `[[rule]]` array; see DESIGN.md "Rules". Every problem is reported
+as one line naming the file, the rule id and what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import LeakwindowError
+from scanner.resources import rules_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+_ID_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "severity",
+        "keywords",
+        "pattern",
+        "secret_group",
+        "min_entropy",
+        "placeholders",
+        "verify",
+        "examples",
+        "remediation",
+        "path_ignore",
+        "checksum",
+    }
+)
+_VERIFY_KEYS = frozenset(
+    {
+        "method",
+        "url",
+        "headers",
+        "body",
+        "live",
+        "invalid",
+        "live_body",
+        "invalid_body",
+        "basic_auth",
+        "pair",
+        "signer",
+        "region",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detection rule, validated and compiled."""
+
+    id: str
+    title: str
+    severity: str
+    family: str
+    keywords: tuple[str, ...]
+    pattern: str
+    secret_group: int
+    regex: re.Pattern[bytes]
+    min_entropy: float | None = None
+    placeholders: tuple[re.Pattern[str], ...] = ()
+    path_ignore: tuple[re.Pattern[str], ...] = ()
+    checksum: str | None = None
+    remediation: str = ""
+    verify: Mapping[str, Any] | None = None
+    examples_match: tuple[str, ...] = ()
+    examples_ignore: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """All rules in force, in a stable order, plus a hash that identifies the pack."""
+
+    rules: tuple[Rule, ...]
+    digest: str
+    by_id: Mapping[str, Rule] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def _fail(source: str, rule_id: str | None, problem: str) -> LeakwindowError:
+    where = f"{source}: rule '{rule_id}'" if rule_id else source
+    return LeakwindowError(f"{where}: {problem}")
+
+
+def _str_list(value: Any, source: str, rule_id: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _fail(source, rule_id, f"'{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _compile_text(pattern: str, source: str, rule_id: str, key: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise _fail(source, rule_id, f"'{key}' is not a valid regular expression: {exc}") from None
+
+
+def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not _ID_SHAPE.match(rule_id):
+        raise _fail(source, str(rule_id) if rule_id else None, "'id' must be kebab-case text")
+    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    if unknown:
+        raise _fail(source, rule_id, f"unknown key(s): {', '.join(unknown)}")
+    for key in ("title", "severity", "pattern"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise _fail(source, rule_id, f"'{key}' is required and must be text")
+    severity = raw["severity"]
+    if severity not in SEVERITIES:
+        raise _fail(source, rule_id, f"'severity' must be one of {', '.join(SEVERITIES)}")
+    keywords = _str_list(raw.get("keywords"), source, rule_id, "keywords")
+    if not keywords or any(not keyword for keyword in keywords):
+        raise _fail(source, rule_id, "'keywords' must list at least one non-empty literal")
+    pattern = raw["pattern"]
+    try:
+        regex = re.compile(pattern.encode("utf-8"))
+    except re.error as exc:
+        raise _fail(source, rule_id, f"'pattern' is not a valid regular expression: {exc}") from None
+    secret_group = raw.get("secret_group", 1 if regex.groups else 0)
+    if not isinstance(secret_group, int) or not 0 <= secret_group <= regex.groups:
+        raise _fail(source, rule_id, f"'secret_group' must be a group number 0..{regex.groups}")
+    min_entropy = raw.get("min_entropy")
+    if min_entropy is not None and not isinstance(min_entropy, (int, float)):
+        raise _fail(source, rule_id, "'min_entropy' must be a number")
+    verify = raw.get("verify")
+    if verify is not None:
+        if not isinstance(verify, dict) or not isinstance(verify.get("url"), str):
+            raise _fail(source, rule_id, "'verify' must be a table with a 'url'")
+        unknown_verify = sorted(set(verify) - _VERIFY_KEYS)
+        if unknown_verify:
+            raise _fail(source, rule_id, f"unknown verify key(s): {', '.join(unknown_verify)}")
+    examples = raw.get("examples", {})
+    if not isinstance(examples, dict):
+        raise _fail(source, rule_id, "'examples' must be a table with 'match' and 'ignore'")
+    examples_match = _str_list(examples.get("match"), source, rule_id, "examples.match")
+    examples_ignore = _str_list(examples.get("ignore"), source, rule_id, "examples.ignore")
+    if not examples_match:
+        raise _fail(source, rule_id, "'examples.match' must list at least one example")
+    remediation = raw.get("remediation", "")
+    if not isinstance(remediation, str):
+        raise _fail(source, rule_id, "'remediation' must be text")
+    checksum = raw.get("checksum")
+    if checksum is not None and not isinstance(checksum, str):
+        raise _fail(source, rule_id, "'checksum' must be the name of a checksum")
+    return Rule(
+        id=rule_id,
+        title=raw["title"],
+        severity=severity,
+        family=family,
+        keywords=tuple(keyword.lower() for keyword in keywords),
+        pattern=pattern,
+        secret_group=secret_group,
+        regex=regex,
+        min_entropy=float(min_entropy) if min_entropy is not None else None,
+        placeholders=tuple(
+            _compile_text(p, source, rule_id, "placeholders")
+            for p in _str_list(raw.get("placeholders"), source, rule_id, "placeholders")
+        ),
+        path_ignore=tuple(
+            _compile_text(p, source, rule_id, "path_ignore")
+            for p in _str_list(raw.get("path_ignore"), source, rule_id, "path_ignore")
+        ),
+        checksum=checksum,
+        remediation=remediation,
+        verify=verify,
+        examples_match=examples_match,
+        examples_ignore=examples_ignore,
+        source=source,
+    )
+
+
+def parse_rule_file(path: Path) -> list[Rule]:
+    """Parse and validate one rule file; raise LeakwindowError with file and problem."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _fail(source, None, f"cannot read rule file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise _fail(source, None, "rule file is not UTF-8 text") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(source, None, f"invalid TOML: {exc}") from None
+    raw_rules = document.get("rule")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise _fail(source, None, "no [[rule]] entries")
+    return [_build_rule(raw, path.stem, source) for raw in raw_rules]
+
+
+def builtin_rule_files() -> list[Path]:
+    return sorted(rules_dir().glob("*.toml"))
+
+
+def load_rules(
+    files: Iterable[Path] | None = None,
+    extra_files: Iterable[Path] = (),
+    disabled: Iterable[str] = (),
+) -> RulePack:
+    """Load the built-in pack (or `files`), add `extra_files`, drop `disabled` rule ids."""
+    paths = list(files) if files is not None else builtin_rule_files()
+    paths.extend(extra_files)
+    rules: dict[str, Rule] = {}
+    digest = hashlib.sha256()
+    for path in paths:
+        for rule in parse_rule_file(path):
+            if rule.id in rules:
+                raise _fail(str(path), rule.id, f"duplicate id (also in {rules[rule.id].source})")
+            rules[rule.id] = rule
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    disabled_set = set(disabled)
+    unknown = sorted(disabled_set - set(rules))
+    if unknown:
+        raise LeakwindowError(f"cannot disable unknown rule id(s): {', '.join(unknown)}")
+    digest.update(repr(sorted(disabled_set)).encode())
+    kept = tuple(rule for rule_id, rule in rules.items() if rule_id not in disabled_set)
+    return RulePack(rules=kept, digest=digest.hexdigest(), by_id={r.id: r for r in kept})

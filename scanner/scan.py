@@ -1,0 +1,296 @@
+"""History mode: refs → graph and provenance → unique blobs scanned once → findings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from scanner.blobscan import BlobScanStats, scan_blobs
+from scanner.history import (
+    Head,
+    History,
+    Ref,
+    list_refs,
+    read_head,
+    read_history,
+    read_inventory,
+    shallow_boundary,
+)
+from scanner.matching import Matcher
+from scanner.model import (
+    CommitInfo,
+    Finding,
+    FirstCommit,
+    Location,
+    Match,
+    Window,
+    fingerprint_of,
+    preview_of,
+)
+from scanner.provenance import Introduction, Provenance, compute_provenance, reachability
+from scanner.rules import SEVERITIES, RulePack
+from scanner.windows import first_parent_chain, windows_on_chain
+
+DEFAULT_MAX_BLOB_SIZE = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    as_of: datetime
+    all_branches: bool = False
+    max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
+    path_allowed: Callable[[str, str], bool] | None = None  # (rule id, path) -> keep?
+
+
+@dataclass
+class ScanResult:
+    target: str
+    head: Head
+    refs: list[Ref]
+    findings: list[Finding]
+    commits: int
+    blob_stats: BlobScanStats
+    seconds: float
+    engine: str
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+def _reported_refs(head: Head, refs: list[Ref], all_branches: bool) -> dict[str, str]:
+    reported: dict[str, str] = {}
+    if head.commit is not None:
+        reported[head.ref] = head.commit
+    if all_branches:
+        for ref in refs:
+            is_branch = ref.name.startswith(("refs/heads/", "refs/remotes/"))
+            if is_branch and not ref.name.endswith("/HEAD"):
+                reported.setdefault(ref.name, ref.commit)
+    return reported
+
+
+class _SecretIndex:
+    """Secrets per blob, honouring path-dependent rule filters, with a cache."""
+
+    def __init__(
+        self,
+        matches: dict[str, list[Match]],
+        path_allowed: Callable[[str, str], bool] | None,
+    ) -> None:
+        self.matches = matches
+        self._path_allowed = path_allowed
+        self._by_blob = {
+            blob: frozenset(m.secret for m in found) for blob, found in matches.items()
+        }
+        self._cache: dict[tuple[str, str], frozenset[bytes]] = {}
+
+    def secrets_at(self, blob: str, path: str) -> frozenset[bytes]:
+        if self._path_allowed is None:
+            return self._by_blob.get(blob, frozenset())
+        key = (blob, path)
+        cached = self._cache.get(key)
+        if cached is None:
+            allowed = self._path_allowed
+            cached = frozenset(
+                m.secret for m in self.matches.get(blob, ()) if allowed(m.rule_id, path)
+            )
+            self._cache[key] = cached
+        return cached
+
+    def first_match(self, blob: str, secret: bytes) -> Match | None:
+        for match in self.matches.get(blob, ()):
+            if match.secret == secret:
+                return match
+        return None
+
+
+def scan_history(
+    repo: Path,
+    pack: RulePack,
+    matcher: Matcher,
+    options: ScanOptions,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ScanResult:
+    started = time.monotonic()
+    phases: dict[str, float] = {}
+
+    def phase(name: str, since: float) -> float:
+        now = time.monotonic()
+        phases[name] = round(now - since, 3)
+        return now
+
+    mark = started
+    refs = list_refs(repo)
+    head = read_head(repo)
+    inventory = read_inventory(repo)
+    history = read_history(repo, inventory.commits) if inventory.commits else History()
+    boundary = shallow_boundary(repo)
+    mark = phase("history", mark)
+
+    def on_blob(done: int, total: int) -> None:
+        if progress is not None:
+            progress("scan", done, total)
+
+    blobs = scan_blobs(repo, inventory.blob_sizes, matcher, options.max_blob_size, on_blob)
+    mark = phase("blobs", mark)
+
+    index = _SecretIndex(blobs.matches, options.path_allowed)
+    provenance = compute_provenance(history, set(blobs.matches), index.secrets_at)
+    ref_tips = {ref.name: ref.commit for ref in refs}
+    if head.ref == "HEAD" and head.commit is not None:
+        ref_tips = {"HEAD": head.commit, **ref_tips}
+    masks = reachability(history, ref_tips)
+    reported = _reported_refs(head, refs, options.all_branches)
+    windows: dict[bytes, list[Window]] = {}
+    for ref_name, tip in reported.items():
+        chain = first_parent_chain(tip, history.commits)
+        per_secret = windows_on_chain(
+            ref_name, chain, provenance.present, options.as_of, boundary.__contains__
+        )
+        for secret, found in per_secret.items():
+            windows.setdefault(secret, []).extend(found)
+
+    findings = _assemble_findings(
+        pack=pack,
+        history=history,
+        provenance=provenance,
+        index=index,
+        masks=masks,
+        ref_names=list(ref_tips),
+        windows=windows,
+        head=head,
+    )
+    phase("windows", mark)
+    return ScanResult(
+        target=str(repo),
+        head=head,
+        refs=refs,
+        findings=findings,
+        commits=sum(1 for sha in history.order if masks.get(sha)),
+        blob_stats=blobs.stats,
+        seconds=round(time.monotonic() - started, 3),
+        engine=matcher.engine,
+        phases=phases,
+    )
+
+
+def _assemble_findings(
+    *,
+    pack: RulePack,
+    history: History,
+    provenance: Provenance,
+    index: _SecretIndex,
+    masks: dict[str, int],
+    ref_names: list[str],
+    windows: dict[bytes, list[Window]],
+    head: Head,
+) -> list[Finding]:
+    rules_by_secret: dict[bytes, set[str]] = {}
+    blobs_by_secret: dict[bytes, list[str]] = {}
+    for blob, found in index.matches.items():
+        for match in found:
+            rules_by_secret.setdefault(match.secret, set()).add(match.rule_id)
+            blobs = blobs_by_secret.setdefault(match.secret, [])
+            if not blobs or blobs[-1] != blob:
+                blobs.append(blob)
+    head_present = provenance.present.get(head.commit or "", frozenset())
+    referenced = history.referenced_blobs
+    findings: list[Finding] = []
+    for secret, rule_ids in rules_by_secret.items():
+        introductions = provenance.introductions.get(secret, [])
+        in_commits = bool(introductions)
+        reachable_mask = 0
+        for intro in introductions:
+            reachable_mask |= masks.get(intro.sha, 0)
+        if not in_commits and any(blob in referenced for blob in blobs_by_secret[secret]):
+            continue  # only ever committed at paths that the rules or config exclude
+        first = _first_commit(history, introductions, masks, index, secret)
+        locations = _locations(history, provenance, index, secret)
+        rules = sorted(rule_ids, key=lambda rid: (SEVERITIES.index(pack.by_id[rid].severity), rid))
+        lead = pack.by_id[rules[0]]
+        secret_windows = sorted(
+            windows.get(secret, []), key=lambda w: (w.ref, w.opened.committed_at)
+        )
+        findings.append(
+            Finding(
+                fingerprint=fingerprint_of(secret),
+                rules=tuple(rules),
+                title=lead.title,
+                severity=lead.severity,
+                secret_preview=preview_of(secret),
+                first_commit=first,
+                locations=locations,
+                windows=tuple(secret_windows),
+                in_head=secret in head_present,
+                reachable_from=tuple(
+                    name for bit, name in enumerate(ref_names) if reachable_mask >> bit & 1
+                ),
+                dangling=reachable_mask == 0,
+            )
+        )
+    findings.sort(key=_finding_order)
+    return findings
+
+
+def _finding_order(finding: Finding) -> tuple[int, float, str]:
+    longest = max((w.days for w in finding.windows), default=0.0)
+    return (SEVERITIES.index(finding.severity), -longest, finding.fingerprint)
+
+
+def _first_commit(
+    history: History,
+    introductions: list[Introduction],
+    masks: dict[str, int],
+    index: _SecretIndex,
+    secret: bytes,
+) -> FirstCommit | None:
+    if not introductions:
+        return None
+    reachable = [i for i in introductions if masks.get(i.sha)]
+    candidates = reachable or introductions
+    position = {sha: n for n, sha in enumerate(history.order)}
+    chosen = min(
+        candidates,
+        key=lambda i: (history.commits[i.sha].committed_ts, position[i.sha]),
+    )
+    commit: CommitInfo = history.commits[chosen.sha]
+    match = index.first_match(chosen.blob, secret)
+    return FirstCommit(
+        sha=commit.sha,
+        committed_at=commit.committed_at,
+        authored_at=commit.authored_at,
+        author=commit.author,
+        path=chosen.path,
+        line=match.line if match else 0,
+    )
+
+
+def _locations(
+    history: History, provenance: Provenance, index: _SecretIndex, secret: bytes
+) -> tuple[Location, ...]:
+    locations: list[tuple[int, Location]] = []
+    seen: set[tuple[str, int, int]] = set()
+    placements = provenance.placements.get(secret, {})
+    ordered = sorted(
+        (
+            min(commits, key=lambda sha: history.commits[sha].committed_ts),
+            path,
+            blob,
+        )
+        for (path, blob), commits in placements.items()
+    )
+    for sha, path, blob in ordered:
+        for match in index.matches.get(blob, ()):
+            if match.secret != secret:
+                continue
+            key = (path, match.line, match.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            commit = history.commits[sha]
+            locations.append(
+                (commit.committed_ts, Location(sha, path, match.line, match.column))
+            )
+    locations.sort(key=lambda item: (item[0], item[1].path, item[1].line))
+    return tuple(location for _, location in locations)
