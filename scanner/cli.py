@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-try:  # typer >= 0.2x vendors click as typer._click; older releases depend on click itself
-    from typer import _click as click  # type: ignore[attr-defined]
+try:  # recent typer vendors click as typer._click; older releases depend on click itself
+    from typer._click import exceptions as click_errors  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover
-    import click
+    from click import exceptions as click_errors
 
 from scanner.errors import LeakwindowError
 
@@ -115,6 +115,10 @@ def scan(
     all_branches: Annotated[
         bool, typer.Option("--all-branches", help="Windows on every branch, not just HEAD.")
     ] = False,
+    refs: Annotated[
+        list[str] | None,
+        typer.Option("--ref", help="Also compute windows on this ref (repeatable)."),
+    ] = None,
     max_blob_size: Annotated[
         int, typer.Option("--max-blob-size", help="Skip blobs larger than this (bytes).")
     ] = 10 * 1024 * 1024,
@@ -125,6 +129,14 @@ def scan(
         Path | None, typer.Option("--config", help="Config file instead of .leakwindow.toml.")
     ] = None,
     engine: Annotated[str, typer.Option("--engine", help="auto|hyperscan|python")] = "auto",
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only secrets introduced by commits in REV..HEAD (CI)."),
+    ] = None,
+    revision_range: Annotated[
+        str | None,
+        typer.Option("--range", help="Only secrets introduced by commits in A..B."),
+    ] = None,
     fail_on: Annotated[
         str, typer.Option("--fail-on", help="Lowest severity that fails: critical..low.")
     ] = "low",
@@ -138,16 +150,22 @@ def scan(
     _check_choice(fmt, FORMATS, "--format")
     _check_choice(engine, ("auto", "hyperscan", "python"), "--engine")
     _check_choice(fail_on, SEVERITY_ORDER, "--fail-on")
+    if since and revision_range:
+        raise LeakwindowError("use either --since or --range, not both")
+    if revision_range is not None and ".." not in revision_range:
+        raise LeakwindowError(f"bad --range {revision_range!r}: expected A..B")
     if max_blob_size <= 0:
         raise LeakwindowError("--max-blob-size must be a positive number of bytes")
     report, pack = run_history_scan(
         path,
         as_of=parse_as_of(as_of),
         all_branches=all_branches,
+        extra_refs=refs or [],
         max_blob_size=max_blob_size,
         extra_rules=rules_file or [],
         config_file=config_file,
         engine=engine,
+        revision_range=revision_range or (f"{since}..HEAD" if since else None),
     )
     write_output(render(report, fmt, pack.by_id), output)
     return 0 if exit_zero else exit_code_for(report, fail_on)
@@ -173,6 +191,17 @@ def demo() -> int:
         "revocation: rotate the key first, then rewrite history if you must.\n"
     )
     return 0
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def staged(ctx: typer.Context) -> int:
+    """Scan only the lines the staged change adds (pre-commit). See `leakwindow staged --help`."""
+    from scanner.staged_cli import main as staged_main
+
+    return staged_main(list(ctx.args))
 
 
 @fixtures_app.command("list")
@@ -230,15 +259,15 @@ def main(argv: list[str] | None = None) -> int:
     except LeakwindowError as exc:
         sys.stderr.write(f"leakwindow: error: {exc}\n")
         return 2
-    except click.exceptions.NoArgsIsHelpError as exc:
-        sys.stderr.write(exc.format_message() if hasattr(exc, "format_message") else "")
+    except click_errors.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stderr.write(exc.format_message() + "\n")
+        else:
+            sys.stderr.write(f"leakwindow: error: {exc.format_message()}\n")
         return 2
-    except click.UsageError as exc:
-        sys.stderr.write(f"leakwindow: error: {exc.format_message()}\n")
-        return 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.Abort:
+    except typer.Abort:
         sys.stderr.write("leakwindow: aborted\n")
         return 130
     except BrokenPipeError:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import LeakwindowError
+from scanner.rules import RulePack, load_rules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,3 +86,25 @@ def find_config(worktree: Path | None, explicit: Path | None) -> Config:
     if worktree is not None and (worktree / CONFIG_NAME).is_file():
         return load_config(worktree / CONFIG_NAME)
     return Config()
+
+
+def load_pack(config: Config, extra_rules: Sequence[Path]) -> RulePack:
+    return load_rules(
+        extra_files=[*config.extra_rule_files, *extra_rules],
+        disabled=config.disabled_rules,
+    )
+
+
+def path_filter(config: Config, pack: RulePack) -> Callable[[str, str], bool] | None:
+    """A (rule id, path) → keep? function, or None when nothing depends on paths."""
+    has_rule_paths = any(rule.path_ignore for rule in pack.rules)
+    if not config.exclude_paths and not has_rule_paths:
+        return None
+
+    def allowed(rule_id: str, path: str) -> bool:
+        if config.path_excluded(path):
+            return False
+        rule = pack.by_id[rule_id]
+        return not any(pattern.search(path) for pattern in rule.path_ignore)
+
+    return allowed

@@ -77,8 +77,7 @@ def run_git(
             git_argv(args),
             cwd=str(cwd),
             input=input_bytes,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            capture_output=True,
             env=safe_env(env),
             check=False,
         )

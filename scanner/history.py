@@ -83,6 +83,37 @@ def read_head(repo: Path) -> Head:
     return Head(ref=symbolic or "HEAD", commit=sha)
 
 
+def resolve_ref(repo: Path, name: str) -> tuple[str, str]:
+    """Full ref name and commit for a user-given ref; LeakwindowError when it does not exist."""
+    commit = run_git(["rev-parse", "-q", "--verify", f"{name}^{{commit}}"], repo, check=False)
+    sha = commit.decode().strip()
+    if not sha or name.startswith("-"):
+        raise LeakwindowError(f"unknown ref: {name}")
+    full = run_git(["rev-parse", "--symbolic-full-name", name], repo, check=False).decode().strip()
+    return (full or name), sha
+
+
+def range_commits(repo: Path, revision_range: str) -> frozenset[str]:
+    """Commits of `A..B` (or of `REV..HEAD` for --since), with a clear error for a missing base."""
+    base, _, tip = revision_range.partition("..")
+    for name in (base, tip or "HEAD"):
+        if (
+            name
+            and not run_git(
+                ["rev-parse", "-q", "--verify", f"{name}^{{commit}}"], repo, check=False
+            ).strip()
+        ):
+            hint = ""
+            if shallow_boundary(repo):
+                hint = (
+                    " (this is a shallow clone: fetch the base, e.g. `git fetch --deepen=100` "
+                    "or `git fetch origin <base-branch>`, or check out with fetch-depth: 0)"
+                )
+            raise LeakwindowError(f"revision {name!r} is not in this repository{hint}")
+    out = run_git(["rev-list", f"{base}..{tip or 'HEAD'}", "--"], repo)
+    return frozenset(out.decode().split())
+
+
 def shallow_boundary(repo: Path) -> set[str]:
     path = run_git(["rev-parse", "--git-path", "shallow"], repo).decode().strip()
     shallow_file = Path(path) if Path(path).is_absolute() else repo / path

@@ -25,9 +25,7 @@ class _PythonPrefilter:
 
     def candidates(self, content: bytes) -> list[Rule]:
         lowered = content.lower()
-        return [
-            rule for rule in self._rules if any(kw.encode() in lowered for kw in rule.keywords)
-        ]
+        return [rule for rule in self._rules if any(kw.encode() in lowered for kw in rule.keywords)]
 
 
 class _HyperscanPrefilter:

@@ -7,34 +7,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.config import Config, find_config
+from scanner.config import find_config, load_pack, path_filter
+from scanner.history import range_commits
 from scanner.matching import Matcher
 from scanner.report.build import build_report
 from scanner.repository import open_repository
-from scanner.rules import RulePack, load_rules
+from scanner.rules import RulePack
 from scanner.scan import DEFAULT_MAX_BLOB_SIZE, ScanOptions, scan_history
-
-
-def load_pack(config: Config, extra_rules: Sequence[Path]) -> RulePack:
-    return load_rules(
-        extra_files=[*config.extra_rule_files, *extra_rules],
-        disabled=config.disabled_rules,
-    )
-
-
-def path_filter(config: Config, pack: RulePack) -> Any:
-    """A (rule id, path) → keep? function, or None when nothing depends on paths."""
-    has_rule_paths = any(rule.path_ignore for rule in pack.rules)
-    if not config.exclude_paths and not has_rule_paths:
-        return None
-
-    def allowed(rule_id: str, path: str) -> bool:
-        if config.path_excluded(path):
-            return False
-        rule = pack.by_id[rule_id]
-        return not any(pattern.search(path) for pattern in rule.path_ignore)
-
-    return allowed
 
 
 def run_history_scan(
@@ -42,20 +21,25 @@ def run_history_scan(
     *,
     as_of: datetime,
     all_branches: bool = False,
+    extra_refs: Sequence[str] = (),
     max_blob_size: int = DEFAULT_MAX_BLOB_SIZE,
     extra_rules: Sequence[Path] = (),
     config_file: Path | None = None,
     engine: str = "auto",
+    revision_range: str | None = None,
 ) -> tuple[dict[str, Any], RulePack]:
     repository = open_repository(path)
+    in_range = range_commits(repository.root, revision_range) if revision_range else None
     config = find_config(repository.worktree, config_file)
     pack = load_pack(config, extra_rules)
     matcher = Matcher(pack, engine=engine)
     options = ScanOptions(
         as_of=as_of,
         all_branches=all_branches,
+        extra_refs=tuple(extra_refs),
         max_blob_size=max_blob_size,
         path_allowed=path_filter(config, pack),
+        only_introduced_in=in_range,
     )
     result = scan_history(repository.root, pack, matcher, options)
     stats = {
@@ -69,8 +53,8 @@ def run_history_scan(
     }
     report = build_report(
         target=str(path),
-        mode="history",
-        head_ref=result.head.ref if result.head.commit else result.head.ref,
+        mode="range" if revision_range else "history",
+        head_ref=result.head.ref,
         head_sha=result.head.commit,
         refs=[ref.name for ref in result.refs],
         as_of=as_of,
@@ -79,6 +63,9 @@ def run_history_scan(
         findings=result.findings,
         rules=pack.by_id,
     )
+    if revision_range:
+        report["scan"]["range"] = revision_range
+        report["scan"]["stats"]["range_commits"] = len(in_range or ())
     report["scan"]["engine"] = result.engine
     report["scan"]["phases"] = result.phases
     return report, pack

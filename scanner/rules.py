@@ -134,7 +134,9 @@ def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
     try:
         regex = re.compile(pattern.encode("utf-8"))
     except re.error as exc:
-        raise _fail(source, rule_id, f"'pattern' is not a valid regular expression: {exc}") from None
+        raise _fail(
+            source, rule_id, f"'pattern' is not a valid regular expression: {exc}"
+        ) from None
     secret_group = raw.get("secret_group", 1 if regex.groups else 0)
     if not isinstance(secret_group, int) or not 0 <= secret_group <= regex.groups:
         raise _fail(source, rule_id, f"'secret_group' must be a group number 0..{regex.groups}")

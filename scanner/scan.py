@@ -17,6 +17,7 @@ from scanner.history import (
     read_head,
     read_history,
     read_inventory,
+    resolve_ref,
     shallow_boundary,
 )
 from scanner.matching import Matcher
@@ -41,8 +42,10 @@ DEFAULT_MAX_BLOB_SIZE = 10 * 1024 * 1024
 class ScanOptions:
     as_of: datetime
     all_branches: bool = False
+    extra_refs: tuple[str, ...] = ()
     max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
     path_allowed: Callable[[str, str], bool] | None = None  # (rule id, path) -> keep?
+    only_introduced_in: frozenset[str] | None = None  # range mode: commits of the range
 
 
 @dataclass
@@ -121,6 +124,7 @@ def scan_history(
         return now
 
     mark = started
+    extra_refs = [resolve_ref(repo, name) for name in options.extra_refs]
     refs = list_refs(repo)
     head = read_head(repo)
     inventory = read_inventory(repo)
@@ -142,6 +146,8 @@ def scan_history(
         ref_tips = {"HEAD": head.commit, **ref_tips}
     masks = reachability(history, ref_tips)
     reported = _reported_refs(head, refs, options.all_branches)
+    for full, tip in extra_refs:
+        reported.setdefault(full, tip)
     windows: dict[bytes, list[Window]] = {}
     for ref_name, tip in reported.items():
         chain = first_parent_chain(tip, history.commits)
@@ -160,6 +166,7 @@ def scan_history(
         ref_names=list(ref_tips),
         windows=windows,
         head=head,
+        only_introduced_in=options.only_introduced_in,
     )
     phase("windows", mark)
     return ScanResult(
@@ -185,6 +192,7 @@ def _assemble_findings(
     ref_names: list[str],
     windows: dict[bytes, list[Window]],
     head: Head,
+    only_introduced_in: frozenset[str] | None,
 ) -> list[Finding]:
     rules_by_secret: dict[bytes, set[str]] = {}
     blobs_by_secret: dict[bytes, list[str]] = {}
@@ -200,6 +208,10 @@ def _assemble_findings(
     for secret, rule_ids in rules_by_secret.items():
         introductions = provenance.introductions.get(secret, [])
         in_commits = bool(introductions)
+        if only_introduced_in is not None and not any(
+            intro.sha in only_introduced_in for intro in introductions
+        ):
+            continue
         reachable_mask = 0
         for intro in introductions:
             reachable_mask |= masks.get(intro.sha, 0)
@@ -289,8 +301,6 @@ def _locations(
                 continue
             seen.add(key)
             commit = history.commits[sha]
-            locations.append(
-                (commit.committed_ts, Location(sha, path, match.line, match.column))
-            )
+            locations.append((commit.committed_ts, Location(sha, path, match.line, match.column)))
     locations.sort(key=lambda item: (item[0], item[1].path, item[1].line))
     return tuple(location for _, location in locations)

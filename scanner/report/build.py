@@ -102,9 +102,7 @@ def build_report(
             "findings": len(active),
             "in_head": sum(1 for f in active if f["in_head"]),
             "live": sum(1 for f in active if f["verification"]["status"] == "live"),
-            "longest_days": max(
-                (w["days"] for f in active for w in f["windows"]), default=0.0
-            ),
+            "longest_days": max((w["days"] for f in active for w in f["windows"]), default=0.0),
             "suppressed": len(rendered) - len(active),
         },
     }

@@ -1,0 +1,214 @@
+"""Render a `leakwindow.report/1` dict as GitHub-flavoured Markdown for CI job summaries.
+
+Written for `$GITHUB_STEP_SUMMARY` and merge-request notes: a verdict line first, then one
+table row per secret. Paths, author-controlled text and previews come from the scanned
+repository, so every cell is escaped: a hostile file name cannot break the table, inject
+HTML or add links. Only the redacted preview of a secret is ever written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+DEFAULT_MAX_ROWS = 200  # GitHub caps a step summary at 1 MiB; keep far below it.
+_MAX_REFS_IN_CELL = 5
+_HEADER = (
+    "Severity",
+    "Rule",
+    "Preview",
+    "First commit",
+    "Exposure windows",
+    "In HEAD",
+    "Reachable from",
+)
+# Backslash-escape the Markdown punctuation that could format, link or split a table cell
+# (line-start syntax such as `#` or `>` cannot occur inside a cell; `<` is turned into `&lt;`).
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]|~])")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape_cell(value: object) -> str:
+    """Make untrusted text safe and inert inside a GFM table cell."""
+    text = _NEWLINES.sub("↵", str(value))
+    text = _CONTROL.sub(" ", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def short_ref(ref: str) -> str:
+    """`refs/heads/main` → `main`, `refs/remotes/origin/x` → `origin/x`, `refs/tags/v1` →
+    `tags/v1`; other refs lose only `refs/`."""
+    for prefix in ("refs/heads/", "refs/remotes/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return ref.removeprefix("refs/")
+
+
+def _date(timestamp: object) -> str:
+    return str(timestamp or "")[:10] or "?"
+
+
+def _days(value: object) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.1f}"
+    return "?"
+
+
+def window_text(window: Mapping[str, Any]) -> str:
+    """`main: 2025-03-02 → 2025-04-30 (59.0 d)` or `main: since 2025-05-01, open (61.0 d)`.
+
+    A window that began at a shallow clone's boundary shows `≤` before its start date: it
+    may have opened earlier than the history available.
+    """
+    ref = short_ref(str(window.get("ref", "?")))
+    opened = window.get("opened") or {}
+    start = _date(opened.get("committed_at"))
+    if window.get("opened_at_boundary"):
+        start = f"≤{start}"
+    days = _days(window.get("days"))
+    closed = window.get("closed")
+    if closed is None:
+        return f"{ref}: since {start}, open ({days} d)"
+    return f"{ref}: {start} → {_date(closed.get('committed_at'))} ({days} d)"
+
+
+def _windows_cell(finding: Mapping[str, Any]) -> str:
+    windows = [w for w in finding.get("windows") or [] if isinstance(w, Mapping)]
+    if windows:
+        # Each window is escaped on its own; the <br> between them is ours.
+        return "<br>".join(escape_cell(window_text(w)) for w in windows)
+    if finding.get("dangling"):
+        return "none: only in unreachable objects"
+    return "none on a reported mainline"
+
+
+def _first_commit_cell(finding: Mapping[str, Any]) -> str:
+    first = finding.get("first_commit")
+    if not first:
+        return "unknown (dangling)" if finding.get("dangling") else "unknown"
+    where = str(first.get("path") or "?")
+    if first.get("line"):
+        where += f":{first['line']}"
+    sha = str(first.get("sha") or "?")[:7]
+    return escape_cell(f"{sha} {_date(first.get('committed_at'))} {where}")
+
+
+def _refs_cell(refs: Sequence[object]) -> str:
+    if not refs:
+        return "none"
+    names = [short_ref(str(ref)) for ref in refs]
+    shown = ", ".join(names[:_MAX_REFS_IN_CELL])
+    if len(names) > _MAX_REFS_IN_CELL:
+        shown += f" (+{len(names) - _MAX_REFS_IN_CELL} more)"
+    return escape_cell(shown)
+
+
+def _preview_cell(finding: Mapping[str, Any]) -> str:
+    cell = escape_cell(finding.get("secret_preview") or "(redacted)")
+    status = (finding.get("verification") or {}).get("status")
+    if status == "live":
+        cell += " **LIVE**"
+    elif status == "invalid":
+        cell += " (invalid)"
+    if finding.get("decoded"):
+        cell += f" (in {escape_cell(finding['decoded'])})"
+    return cell
+
+
+def _rule_cell(finding: Mapping[str, Any]) -> str:
+    cell = escape_cell(", ".join(str(r) for r in finding.get("rules") or []) or "?")
+    if finding.get("suppressed"):
+        cell += f" (suppressed: {escape_cell(finding['suppressed'])})"
+    return cell
+
+
+def finding_row(finding: Mapping[str, Any]) -> str:
+    cells = (
+        escape_cell(finding.get("severity") or "?"),
+        _rule_cell(finding),
+        _preview_cell(finding),
+        _first_commit_cell(finding),
+        _windows_cell(finding),
+        "**yes**" if finding.get("in_head") else "no",
+        _refs_cell(list(finding.get("reachable_from") or [])),
+    )
+    return "| " + " | ".join(cells) + " |"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _longest_days(findings: Sequence[Mapping[str, Any]]) -> float | None:
+    days = [
+        float(w.get("days") or 0.0)
+        for f in findings
+        for w in f.get("windows") or []
+        if isinstance(w, Mapping)
+    ]
+    return max(days) if days else None
+
+
+def verdict_line(report: Mapping[str, Any]) -> str:
+    """First line of the summary: what a reviewer needs to know at a glance."""
+    findings = list(report.get("findings") or [])
+    active = [f for f in findings if not f.get("suppressed")]
+    suppressed = len(findings) - len(active)
+    if not active:
+        commits = ((report.get("scan") or {}).get("stats") or {}).get("commits", 0)
+        line = f"✅ No secrets found in {_plural(int(commits or 0), 'commit')}"
+        if suppressed:
+            line += f" ({suppressed} suppressed)"
+        return line
+    parts = [f"❌ {_plural(len(active), 'secret')} found"]
+    in_head = sum(1 for f in active if f.get("in_head"))
+    parts.append(f"{in_head} still in HEAD")
+    live = sum(1 for f in active if (f.get("verification") or {}).get("status") == "live")
+    if live:
+        parts.append(f"{live} verified live")
+    longest = _longest_days(active)
+    if longest is not None:
+        parts.append(f"longest exposure {longest:.1f} days")
+    line = ", ".join(parts)
+    if suppressed:
+        line += f" ({suppressed} more suppressed)"
+    return line
+
+
+def stats_line(report: Mapping[str, Any]) -> str:
+    scan = report.get("scan") or {}
+    stats = scan.get("stats") or {}
+    line = (
+        f"Scanned {_plural(int(stats.get('commits') or 0), 'commit')} and "
+        f"{_plural(int(stats.get('blobs_scanned') or 0), 'blob')} "
+        f"in {_days(scan.get('seconds'))} s"
+    )
+    for key, label in (("blobs_skipped", "skipped"), ("blobs_unreadable", "unreadable")):
+        if stats.get(key):
+            line += f", {stats[key]} {label}"
+    if scan.get("as_of"):
+        line += f"; as of {scan['as_of']}"
+    return escape_cell(line)
+
+
+def render_markdown(report: Mapping[str, Any], max_rows: int = DEFAULT_MAX_ROWS) -> str:
+    """Return the whole Markdown summary, ending with a newline."""
+    findings = list(report.get("findings") or [])
+    lines = ["## leakwindow secret scan", "", verdict_line(report), ""]
+    if findings:
+        lines.append("| " + " | ".join(_HEADER) + " |")
+        lines.append("|" + "---|" * len(_HEADER))
+        lines.extend(finding_row(f) for f in findings[:max_rows])
+        if len(findings) > max_rows:
+            lines += ["", f"… and {len(findings) - max_rows} more; see the full report."]
+        lines += [
+            "",
+            "_Commit dates are evidence, not proof, of when the repository became public. "
+            "Removing a secret from a branch does not revoke it: rotate it._",
+        ]
+        lines.append("")
+    lines.append(stats_line(report))
+    return "\n".join(lines) + "\n"

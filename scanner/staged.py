@@ -1,0 +1,146 @@
+"""Staged mode for pre-commit: scan only the lines the staged change adds.
+
+Kept light on purpose: it imports neither the history scan, GitPython, typer, the HTML
+report nor verification, so a pre-commit hook pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.content import scannable_text
+from scanner.errors import LeakwindowError
+from scanner.git import run_git
+from scanner.matching import Matcher
+from scanner.model import Match
+
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
+
+
+@dataclass(frozen=True)
+class AddedBlock:
+    """A run of consecutive added lines of one file, with the number of its first line."""
+
+    path: str
+    first_line: int
+    text: bytes
+
+
+@dataclass(frozen=True)
+class StagedMatch:
+    path: str
+    match: Match
+
+
+def _unquote(raw: bytes) -> str:
+    """Undo git's C-style quoting of unusual path names ("a\\tb", octal escapes)."""
+    if not (raw.startswith(b'"') and raw.endswith(b'"')):
+        return raw.decode("utf-8", "backslashreplace")
+    body, out, index = raw[1:-1], bytearray(), 0
+    while index < len(body):
+        char = body[index : index + 1]
+        if char == b"\\" and index + 1 < len(body):
+            nxt = body[index + 1 : index + 2]
+            if nxt.isdigit():
+                out.append(int(body[index + 1 : index + 4], 8))
+                index += 4
+                continue
+            out += _ESCAPES.get(nxt, nxt)
+            index += 2
+            continue
+        out += char
+        index += 1
+    return bytes(out).decode("utf-8", "backslashreplace")
+
+
+def added_blocks(diff: bytes) -> Iterator[AddedBlock]:
+    """Parse a unified diff (-U0) into blocks of added lines."""
+    path: str | None = None
+    line_number = 0
+    block: list[bytes] = []
+    block_start = 0
+
+    def flush() -> Iterator[AddedBlock]:
+        if block and path is not None:
+            yield AddedBlock(path, block_start, b"\n".join(block) + b"\n")
+        block.clear()
+
+    for line in diff.split(b"\n"):
+        if line.startswith(b"+++ "):
+            yield from flush()
+            target = line[4:]
+            path = None if target == b"/dev/null" else _unquote(target)
+            if path is not None and path.startswith("b/"):
+                path = path[2:]
+            continue
+        if line.startswith(b"diff --git ") or line.startswith(b"--- "):
+            yield from flush()
+            continue
+        hunk = _HUNK.match(line)
+        if hunk:
+            yield from flush()
+            line_number = int(hunk.group(1))
+            continue
+        if line.startswith(b"+"):
+            if not block:
+                block_start = line_number
+            block.append(line[1:])
+            line_number += 1
+        else:
+            yield from flush()
+    yield from flush()
+
+
+def staged_diff(repo: Path) -> bytes:
+    return run_git(
+        [
+            "diff",
+            "--cached",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            "--no-renames",
+            "--diff-filter=ACMRT",
+            "--unified=0",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+        ],
+        repo,
+    )
+
+
+def scan_added(diff: bytes, matcher: Matcher) -> tuple[list[StagedMatch], int]:
+    """Matches in the added lines, with file line numbers; also the bytes scanned."""
+    found: list[StagedMatch] = []
+    scanned = 0
+    for block in added_blocks(diff):
+        text = scannable_text(block.text)
+        if text is None:
+            continue
+        scanned += len(text)
+        for match in matcher.scan(text, path=block.path):
+            found.append(
+                StagedMatch(
+                    block.path,
+                    Match(
+                        rule_id=match.rule_id,
+                        secret=match.secret,
+                        line=block.first_line + match.line - 1,
+                        column=match.column,
+                    ),
+                )
+            )
+    return found, scanned
+
+
+def repository_root(path: Path) -> Path:
+    if not path.exists():
+        raise LeakwindowError(f"no such path: {path}")
+    out = run_git(["rev-parse", "--show-toplevel"], path, check=False).decode().strip()
+    if not out:
+        raise LeakwindowError(f"not a git work tree: {path}")
+    return Path(out)

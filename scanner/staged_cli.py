@@ -1,0 +1,111 @@
+"""`leakwindow staged`: the pre-commit path, parsed with argparse to keep start-up short."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scanner.config import find_config, load_pack, path_filter
+from scanner.errors import LeakwindowError
+from scanner.matching import Matcher
+from scanner.model import fingerprint_of, preview_of
+from scanner.rules import SEVERITIES
+from scanner.staged import StagedMatch, repository_root, scan_added, staged_diff
+
+_FIX_HELP = (
+    "To fix: remove the secret from the file and stage it again; if it was ever pushed or "
+    "shared, rotate it.\n"
+    "A false positive? Add `leakwindow:allow` on that line, or record it in the baseline "
+    "(`leakwindow baseline create`)."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leakwindow staged",
+        description="Scan only the lines the staged change adds (for pre-commit hooks).",
+    )
+    parser.add_argument("path", nargs="?", default=".", type=Path)
+    parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    parser.add_argument("--rules", action="append", type=Path, default=[])
+    parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--engine", choices=("auto", "hyperscan", "python"), default="auto")
+    parser.add_argument("--fail-on", choices=SEVERITIES, default="low")
+    parser.add_argument("--exit-zero", action="store_true")
+    return parser
+
+
+def _report(matches: list[StagedMatch], root: Path, scanned: int) -> dict[str, object]:
+    findings: dict[str, dict[str, object]] = {}
+    for item in matches:
+        fingerprint = fingerprint_of(item.match.secret)
+        entry = findings.setdefault(
+            fingerprint,
+            {
+                "fingerprint": fingerprint,
+                "rules": [],
+                "secret_preview": preview_of(item.match.secret),
+                "locations": [],
+            },
+        )
+        rules = entry["rules"]
+        assert isinstance(rules, list)
+        if item.match.rule_id not in rules:
+            rules.append(item.match.rule_id)
+        locations = entry["locations"]
+        assert isinstance(locations, list)
+        locations.append({"path": item.path, "line": item.match.line, "column": item.match.column})
+    return {
+        "schema": "leakwindow.staged/1",
+        "scan": {
+            "target": str(root),
+            "mode": "staged",
+            "as_of": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "stats": {"bytes_scanned": scanned},
+        },
+        "findings": list(findings.values()),
+    }
+
+
+def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    root = repository_root(args.path)
+    config = find_config(root, args.config)
+    pack = load_pack(config, args.rules)
+    keep = path_filter(config, pack)
+    matcher = Matcher(pack, engine=args.engine)
+    matches, scanned = scan_added(staged_diff(root), matcher)
+    if keep is not None:
+        matches = [m for m in matches if keep(m.match.rule_id, m.path)]
+    threshold = SEVERITIES.index(args.fail_on)
+    failing = [
+        m for m in matches if SEVERITIES.index(pack.by_id[m.match.rule_id].severity) <= threshold
+    ]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(_report(matches, root, scanned), indent=2) + "\n")
+    elif matches:
+        plural = "s" if len(matches) != 1 else ""
+        lines = [f"leakwindow: {len(matches)} secret{plural} in the staged change"]
+        for item in matches:
+            rule = pack.by_id[item.match.rule_id]
+            lines.append(
+                f"  {item.path}:{item.match.line}:{item.match.column}  {rule.severity:<8} "
+                f"{rule.id}  {preview_of(item.match.secret)}"
+            )
+        sys.stderr.write("\n".join(lines) + "\n" + _FIX_HELP + "\n")
+    if args.exit_zero:
+        return 0
+    return 1 if failing else 0
+
+
+def main(argv: list[str]) -> int:
+    try:
+        return run(argv)
+    except LeakwindowError as exc:
+        sys.stderr.write(f"leakwindow: error: {exc}\n")
+        return 2
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code) if isinstance(exc.code, int) else 2
