@@ -28,6 +28,8 @@ fixtures_app = typer.Typer(help="Synthetic scenario repositories (for demos and 
 rules_app = typer.Typer(help="Inspect and test the rule pack.")
 app.add_typer(fixtures_app, name="fixtures")
 app.add_typer(rules_app, name="rules")
+baseline_app = typer.Typer(help="Suppression keyed by secret fingerprints (survives rebases).")
+app.add_typer(baseline_app, name="baseline")
 
 FORMATS = ("text", "json", "sarif", "markdown", "html")
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
@@ -143,6 +145,29 @@ def scan(
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Always exit 0 when the scan completes.")
     ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="Suppress secrets listed here (leakwindow or detect-secrets)."
+        ),
+    ] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check each found key once with its provider.")
+    ] = False,
+    verify_timeout: Annotated[float, typer.Option("--verify-timeout", help="Seconds.")] = 10.0,
+    verify_concurrency: Annotated[int, typer.Option("--verify-concurrency")] = 8,
+    verify_rate: Annotated[
+        float, typer.Option("--verify-rate", help="Requests per second per provider host.")
+    ] = 2.0,
+    verify_budget: Annotated[
+        float, typer.Option("--verify-budget", help="Total seconds for verification.")
+    ] = 60.0,
+    only_live: Annotated[
+        bool, typer.Option("--only-live", help="Report only keys verified live.")
+    ] = False,
+    fail_on_live: Annotated[
+        bool, typer.Option("--fail-on-live", help="Exit 1 only when a live key is found.")
+    ] = False,
 ) -> int:
     """Scan a repository's whole history and report each secret's exposure windows."""
     from scanner.pipeline import run_history_scan
@@ -166,9 +191,67 @@ def scan(
         config_file=config_file,
         engine=engine,
         revision_range=revision_range or (f"{since}..HEAD" if since else None),
+        baseline_file=baseline,
+        verify=verify or only_live or fail_on_live,
+        verify_settings=_verify_settings(
+            verify_timeout, verify_concurrency, verify_rate, verify_budget
+        )
+        if (verify or only_live or fail_on_live)
+        else None,
     )
+    if "verification" in report["scan"]:
+        from scanner.verify import contacted_summary
+
+        sys.stderr.write(contacted_summary(report["scan"]["verification"]["contacted"]) + "\n")
+    if only_live:
+        keep_only_live(report)
     write_output(render(report, fmt, pack.by_id), output)
-    return 0 if exit_zero else exit_code_for(report, fail_on)
+    if exit_zero:
+        return 0
+    if fail_on_live:
+        return 1 if report["summary"]["live"] else 0
+    return exit_code_for(report, fail_on)
+
+
+def _verify_settings(timeout: float, concurrency: int, rate: float, budget: float) -> Any:
+    from scanner.verify import VerifySettings
+
+    return VerifySettings(
+        timeout_s=timeout, concurrency=concurrency, per_host_per_second=rate, budget_s=budget
+    )
+
+
+def keep_only_live(report: dict[str, Any]) -> None:
+    report["findings"] = [f for f in report["findings"] if f["verification"]["status"] == "live"]
+    report["summary"]["findings"] = sum(1 for f in report["findings"] if not f["suppressed"])
+    report["summary"]["in_head"] = sum(
+        1 for f in report["findings"] if f["in_head"] and not f["suppressed"]
+    )
+
+
+@app.command("report")
+def report_command(
+    report_file: Annotated[Path, typer.Argument(help="A JSON report saved by `scan -f json`.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json|sarif|markdown|html")] = (
+        "text"
+    ),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+) -> int:
+    """Render a saved JSON report again, in any format, without rescanning."""
+    from scanner.report.build import SCHEMA
+    from scanner.rules import load_rules
+
+    _check_choice(fmt, FORMATS, "--format")
+    try:
+        report = json.loads(report_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LeakwindowError(f"cannot read {report_file}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LeakwindowError(f"{report_file} is not a JSON report: {exc}") from None
+    if not isinstance(report, dict) or report.get("schema") != SCHEMA:
+        raise LeakwindowError(f"{report_file} is not a {SCHEMA} report")
+    write_output(render(report, fmt, load_rules().by_id), output)
+    return 0
 
 
 @app.command()
@@ -202,6 +285,27 @@ def staged(ctx: typer.Context) -> int:
     from scanner.staged_cli import main as staged_main
 
     return staged_main(list(ctx.args))
+
+
+@baseline_app.command("create")
+def baseline_create(
+    path: Annotated[Path, typer.Argument(help="Repository (or a path inside it).")] = Path("."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Default: .leakwindow-baseline.json")
+    ] = None,
+) -> int:
+    """Accept every secret found now: write a baseline keyed by secret fingerprints."""
+    from scanner.baseline import BASELINE_NAME, baseline_document
+    from scanner.pipeline import run_history_scan
+    from scanner.repository import open_repository
+
+    report, _ = run_history_scan(path, as_of=parse_as_of(None), ignore_baseline=True)
+    repository = open_repository(path)
+    target = output or (repository.root / BASELINE_NAME)
+    document = baseline_document(report["findings"])
+    target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    sys.stdout.write(f"wrote {len(document['secrets'])} secret fingerprint(s) to {target}\n")
+    return 0
 
 
 @fixtures_app.command("list")

@@ -32,12 +32,40 @@ SAFE_CONFIG: tuple[str, ...] = (
     "maintenance.auto=false",
 )
 
-_STRIPPED_ENV = ("GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER", "GIT_ASKPASS", "SSH_ASKPASS")
+# Inherited variables that would run other programs, inject config, or point git at another
+# repository than the one named on the command line (a hook's GIT_DIR, GIT_WORK_TREE).
+# GIT_INDEX_FILE stays: a pre-commit hook of `git commit -a` stages into a temporary index.
+_STRIPPED_ENV = frozenset(
+    {
+        "GIT_EXTERNAL_DIFF",
+        "GIT_PAGER",
+        "PAGER",
+        "GIT_ASKPASS",
+        "SSH_ASKPASS",
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_COMMON_DIR",
+        "GIT_CONFIG",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
+        "GIT_EDITOR",
+        "GIT_SEQUENCE_EDITOR",
+        "GIT_TRACE",
+        "GIT_TRACE_PACKET",
+        "GIT_TRACE_CURL",
+    }
+)
 
 
 def safe_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment every git process gets: inherited, minus hooks into other programs."""
-    env = {key: value for key, value in os.environ.items() if key not in _STRIPPED_ENV}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in _STRIPPED_ENV and not key.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
+    }
     env.update(
         {
             "GIT_TERMINAL_PROMPT": "0",

@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from scanner.baseline import find_baseline
 from scanner.config import find_config, load_pack, path_filter
 from scanner.history import range_commits
 from scanner.matching import Matcher
+from scanner.model import Finding
 from scanner.report.build import build_report
 from scanner.repository import open_repository
 from scanner.rules import RulePack
-from scanner.scan import DEFAULT_MAX_BLOB_SIZE, ScanOptions, scan_history
+from scanner.scan import (
+    DEFAULT_MAX_BLOB_SIZE,
+    ScanOptions,
+    VerifyCandidate,
+    finding_order,
+    scan_history,
+)
+
+if TYPE_CHECKING:
+    from scanner.verify import VerifySettings
+
+
+def apply_verification(
+    findings: list[Finding],
+    candidates: Sequence[VerifyCandidate],
+    pack: RulePack,
+    settings: VerifySettings | None,
+    contacted: Counter[str],
+) -> list[Finding]:
+    """Check each candidate once with its rule's endpoint; live findings sort first."""
+    from scanner.verify import VerifyRequest, verify_secrets
+
+    requests = [
+        VerifyRequest(c.fingerprint, pack.by_id[c.rule_id], c.secret, c.pair_secret)
+        for c in candidates
+    ]
+    results = verify_secrets(requests, settings, contacts=contacted)
+    updated = [
+        replace(finding, verification=results[finding.fingerprint])
+        if finding.fingerprint in results
+        else finding
+        for finding in findings
+    ]
+    updated.sort(key=finding_order)
+    return updated
 
 
 def run_history_scan(
@@ -27,11 +65,16 @@ def run_history_scan(
     config_file: Path | None = None,
     engine: str = "auto",
     revision_range: str | None = None,
+    baseline_file: Path | None = None,
+    verify: bool = False,
+    verify_settings: VerifySettings | None = None,
+    ignore_baseline: bool = False,
 ) -> tuple[dict[str, Any], RulePack]:
     repository = open_repository(path)
     in_range = range_commits(repository.root, revision_range) if revision_range else None
     config = find_config(repository.worktree, config_file)
     pack = load_pack(config, extra_rules)
+    baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
     matcher = Matcher(pack, engine=engine)
     options = ScanOptions(
         as_of=as_of,
@@ -40,8 +83,15 @@ def run_history_scan(
         max_blob_size=max_blob_size,
         path_allowed=path_filter(config, pack),
         only_introduced_in=in_range,
+        suppression=baseline.reason if baseline else None,
+        collect_verification=verify,
     )
     result = scan_history(repository.root, pack, matcher, options)
+    contacted: Counter[str] = Counter()
+    if verify:
+        result.findings = apply_verification(
+            result.findings, result.verify_candidates, pack, verify_settings, contacted
+        )
     stats = {
         "commits": result.commits,
         "blobs_scanned": result.blob_stats.blobs_scanned,
@@ -66,6 +116,8 @@ def run_history_scan(
     if revision_range:
         report["scan"]["range"] = revision_range
         report["scan"]["stats"]["range_commits"] = len(in_range or ())
+    if verify:
+        report["scan"]["verification"] = {"contacted": dict(sorted(contacted.items()))}
     report["scan"]["engine"] = result.engine
     report["scan"]["phases"] = result.phases
     return report, pack

@@ -46,6 +46,18 @@ class ScanOptions:
     max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
     path_allowed: Callable[[str, str], bool] | None = None  # (rule id, path) -> keep?
     only_introduced_in: frozenset[str] | None = None  # range mode: commits of the range
+    suppression: Callable[[bytes], str | None] | None = None  # secret -> reason, or None
+    collect_verification: bool = False  # keep what --verify needs: secret and its pair
+
+
+@dataclass(frozen=True)
+class VerifyCandidate:
+    """A finding's secret (and a companion credential from the same blob) for --verify."""
+
+    fingerprint: str
+    rule_id: str
+    secret: bytes = field(repr=False)
+    pair_secret: bytes | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -59,6 +71,7 @@ class ScanResult:
     seconds: float
     engine: str
     phases: dict[str, float] = field(default_factory=dict)
+    verify_candidates: list[VerifyCandidate] = field(default_factory=list)
 
 
 def _reported_refs(head: Head, refs: list[Ref], all_branches: bool) -> dict[str, str]:
@@ -167,8 +180,10 @@ def scan_history(
         windows=windows,
         head=head,
         only_introduced_in=options.only_introduced_in,
+        suppression=options.suppression,
     )
     phase("windows", mark)
+    candidates = verify_candidates(pack, index, findings) if options.collect_verification else []
     return ScanResult(
         target=str(repo),
         head=head,
@@ -179,6 +194,7 @@ def scan_history(
         seconds=round(time.monotonic() - started, 3),
         engine=matcher.engine,
         phases=phases,
+        verify_candidates=candidates,
     )
 
 
@@ -193,6 +209,7 @@ def _assemble_findings(
     windows: dict[bytes, list[Window]],
     head: Head,
     only_introduced_in: frozenset[str] | None,
+    suppression: Callable[[bytes], str | None] | None,
 ) -> list[Finding]:
     rules_by_secret: dict[bytes, set[str]] = {}
     blobs_by_secret: dict[bytes, list[str]] = {}
@@ -239,15 +256,45 @@ def _assemble_findings(
                     name for bit, name in enumerate(ref_names) if reachable_mask >> bit & 1
                 ),
                 dangling=reachable_mask == 0,
+                suppressed=suppression(secret) if suppression else None,
             )
         )
-    findings.sort(key=_finding_order)
+    findings.sort(key=finding_order)
     return findings
 
 
-def _finding_order(finding: Finding) -> tuple[int, float, str]:
+def verify_candidates(
+    pack: RulePack, index: _SecretIndex, findings: list[Finding]
+) -> list[VerifyCandidate]:
+    """One candidate per unsuppressed finding whose rule can be verified.
+
+    A rule naming a `pair` (AWS secret + key id, Twilio token + account SID) gets the first
+    secret of the paired rule found in the same blob.
+    """
+    wanted = {f.fingerprint: f for f in findings if not f.suppressed}
+    chosen: dict[str, VerifyCandidate] = {}
+    for matches in index.matches.values():
+        for match in matches:
+            fingerprint = fingerprint_of(match.secret)
+            finding = wanted.get(fingerprint)
+            rule = pack.by_id.get(match.rule_id)
+            if finding is None or rule is None or not rule.verify:
+                continue
+            pair_rule = rule.verify.get("pair")
+            pair = None
+            if pair_rule:
+                pair = next((m.secret for m in matches if m.rule_id == pair_rule), None)
+            existing = chosen.get(fingerprint)
+            if existing is None or (existing.pair_secret is None and pair is not None):
+                chosen[fingerprint] = VerifyCandidate(fingerprint, rule.id, match.secret, pair)
+    return list(chosen.values())
+
+
+def finding_order(finding: Finding) -> tuple[int, int, float, str]:
+    """Live keys first, then by severity, then longest exposure."""
     longest = max((w.days for w in finding.windows), default=0.0)
-    return (SEVERITIES.index(finding.severity), -longest, finding.fingerprint)
+    live_first = 0 if finding.verification.status == "live" else 1
+    return (live_first, SEVERITIES.index(finding.severity), -longest, finding.fingerprint)
 
 
 def _first_commit(

@@ -1,0 +1,111 @@
+"""Suppression that survives rebases: baselines keyed by the secret itself.
+
+leakwindow's own `.leakwindow-baseline.json` lists secret fingerprints (sha256), never line
+numbers or commits, so it does not churn when history is rewritten or code moves. A
+detect-secrets `.secrets.baseline` is accepted too: its `hashed_secret` is the sha1 of the
+secret. Entries that detect-secrets' audit marked `is_secret: true` are real secrets, so they
+stay reported; unaudited entries and `is_secret: false` ones are suppressed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import LeakwindowError
+
+BASELINE_NAME = ".leakwindow-baseline.json"
+BASELINE_SCHEMA = "leakwindow.baseline/1"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    fingerprints: frozenset[str]
+    sha1s: frozenset[str]
+    source: str
+
+    def reason(self, secret: bytes) -> str | None:
+        """Why this secret is suppressed, or None when it is not in the baseline."""
+        if hashlib.sha256(secret).hexdigest() in self.fingerprints:
+            return f"baseline {self.source}"
+        if hashlib.sha1(secret, usedforsecurity=False).hexdigest() in self.sha1s:
+            return f"detect-secrets baseline {self.source}"
+        return None
+
+
+def _detect_secrets_hashes(document: dict[str, Any], source: Path) -> frozenset[str]:
+    results = document.get("results")
+    if not isinstance(results, dict):
+        raise LeakwindowError(f"{source}: detect-secrets baseline without a 'results' table")
+    hashes: set[str] = set()
+    for entries in results.values():
+        if not isinstance(entries, list):
+            raise LeakwindowError(f"{source}: 'results' values must be lists")
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("hashed_secret"), str):
+                raise LeakwindowError(f"{source}: a result has no 'hashed_secret'")
+            if entry.get("is_secret") is True:
+                continue  # audited as a real secret: keep reporting it
+            hashes.add(entry["hashed_secret"].lower())
+    return frozenset(hashes)
+
+
+def load_baseline(path: Path) -> Baseline:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LeakwindowError(f"cannot read baseline {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LeakwindowError(f"{path}: baseline is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise LeakwindowError(f"{path}: baseline must be a JSON object")
+    if document.get("schema") == BASELINE_SCHEMA:
+        secrets = document.get("secrets")
+        if not isinstance(secrets, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("fingerprint"), str) for item in secrets
+        ):
+            raise LeakwindowError(f"{path}: 'secrets' must be a list of {{fingerprint: …}}")
+        return Baseline(
+            fingerprints=frozenset(item["fingerprint"].lower() for item in secrets),
+            sha1s=frozenset(),
+            source=path.name,
+        )
+    if "results" in document:
+        return Baseline(
+            fingerprints=frozenset(),
+            sha1s=_detect_secrets_hashes(document, path),
+            source=path.name,
+        )
+    raise LeakwindowError(f"{path}: neither a leakwindow nor a detect-secrets baseline")
+
+
+def find_baseline(worktree: Path | None, explicit: Path | None) -> Baseline | None:
+    if explicit is not None:
+        return load_baseline(explicit)
+    if worktree is not None and (worktree / BASELINE_NAME).is_file():
+        return load_baseline(worktree / BASELINE_NAME)
+    return None
+
+
+def baseline_document(findings: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """A baseline accepting every finding of a report (redacted: fingerprints only)."""
+    return {
+        "schema": BASELINE_SCHEMA,
+        "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "secrets": sorted(
+            (
+                {
+                    "fingerprint": finding["fingerprint"],
+                    "rules": finding["rules"],
+                    "preview": finding["secret_preview"],
+                }
+                for finding in findings
+            ),
+            key=lambda item: item["fingerprint"],
+        ),
+    }
