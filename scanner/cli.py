@@ -351,6 +351,18 @@ def rules_list(
     return 0
 
 
+def _register_plugins() -> None:
+    """Commands kept in their own modules (hook installation, pre-push)."""
+    try:
+        from scanner.hook_commands import register
+    except ImportError:  # pragma: no cover - the module is optional while it is being built
+        return
+    register(app)
+
+
+_register_plugins()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every error becomes one line on stderr and an exit code."""
     command = typer.main.get_command(app)

@@ -69,9 +69,12 @@ def run_history_scan(
     verify: bool = False,
     verify_settings: VerifySettings | None = None,
     ignore_baseline: bool = False,
+    only_commits: frozenset[str] | None = None,
 ) -> tuple[dict[str, Any], RulePack]:
+    """Scan history; `revision_range` ("A..B") or `only_commits` limit findings to secrets
+    introduced by those commits (CI and pre-push), with full-history windows and provenance."""
     repository = open_repository(path)
-    in_range = range_commits(repository.root, revision_range) if revision_range else None
+    in_range = range_commits(repository.root, revision_range) if revision_range else only_commits
     config = find_config(repository.worktree, config_file)
     pack = load_pack(config, extra_rules)
     baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
@@ -103,7 +106,7 @@ def run_history_scan(
     }
     report = build_report(
         target=str(path),
-        mode="range" if revision_range else "history",
+        mode="history" if in_range is None else "range",
         head_ref=result.head.ref,
         head_sha=result.head.commit,
         refs=[ref.name for ref in result.refs],
@@ -113,9 +116,9 @@ def run_history_scan(
         findings=result.findings,
         rules=pack.by_id,
     )
-    if revision_range:
-        report["scan"]["range"] = revision_range
-        report["scan"]["stats"]["range_commits"] = len(in_range or ())
+    if in_range is not None:
+        report["scan"]["range"] = revision_range or "pushed commits"
+        report["scan"]["stats"]["range_commits"] = len(in_range)
     if verify:
         report["scan"]["verification"] = {"contacted": dict(sorted(contacted.items()))}
     report["scan"]["engine"] = result.engine

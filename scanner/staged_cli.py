@@ -8,11 +8,12 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from scanner.baseline import find_baseline
 from scanner.config import find_config, load_pack, path_filter
 from scanner.errors import LeakwindowError
 from scanner.matching import Matcher
 from scanner.model import fingerprint_of, preview_of
-from scanner.rules import SEVERITIES
+from scanner.rules import SEVERITIES, RulePack
 from scanner.staged import StagedMatch, repository_root, scan_added, staged_diff
 
 _FIX_HELP = (
@@ -35,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--engine", choices=("auto", "hyperscan", "python"), default="auto")
     parser.add_argument("--fail-on", choices=SEVERITIES, default="low")
     parser.add_argument("--exit-zero", action="store_true")
+    parser.add_argument("--baseline", type=Path, default=None)
+    parser.add_argument("--verify", action="store_true", help="check found keys with providers")
     return parser
 
 
@@ -70,6 +73,35 @@ def _report(matches: list[StagedMatch], root: Path, scanned: int) -> dict[str, o
     }
 
 
+def _verify(matches: list[StagedMatch], pack: RulePack) -> dict[str, str]:
+    """Check each unique staged secret once; returns fingerprint -> status (live/invalid/…)."""
+    from collections import Counter
+
+    from scanner.verify import VerifyRequest, contacted_summary, verify_secrets
+
+    requests = []
+    for item in matches:
+        rule = pack.by_id[item.match.rule_id]
+        if not rule.verify:
+            continue
+        pair_rule = rule.verify.get("pair")
+        pair = next(
+            (
+                m.match.secret
+                for m in matches
+                if pair_rule and m.match.rule_id == pair_rule and m.path == item.path
+            ),
+            None,
+        )
+        requests.append(
+            VerifyRequest(fingerprint_of(item.match.secret), rule, item.match.secret, pair)
+        )
+    contacted: Counter[str] = Counter()
+    results = verify_secrets(requests, contacts=contacted)
+    sys.stderr.write(contacted_summary(contacted) + "\n")
+    return {fingerprint: result.status for fingerprint, result in results.items()}
+
+
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     root = repository_root(args.path)
@@ -80,6 +112,10 @@ def run(argv: list[str]) -> int:
     matches, scanned = scan_added(staged_diff(root), matcher)
     if keep is not None:
         matches = [m for m in matches if keep(m.match.rule_id, m.path)]
+    baseline = find_baseline(root, args.baseline)
+    if baseline is not None:
+        matches = [m for m in matches if baseline.reason(m.match.secret) is None]
+    statuses = _verify(matches, pack) if args.verify else {}
     threshold = SEVERITIES.index(args.fail_on)
     failing = [
         m for m in matches if SEVERITIES.index(pack.by_id[m.match.rule_id].severity) <= threshold
@@ -91,9 +127,11 @@ def run(argv: list[str]) -> int:
         lines = [f"leakwindow: {len(matches)} secret{plural} in the staged change"]
         for item in matches:
             rule = pack.by_id[item.match.rule_id]
+            status = statuses.get(fingerprint_of(item.match.secret))
+            note = f"  [{status}]" if status else ""
             lines.append(
                 f"  {item.path}:{item.match.line}:{item.match.column}  {rule.severity:<8} "
-                f"{rule.id}  {preview_of(item.match.secret)}"
+                f"{rule.id}  {preview_of(item.match.secret)}{note}"
             )
         sys.stderr.write("\n".join(lines) + "\n" + _FIX_HELP + "\n")
     if args.exit_zero:

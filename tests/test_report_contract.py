@@ -1,0 +1,100 @@
+"""The JSON report contract holds on every scenario, and saved reports re-render identically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from scenario_support import AS_OF, build, scan_json
+
+from scanner.cli import main, parse_as_of, render
+from scanner.fixture_builder import list_scenarios
+from scanner.pipeline import run_history_scan
+from scanner.report.build import SCHEMA
+
+REPORT_SCHEMA = json.loads(
+    (Path(__file__).parent.parent / "scanner" / "report" / "report-schema.json").read_text()
+)
+SCENARIOS = [scenario.name for scenario in list_scenarios()]
+
+
+def _strip_timing(report: dict[str, Any]) -> dict[str, Any]:
+    clone = json.loads(json.dumps(report))
+    clone["scan"]["seconds"] = 0
+    clone["scan"].pop("phases", None)
+    clone["scan"]["target"] = ""
+    return clone
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_report_is_valid_against_the_contract(name: str, tmp_path: Path) -> None:
+    fx = build(name, tmp_path)
+    _, report = scan_json(fx.path, tmp_path)
+    jsonschema.Draft7Validator(REPORT_SCHEMA).validate(report)
+    assert report["schema"] == SCHEMA
+    assert report["scan"]["as_of"] == AS_OF
+    assert report["scan"]["stats"]["commits"] > 0
+    assert report["scan"]["stats"]["blobs_scanned"] > 0
+    assert report["summary"]["findings"] == len(report["findings"])
+    longest = max((w["days"] for f in report["findings"] for w in f["windows"]), default=0.0)
+    assert report["summary"]["longest_days"] == longest
+
+
+def test_contract_schema_rejects_a_report_missing_a_field(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    _, report = scan_json(fx.path, tmp_path)
+    del report["findings"][0]["windows"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(REPORT_SCHEMA).validate(report)
+
+
+def test_scanning_twice_gives_the_same_report(tmp_path: Path) -> None:
+    fx = build("multi-secret", tmp_path)
+    _, first = scan_json(fx.path, tmp_path)
+    _, second = scan_json(fx.path, tmp_path)
+    assert _strip_timing(first) == _strip_timing(second)
+
+
+def test_both_engines_give_identical_reports(tmp_path: Path) -> None:
+    pytest.importorskip("hyperscan")
+    fx = build("multi-secret", tmp_path)
+    _, python_engine = scan_json(fx.path, tmp_path, "--engine", "python")
+    _, hyperscan_engine = scan_json(fx.path, tmp_path, "--engine", "hyperscan")
+    assert _strip_timing(python_engine)["findings"] == _strip_timing(hyperscan_engine)["findings"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "sarif", "html", "json"])
+def test_saved_json_report_renders_like_the_scan(fmt: str, tmp_path: Path) -> None:
+    fx = build("multi-secret", tmp_path)
+    report, pack = run_history_scan(fx.path, as_of=parse_as_of(AS_OF))
+    saved = tmp_path / "report.json"
+    saved.write_text(json.dumps(report))
+    out = tmp_path / f"again.{fmt}"
+    assert main(["report", str(saved), "--format", fmt, "--output", str(out)]) == 0
+    assert out.read_text() == render(report, fmt, pack.by_id)
+
+
+def test_report_command_rejects_a_file_that_is_not_a_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bogus = tmp_path / "x.json"
+    bogus.write_text('{"hello": 1}')
+    assert main(["report", str(bogus)]) == 2
+    assert "is not a leakwindow.report/1 report" in capsys.readouterr().err
+
+
+def test_stats_count_commits_blobs_bytes_and_seconds(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    _, report = scan_json(fx.path, tmp_path)
+    stats = report["scan"]["stats"]
+    import subprocess
+
+    commits = subprocess.run(
+        ["git", "-C", str(fx.path), "rev-list", "--all", "--count"], capture_output=True, check=True
+    )
+    assert stats["commits"] == int(commits.stdout)
+    assert stats["bytes_scanned"] > 0
+    assert report["scan"]["seconds"] >= 0

@@ -1,0 +1,68 @@
+"""`--verify` over a real history scan: the incident key, checked once, against a local fake xAI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fake_provider import LIVE_JSON, REVOKED, FakeProvider
+from scenario_support import AS_OF, build, finding_for
+
+from scanner.cli import parse_as_of
+from scanner.pipeline import run_history_scan
+from scanner.report.text import render_text
+from scanner.verify import VerifySettings
+
+
+def _scan(path: Path, provider: FakeProvider) -> dict:  # type: ignore[type-arg]
+    settings = VerifySettings(
+        timeout_s=2.0, retries=0, host_overrides={"api.x.ai": provider.base_url}
+    )
+    report, _ = run_history_scan(
+        path, as_of=parse_as_of(AS_OF), verify=True, verify_settings=settings
+    )
+    return report
+
+
+def test_incident_key_reported_live_with_its_59_day_window(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    key = fx.secrets["xai"]
+    with FakeProvider() as provider:
+        provider.respond(key, LIVE_JSON)
+        report = _scan(fx.path, provider)
+        requests = provider.seen_with(key)
+    finding = finding_for(report, key)
+    assert finding["verification"]["status"] == "live"
+    assert finding["verification"]["checked_at"]
+    assert finding["windows"][0]["days"] == 59.0
+    assert report["summary"]["live"] == 1
+    assert len(requests) == 1  # one check per unique secret, not per location
+    assert report["scan"]["verification"]["contacted"] == {"api.x.ai": 1}
+    text = render_text(report)
+    assert "still live: rotate now" in text
+    assert key not in text
+
+
+def test_incident_key_reported_invalid_when_revoked(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    key = fx.secrets["xai"]
+    with FakeProvider() as provider:
+        provider.respond(key, REVOKED)
+        report = _scan(fx.path, provider)
+    finding = finding_for(report, key)
+    assert finding["verification"]["status"] == "invalid"
+    assert report["summary"]["live"] == 0
+
+
+def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
+    fx = build("same-key-two-files", tmp_path)
+    key = fx.secrets["openai"]
+    with FakeProvider() as provider:
+        provider.respond(key, REVOKED)
+        settings = VerifySettings(
+            timeout_s=2.0, retries=0, host_overrides={"api.openai.com": provider.base_url}
+        )
+        report, _ = run_history_scan(
+            fx.path, as_of=parse_as_of(AS_OF), verify=True, verify_settings=settings
+        )
+        assert len(provider.seen_with(key)) == 1
+    assert finding_for(report, key)["verification"]["status"] == "invalid"
