@@ -8,6 +8,7 @@ user's and system's git configuration are shut out. See fixtures/README.md for t
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -34,7 +35,8 @@ MAIN_BRANCH = "main"
 
 _SCENARIO_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-_SECRET_REFERENCE = re.compile(r"\{\{secret:([^}]*)\}\}")
+# `{{secret:NAME}}`, or `{{secret:NAME|base64}}` for the secret base64-encoded (Kubernetes data).
+_SECRET_REFERENCE = re.compile(r"\{\{secret:([^}|]*)(?:\|(base64))?\}\}")
 _IDENTITY = re.compile(r"^([^<>]+?) <([^<>\s]+)>$")
 _LABEL = re.compile(r"^[A-Za-z0-9_.-]+$")
 _REF_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")  # a label, branch or tag name
@@ -374,7 +376,7 @@ def _check_step_order(path: Path, steps: tuple[Step, ...], secrets: Mapping[str,
         if step.op in ("reset", "revert") and step.ref not in labels:
             raise LeakwindowError(f"{where}: {step.ref!r} is not the label of an earlier commit")
         for _, content in step.write:
-            for reference in _SECRET_REFERENCE.findall(content):
+            for reference, _encoding in _SECRET_REFERENCE.findall(content):
                 if reference not in secrets:
                     raise LeakwindowError(
                         f"{where}: {{{{secret:{reference}}}}} is not in [secrets]"
@@ -563,7 +565,13 @@ class _RepoBuilder:
         target.chmod(0o644)  # git records only the executable bit; keep it off everywhere
 
     def expand(self, content: str) -> str:
-        return _SECRET_REFERENCE.sub(lambda found: self.secrets[found.group(1)], content)
+        def fill(found: re.Match[str]) -> str:
+            value = self.secrets[found.group(1)]
+            if found.group(2) == "base64":
+                return base64.b64encode(value.encode("utf-8")).decode("ascii")
+            return value
+
+        return _SECRET_REFERENCE.sub(fill, content)
 
     def _do_branch(self, step: Step) -> None:
         assert step.name is not None

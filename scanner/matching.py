@@ -117,15 +117,48 @@ class Matcher:
             raise ValueError(f"unknown matching engine {engine!r}")
         self.engine = self._prefilter.name
 
-    def scan(self, content: bytes, path: str | None = None) -> list[Match]:
-        """Every (rule, secret, position) that survives the filters, in content order."""
+    def scan(self, content: bytes, path: str | None = None, decode: bool = True) -> list[Match]:
+        """Every (rule, secret, position) that survives the filters, in content order.
+
+        Encoded spans (base64, percent) are decoded and scanned too; their matches carry the
+        encoding and the position of the encoded span.
+        """
+        matches = self._scan_plain(content, path)
+        if decode:
+            plain = {m.secret for m in matches}
+            matches.extend(self._scan_decoded(content, path, plain, depth=1))
+        unique = {(m.rule_id, m.secret, m.line, m.column): m for m in matches}
+        return sorted(unique.values(), key=lambda m: (m.line, m.column, m.rule_id))
+
+    def _scan_plain(self, content: bytes, path: str | None) -> list[Match]:
         matches: list[Match] = []
         for rule in self._prefilter.candidates(content):
             if path is not None and any(p.search(path) for p in rule.path_ignore):
                 continue
             matches.extend(self._extract(rule, content))
-        matches.sort(key=lambda m: (m.line, m.column, m.rule_id))
         return matches
+
+    def _scan_decoded(
+        self, content: bytes, path: str | None, plain: set[bytes], depth: int
+    ) -> list[Match]:
+        from scanner.decoding import MAX_DEPTH, encoded_spans
+
+        found: list[Match] = []
+        for span in encoded_spans(content):
+            inner = self._scan_plain(span.text, path)
+            if depth < MAX_DEPTH:
+                inner.extend(self._scan_decoded(span.text, path, plain, depth + 1))
+            if not inner:
+                continue
+            _, _, line = _line_bounds(content, span.start)
+            column = span.start - (content.rfind(b"\n", 0, span.start) + 1) + 1
+            for match in inner:
+                if match.secret in plain:
+                    continue  # already found as is; the encoded copy adds nothing
+                found.append(
+                    Match(match.rule_id, match.secret, line, column, decoded=span.encoding)
+                )
+        return found
 
     def _extract(self, rule: Rule, content: bytes) -> Iterable[Match]:
         for found in rule.regex.finditer(content):

@@ -213,8 +213,10 @@ def _assemble_findings(
 ) -> list[Finding]:
     rules_by_secret: dict[bytes, set[str]] = {}
     blobs_by_secret: dict[bytes, list[str]] = {}
+    encodings: dict[bytes, set[str | None]] = {}
     for blob, found in index.matches.items():
         for match in found:
+            encodings.setdefault(match.secret, set()).add(match.decoded)
             rules_by_secret.setdefault(match.secret, set()).add(match.rule_id)
             blobs = blobs_by_secret.setdefault(match.secret, [])
             if not blobs or blobs[-1] != blob:
@@ -257,10 +259,18 @@ def _assemble_findings(
                 ),
                 dangling=reachable_mask == 0,
                 suppressed=suppression(secret) if suppression else None,
+                decoded=_only_encoding(encodings[secret]),
             )
         )
     findings.sort(key=finding_order)
     return findings
+
+
+def _only_encoding(seen: set[str | None]) -> str | None:
+    """The encoding a secret was found under, when it was never seen in clear."""
+    if None in seen:
+        return None
+    return ",".join(sorted(e for e in seen if e is not None))
 
 
 def verify_candidates(

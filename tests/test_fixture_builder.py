@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -34,6 +35,7 @@ EXPECTED_WINDOWS: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     "same-key-two-files": {"openai": [("leak", "removal")]},
     "two-keys-one-line": {"aws_id": [("leak", "removal")], "aws_secret": [("leak", "removal")]},
     "shallow-boundary": {"xai": [("boundary", "removal")]},
+    "kubernetes-secret-base64": {"xai": [("leak", "removal")]},
     "multi-secret": {
         "xai": [("xai_leak", "xai_removal")],
         "github": [("github_leak", "github_removal")],
@@ -42,6 +44,14 @@ EXPECTED_WINDOWS: dict[str, dict[str, list[tuple[str, str | None]]]] = {
     },
 }
 ODD_DATES = {"backwards-dates"}
+# Secrets a scenario writes only base64-encoded: git grep must look for the encoded form.
+ENCODED = {("kubernetes-secret-base64", "xai")}
+
+
+def as_committed(scenario: str, secret_name: str, secret: str) -> str:
+    if (scenario, secret_name) in ENCODED:
+        return base64.b64encode(secret.encode()).decode()
+    return secret
 
 
 def _git_process(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -155,7 +165,8 @@ def test_windows_on_head_match_the_scenario(
             (fixture.commits[opened], fixture.commits[closed] if closed else None)
             for opened, closed in expected
         ]
-        assert windows_on(fixture.path, fixture.secrets[secret_name]) == labelled, secret_name
+        committed = as_committed(name, secret_name, fixture.secrets[secret_name])
+        assert windows_on(fixture.path, committed) == labelled, secret_name
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -168,7 +179,8 @@ def test_labelled_commits_exist_and_every_secret_is_committed(
     assert shallow or len(present) == len(fixture.commits)
     candidates = git(fixture.path, "rev-list", "--all").split() + present
     for secret_name, secret in fixture.secrets.items():
-        assert commits_holding(fixture.path, secret, candidates), secret_name
+        committed = as_committed(name, secret_name, secret)
+        assert commits_holding(fixture.path, committed, candidates), secret_name
 
 
 @pytest.mark.parametrize("name", sorted(set(SCENARIOS) - ODD_DATES))

@@ -174,3 +174,15 @@ def test_multi_secret_reports_every_secret_sorted_by_severity(tmp_path: Path) ->
     order = ["critical", "high", "medium", "low"]
     severities = [order.index(f["severity"]) for f in report["findings"]]
     assert severities == sorted(severities)
+
+
+def test_base64_kubernetes_secret_is_decoded_through_history(tmp_path: Path) -> None:
+    fx = build("kubernetes-secret-base64", tmp_path)
+    _, report = scan_json(fx.path, tmp_path)
+    finding = finding_for(report, fx.secrets["xai"])
+    assert finding["decoded"] == "base64"
+    assert window_shape(finding) == [(MAIN, fx.commits["leak"], fx.commits["removal"])]
+    assert finding["windows"][0]["days"] == 20.0
+    (location,) = finding["locations"]
+    assert location["path"] == "deploy/secret.yaml"
+    assert location["line"] == 7  # the line of the encoded span

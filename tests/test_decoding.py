@@ -1,0 +1,59 @@
+"""Encoded spans are decoded (bounded) and scanned; look-alikes are left alone."""
+
+from __future__ import annotations
+
+import base64
+import random
+from urllib.parse import quote
+
+from scanner.decoding import MAX_SPAN, encoded_spans
+from scanner.matching import Matcher
+from scanner.rules import load_rules
+from scanner.synthetic import make_token
+
+MATCHER = Matcher(load_rules())
+TOKEN = make_token("xai", random.Random(11))
+
+
+def test_base64_value_is_decoded_and_found() -> None:
+    encoded = base64.b64encode(f"XAI_API_KEY={TOKEN}".encode()).decode()
+    (match,) = MATCHER.scan(f"data:\n  key: {encoded}\n".encode())
+    assert match.secret == TOKEN.encode()
+    assert match.decoded == "base64"
+    assert (match.line, match.column) == (2, 8)
+
+
+def test_base64url_value_is_decoded() -> None:
+    encoded = base64.urlsafe_b64encode(f"{TOKEN}??>>".encode()).decode()
+    assert any(m.decoded == "base64" for m in MATCHER.scan(encoded.encode()))
+
+
+def test_percent_encoded_value_is_decoded() -> None:
+    text = "https://example.test/cb?key=" + quote(TOKEN, safe="").replace("-", "%2D") + "%26x%3D1"
+    (match,) = MATCHER.scan(text.encode())
+    assert match.decoded == "percent"
+    assert match.secret == TOKEN.encode()
+
+
+def test_doubly_encoded_value_is_found_within_depth() -> None:
+    once = base64.b64encode(f"k={TOKEN}".encode())
+    twice = base64.b64encode(b"inner: " + once).decode()
+    assert [m.secret for m in MATCHER.scan(twice.encode())] == [TOKEN.encode()]
+
+
+def test_secret_in_clear_and_encoded_is_reported_once_in_clear() -> None:
+    encoded = base64.b64encode(f"k={TOKEN}".encode()).decode()
+    matches = MATCHER.scan(f"a = '{TOKEN}'\nb = '{encoded}'\n".encode())
+    assert [(m.line, m.decoded) for m in matches] == [(1, None)]
+
+
+def test_binary_looking_and_oversized_spans_are_skipped() -> None:
+    noise = base64.b64encode(bytes(range(256)) * 4).decode()
+    assert list(encoded_spans(noise.encode())) == []
+    huge = base64.b64encode(f"k={TOKEN}".encode() + b" " * (MAX_SPAN * 2)).decode()
+    assert MATCHER.scan(huge.encode()) == []
+
+
+def test_decoding_can_be_switched_off() -> None:
+    encoded = base64.b64encode(f"k={TOKEN}".encode()).decode()
+    assert MATCHER.scan(encoded.encode(), decode=False) == []
