@@ -162,6 +162,12 @@ def scan(
     verify_budget: Annotated[
         float, typer.Option("--verify-budget", help="Total seconds for verification.")
     ] = 60.0,
+    trust_config: Annotated[
+        bool,
+        typer.Option(
+            "--trust-config", help="Let the repository's own rules add verification endpoints."
+        ),
+    ] = False,
     only_live: Annotated[
         bool, typer.Option("--only-live", help="Report only keys verified live.")
     ] = False,
@@ -192,6 +198,7 @@ def scan(
         engine=engine,
         revision_range=revision_range or (f"{since}..HEAD" if since else None),
         baseline_file=baseline,
+        trust_config=trust_config,
         verify=verify or only_live or fail_on_live,
         verify_settings=_verify_settings(
             verify_timeout, verify_concurrency, verify_rate, verify_budget
@@ -361,6 +368,28 @@ def _register_plugins() -> None:
 
 
 _register_plugins()
+
+
+@rules_app.command("test")
+def rules_test(
+    rule_file: Annotated[
+        Path | None, typer.Argument(help="A rule file to test (default: the built-in pack).")
+    ] = None,
+) -> int:
+    """Run every rule's examples; print the failures; exit 1 when any fails."""
+    from scanner.rule_check import check_examples
+    from scanner.rules import load_rules
+
+    pack = load_rules([rule_file]) if rule_file is not None else load_rules()
+    failures = check_examples(pack)
+    examples = sum(len(r.examples_match) + len(r.examples_ignore) for r in pack.rules)
+    for failure in failures:
+        what = "was not found" if failure.kind == "match" else "was found but must not be"
+        sys.stdout.write(
+            f"FAIL {failure.rule_id}: examples.{failure.kind}[{failure.example_index}] {what}\n"
+        )
+    sys.stdout.write(f"{len(pack)} rules, {examples} examples, {len(failures)} failure(s)\n")
+    return 1 if failures else 0
 
 
 def main(argv: list[str] | None = None) -> int:

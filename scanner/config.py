@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +88,26 @@ def find_config(worktree: Path | None, explicit: Path | None) -> Config:
     return Config()
 
 
-def load_pack(config: Config, extra_rules: Sequence[Path]) -> RulePack:
-    return load_rules(
+def load_pack(config: Config, extra_rules: Sequence[Path], trust_config: bool = False) -> RulePack:
+    """Built-in rules + the config's extra rules + the command line's `--rules` files.
+
+    Rules that come from repository-local config lose their `verify` blocks unless the user
+    trusts the config: a scanned repository must never choose where secrets are sent.
+    """
+    pack = load_rules(
         extra_files=[*config.extra_rule_files, *extra_rules],
         disabled=config.disabled_rules,
     )
+    if trust_config or not config.extra_rule_files:
+        return pack
+    untrusted_sources = {str(path) for path in config.extra_rule_files} - {
+        str(path) for path in extra_rules
+    }
+    rules = tuple(
+        replace(rule, verify=None) if rule.source in untrusted_sources else rule
+        for rule in pack.rules
+    )
+    return RulePack(rules=rules, digest=pack.digest, by_id={r.id: r for r in rules})
 
 
 def path_filter(config: Config, pack: RulePack) -> Callable[[str, str], bool] | None:

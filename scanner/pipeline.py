@@ -70,13 +70,14 @@ def run_history_scan(
     verify_settings: VerifySettings | None = None,
     ignore_baseline: bool = False,
     only_commits: frozenset[str] | None = None,
+    trust_config: bool = False,
 ) -> tuple[dict[str, Any], RulePack]:
     """Scan history; `revision_range` ("A..B") or `only_commits` limit findings to secrets
     introduced by those commits (CI and pre-push), with full-history windows and provenance."""
     repository = open_repository(path)
     in_range = range_commits(repository.root, revision_range) if revision_range else only_commits
     config = find_config(repository.worktree, config_file)
-    pack = load_pack(config, extra_rules)
+    pack = load_pack(config, extra_rules, trust_config=trust_config)
     baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
     matcher = Matcher(pack, engine=engine)
     options = ScanOptions(

