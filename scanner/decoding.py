@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
@@ -55,13 +55,60 @@ def _decode_base64(span: bytes) -> bytes | None:
         return None
 
 
-def encoded_spans(content: bytes) -> Iterator[DecodedSpan]:
-    """Text-looking decodings of encoded spans in `content`, within the size budget."""
+PERCENT_HINTS: tuple[bytes, ...] = (b"%2d", b"%5f", b"%3a", b"%2f", b"%40", b"%3d", b"%2b")
+_GRAM = 5
+
+
+def base64_forms(keyword: bytes) -> list[bytes]:
+    """The base64 text a keyword turns into at each of the three byte alignments.
+
+    Only characters fully determined by the keyword are kept, so the literal appears in the
+    encoding of any text holding the keyword (as written, or upper-cased). Forms shorter
+    than five characters are dropped: they would occur by chance.
+    """
+    forms: set[bytes] = set()
+    for variant in {keyword, keyword.upper()}:
+        for shift in range(3):
+            encoded = base64.b64encode(b"\0" * shift + variant)
+            literal = encoded[-(-4 * shift // 3) : 4 * (shift + len(variant)) // 3]
+            if len(literal) >= _GRAM:
+                forms.add(literal)
+                forms.add(literal.replace(b"+", b"-").replace(b"/", b"_"))  # base64url
+    return sorted(forms)
+
+
+class KeywordForms:
+    """Answers "does this encoded span hold a rule keyword?" for base64 and percent spans."""
+
+    def __init__(self, keywords: Iterable[bytes]) -> None:
+        self.forms = sorted({form for keyword in keywords for form in base64_forms(keyword)})
+        self._by_gram: dict[bytes, list[bytes]] = {}
+        for form in self.forms:
+            self._by_gram.setdefault(form[:_GRAM], []).append(form)
+
+    def in_base64(self, span: bytes) -> bool:
+        by_gram = self._by_gram
+        for offset in range(len(span) - _GRAM + 1):
+            candidates = by_gram.get(span[offset : offset + _GRAM])
+            if candidates and any(span.startswith(f, offset) for f in candidates):
+                return True
+        return False
+
+    @staticmethod
+    def in_percent(span: bytes) -> bool:
+        lowered = span.lower()
+        return any(hint in lowered for hint in PERCENT_HINTS)
+
+
+def encoded_spans(content: bytes, forms: KeywordForms) -> Iterator[DecodedSpan]:
+    """Text-looking decodings of encoded spans that hold a keyword, within the size budget."""
     budget = MAX_DECODED_PER_BLOB
     for found in _BASE64.finditer(content):
         span = found.group()
         # Mixed-case letters and digits both: skips words, paths and hex digests.
         if span.isalpha() or span.isdigit() or span.lower() == span or span.upper() == span:
+            continue
+        if not forms.in_base64(span):
             continue
         decoded = _decode_base64(span)
         if decoded is None or not _looks_like_text(decoded):
@@ -74,7 +121,7 @@ def encoded_spans(content: bytes) -> Iterator[DecodedSpan]:
         return
     for found in _PERCENT.finditer(content):
         span = found.group()
-        if span.count(b"%") < 2:
+        if span.count(b"%") < 2 or not forms.in_percent(span):
             continue
         decoded = unquote_to_bytes(span)
         if decoded == span or not _looks_like_text(decoded):

@@ -6,61 +6,118 @@ the same extraction regexes): Hyperscan when it is installed, plain `bytes.find`
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from scanner import filters
 from scanner.checksums import CHECKSUMS
+from scanner.decoding import PERCENT_HINTS, KeywordForms
 from scanner.model import Match
 from scanner.rules import Rule, RulePack
 
+_HIT_CAP = 2000  # more keyword hits than this for one rule: scan the whole content once
+
+
+@dataclass
+class Prefiltered:
+    """Keyword hits per rule (start offsets) and whether decoding is worth trying."""
+
+    hits: dict[int, list[int]] = field(default_factory=dict)
+    encoded_hint: bool = False
+
+
+def _keyword_bytes(rule: Rule) -> list[bytes]:
+    return [keyword.encode("utf-8") for keyword in rule.keywords]
+
 
 class _PythonPrefilter:
-    """Candidate rules are those with a keyword in the lowercased content."""
+    """Keyword positions found with `bytes.find` over the lowercased content."""
 
     name = "python"
 
     def __init__(self, rules: Sequence[Rule]) -> None:
-        self._rules = rules
+        self._keywords = [_keyword_bytes(rule) for rule in rules]
 
-    def candidates(self, content: bytes) -> list[Rule]:
+    def prefilter(self, content: bytes) -> Prefiltered:
         lowered = content.lower()
-        return [rule for rule in self._rules if any(kw.encode() in lowered for kw in rule.keywords)]
+        result = Prefiltered()
+        for index, keywords in enumerate(self._keywords):
+            starts: list[int] = []
+            for keyword in keywords:
+                if keyword not in lowered:
+                    continue
+                position = lowered.find(keyword)
+                while position >= 0 and len(starts) <= _HIT_CAP:
+                    starts.append(position)
+                    position = lowered.find(keyword, position + 1)
+            if starts:
+                result.hits[index] = starts
+        # Without Hyperscan, always let the decoder look: each span is still checked for a
+        # keyword's encoded form, which is what decides (and keeps both engines identical).
+        result.encoded_hint = True
+        return result
 
 
 class _HyperscanPrefilter:
-    """All keywords of all rules in one caseless literal Hyperscan database."""
+    """All keywords (and their base64 forms) in one literal Hyperscan database."""
 
     name = "hyperscan"
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], forms: KeywordForms) -> None:
         import hyperscan
 
-        self._rules = rules
         literals: list[bytes] = []
-        self._owner: list[int] = []
+        flags: list[int] = []
+        self._owner: list[int] = []  # literal id -> rule index, or -1 for a decoding hint
+        self._length: list[int] = []
+        caseless = hyperscan.HS_FLAG_CASELESS
         for index, rule in enumerate(rules):
-            for keyword in rule.keywords:
-                literals.append(keyword.encode())
+            for keyword in _keyword_bytes(rule):
+                literals.append(keyword)
+                flags.append(caseless)
                 self._owner.append(index)
-        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+                self._length.append(len(keyword))
+        for form in forms.forms:
+            literals.append(form)
+            flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+            self._owner.append(-1)
+            self._length.append(len(form))
+        for hint in PERCENT_HINTS:
+            literals.append(hint)
+            flags.append(caseless | hyperscan.HS_FLAG_SINGLEMATCH)
+            self._owner.append(-1)
+            self._length.append(len(hint))
         self._db = hyperscan.Database()
         self._db.compile(
             expressions=literals,
             ids=list(range(len(literals))),
             elements=len(literals),
-            flags=[flags] * len(literals),
+            flags=flags,
             literal=True,
         )
 
-    def candidates(self, content: bytes) -> list[Rule]:
-        hit: set[int] = set()
+    def prefilter(self, content: bytes) -> Prefiltered:
+        result = Prefiltered()
+        hits = result.hits
+        owner = self._owner
+        length = self._length
 
         def on_match(literal_id: int, start: int, end: int, flags: int, context: Any) -> None:
-            hit.add(self._owner[literal_id])
+            index = owner[literal_id]
+            if index < 0:
+                result.encoded_hint = True
+                return
+            starts = hits.get(index)
+            if starts is None:
+                hits[index] = [end - length[literal_id]]
+            elif len(starts) <= _HIT_CAP:
+                starts.append(end - length[literal_id])
 
         self._db.scan(content, match_event_handler=on_match)
-        return [self._rules[index] for index in sorted(hit)]
+        return result
 
 
 def hyperscan_available() -> bool:
@@ -100,22 +157,107 @@ def secret_is_dropped(rule: Rule, secret: bytes) -> bool:
     return len(text) >= 8 and filters.is_sequential(text)
 
 
+_UNBOUNDED = 1 << 16
+_WINDOW_SLACK = 16  # room for lookarounds and word boundaries at a window's edges
+
+
+def _parser() -> Any:
+    if sys.version_info >= (3, 11):
+        from re import _parser as sre_parse
+    else:  # pragma: no cover
+        import sre_parse
+    return sre_parse
+
+
+_WHITESPACE_RUN = 40  # a `\\s` repeated more than this is meant to span lines (PEM bodies)
+
+
+def crosses_lines(pattern: str) -> bool:
+    """Whether a pattern is written to match across a line break.
+
+    Explicit constructs count: a newline literal, a class holding a newline or both `\\s`
+    and `\\S` (`[\\s\\S]`), `.` under DOTALL, or `\\s` inside a repeat of more than 40
+    (a PEM body). A short `\\s{0,5}` around `=` and negated classes are taken to stay on their
+    line: single-line rules are looked for only on the lines of their keyword hits, which is
+    what keeps common keywords cheap.
+    """
+    tree = _parser().parse(pattern.encode("utf-8"))
+
+    def crossing_class(value: Any, repeat: int) -> bool:
+        if any(str(o) == "NEGATE" for o, _ in value):
+            return False
+        kinds = {str(v) for o, v in value if str(o) == "CATEGORY"}
+        literals = {v for o, v in value if str(o) == "LITERAL"}
+        if 10 in literals or {"CATEGORY_SPACE", "CATEGORY_NOT_SPACE"} <= kinds:
+            return True
+        return "CATEGORY_SPACE" in kinds and repeat > _WHITESPACE_RUN
+
+    def walk(items: Any, dotall: bool, repeat: int) -> bool:
+        for op, value in items:
+            name = str(op)
+            if name == "LITERAL" and value == 10:
+                return True
+            if name == "ANY" and dotall:
+                return True
+            if name == "IN" and crossing_class(value, repeat):
+                return True
+            if name == "SUBPATTERN":
+                inner_dotall = dotall or bool(value[1] & re.DOTALL)
+                if walk(value[3], inner_dotall, repeat):
+                    return True
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                if walk(value[2], dotall, repeat * max(1, min(int(value[1]), 1 << 16))):
+                    return True
+            elif name == "BRANCH":
+                if any(walk(branch, dotall, repeat) for branch in value[1]):
+                    return True
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                if walk(value[1], dotall, repeat):
+                    return True
+            elif name == "GROUPREF_EXISTS":
+                if any(b is not None and walk(b, dotall, repeat) for b in value[1:]):
+                    return True
+            elif name == "ATOMIC_GROUP" and walk(value, dotall, repeat):
+                return True
+        return False
+
+    return walk(tree, bool(tree.state.flags & re.DOTALL), 1)
+
+
+def match_reach(rule: Rule) -> int | None:
+    """How far from a keyword hit a match can extend (its maximum width), or None if unbounded.
+
+    A match is looked for only within this distance of an occurrence of one of the rule's
+    keywords: exact for rules whose matches contain their keyword.
+    """
+    _, widest = _parser().parse(rule.pattern.encode("utf-8")).getwidth()
+    if widest >= _UNBOUNDED:
+        return None
+    return int(widest) + _WINDOW_SLACK
+
+
 class Matcher:
     """Finds rule matches in one piece of content."""
 
     def __init__(self, pack: RulePack, engine: str = "auto") -> None:
         self.pack = pack
+        self._forms = KeywordForms(kw for rule in pack.rules for kw in _keyword_bytes(rule))
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"
         if engine == "hyperscan":
             self._prefilter: _PythonPrefilter | _HyperscanPrefilter = _HyperscanPrefilter(
-                pack.rules
+                pack.rules, self._forms
             )
         elif engine == "python":
             self._prefilter = _PythonPrefilter(pack.rules)
         else:
             raise ValueError(f"unknown matching engine {engine!r}")
         self.engine = self._prefilter.name
+        self._rules = pack.rules
+        self._reach = [match_reach(rule) for rule in pack.rules]
+        self._single_line = [
+            not (rule.multiline or crosses_lines(rule.pattern)) for rule in pack.rules
+        ]
 
     def scan(self, content: bytes, path: str | None = None, decode: bool = True) -> list[Match]:
         """Every (rule, secret, position) that survives the filters, in content order.
@@ -123,20 +265,49 @@ class Matcher:
         Encoded spans (base64, percent) are decoded and scanned too; their matches carry the
         encoding and the position of the encoded span.
         """
-        matches = self._scan_plain(content, path)
-        if decode:
+        screened = self._prefilter.prefilter(content)
+        matches = self._extract_all(content, path, screened)
+        if decode and screened.encoded_hint:
             plain = {m.secret for m in matches}
             matches.extend(self._scan_decoded(content, path, plain, depth=1))
         unique = {(m.rule_id, m.secret, m.line, m.column): m for m in matches}
         return sorted(unique.values(), key=lambda m: (m.line, m.column, m.rule_id))
 
     def _scan_plain(self, content: bytes, path: str | None) -> list[Match]:
+        return self._extract_all(content, path, self._prefilter.prefilter(content))
+
+    def _extract_all(self, content: bytes, path: str | None, screened: Prefiltered) -> list[Match]:
         matches: list[Match] = []
-        for rule in self._prefilter.candidates(content):
+        self._current = content
+        for index, starts in screened.hits.items():
+            rule = self._rules[index]
             if path is not None and any(p.search(path) for p in rule.path_ignore):
                 continue
-            matches.extend(self._extract(rule, content))
+            for window_start, window_end, limit in self._windows(index, starts, len(content)):
+                matches.extend(self._extract(rule, content, window_start, window_end, limit))
         return matches
+
+    def _windows(self, index: int, starts: list[int], size: int) -> list[tuple[int, int, int]]:
+        """Merged regions around keyword hits where a match of the rule can lie.
+
+        Each is (start, end, limit): matches ending after `limit` are artefacts of the cut.
+        A line window ends at a real newline, so nothing is cut there.
+        """
+        if self._single_line[index]:
+            return [(low, high, high) for low, high in self._line_windows(starts, size)]
+        reach = self._reach[index]
+        if reach is None or len(starts) > _HIT_CAP:
+            return [(0, size, size)]
+        merged: list[tuple[int, int]] = []
+        for start in sorted(starts):
+            low, high = max(0, start - reach), min(size, start + reach)
+            if merged and low <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+            else:
+                merged.append((low, high))
+        # At a reach window's end the regex sees an artificial end of text; no match that
+        # contains a keyword gets that far, so one that does is an artefact of the cut.
+        return [(low, high, high if high == size else high - _WINDOW_SLACK) for low, high in merged]
 
     def _scan_decoded(
         self, content: bytes, path: str | None, plain: set[bytes], depth: int
@@ -144,7 +315,7 @@ class Matcher:
         from scanner.decoding import MAX_DEPTH, encoded_spans
 
         found: list[Match] = []
-        for span in encoded_spans(content):
+        for span in encoded_spans(content, self._forms):
             inner = self._scan_plain(span.text, path)
             if depth < MAX_DEPTH:
                 inner.extend(self._scan_decoded(span.text, path, plain, depth + 1))
@@ -160,8 +331,24 @@ class Matcher:
                 )
         return found
 
-    def _extract(self, rule: Rule, content: bytes) -> Iterable[Match]:
-        for found in rule.regex.finditer(content):
+    def _line_windows(self, starts: list[int], size: int) -> list[tuple[int, int]]:
+        """The whole lines holding keyword hits (a window ends at its line's newline)."""
+        content = self._current
+        merged: list[tuple[int, int]] = []
+        for start in sorted(starts):
+            if merged and start < merged[-1][1]:
+                continue
+            low = content.rfind(b"\n", 0, start) + 1
+            high = content.find(b"\n", start)
+            merged.append((low, size if high < 0 else high))
+        return merged
+
+    def _extract(
+        self, rule: Rule, content: bytes, start: int, end: int, limit: int
+    ) -> Iterable[Match]:
+        for found in rule.regex.finditer(content, start, end):
+            if found.end() > limit:
+                continue
             secret = found.group(rule.secret_group)
             if not secret:
                 continue

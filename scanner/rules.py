@@ -39,6 +39,7 @@ _KNOWN_KEYS = frozenset(
         "remediation",
         "path_ignore",
         "checksum",
+        "multiline",
     }
 )
 _VERIFY_KEYS = frozenset(
@@ -75,6 +76,7 @@ class Rule:
     placeholders: tuple[re.Pattern[str], ...] = ()
     path_ignore: tuple[re.Pattern[str], ...] = ()
     checksum: str | None = None
+    multiline: bool = False  # matches may span lines (else looked for on keyword lines only)
     remediation: str = ""
     verify: Mapping[str, Any] | None = None
     examples_match: tuple[str, ...] = ()
@@ -160,6 +162,9 @@ def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
     remediation = raw.get("remediation", "")
     if not isinstance(remediation, str):
         raise _fail(source, rule_id, "'remediation' must be text")
+    multiline = raw.get("multiline", False)
+    if not isinstance(multiline, bool):
+        raise _fail(source, rule_id, "'multiline' must be true or false")
     checksum = raw.get("checksum")
     if checksum is not None and not isinstance(checksum, str):
         raise _fail(source, rule_id, "'checksum' must be the name of a checksum")
@@ -182,6 +187,7 @@ def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
             for p in _str_list(raw.get("path_ignore"), source, rule_id, "path_ignore")
         ),
         checksum=checksum,
+        multiline=multiline,
         remediation=remediation,
         verify=verify,
         examples_match=examples_match,

@@ -6,12 +6,14 @@ import base64
 import random
 from urllib.parse import quote
 
-from scanner.decoding import MAX_SPAN, encoded_spans
+from scanner.decoding import MAX_SPAN, KeywordForms, encoded_spans
 from scanner.matching import Matcher
 from scanner.rules import load_rules
 from scanner.synthetic import make_token
 
-MATCHER = Matcher(load_rules())
+PACK = load_rules()
+MATCHER = Matcher(PACK)
+FORMS = KeywordForms(kw.encode() for rule in PACK.rules for kw in rule.keywords)
 TOKEN = make_token("xai", random.Random(11))
 
 
@@ -35,10 +37,16 @@ def test_percent_encoded_value_is_decoded() -> None:
     assert match.secret == TOKEN.encode()
 
 
-def test_doubly_encoded_value_is_found_within_depth() -> None:
-    once = base64.b64encode(f"k={TOKEN}".encode())
-    twice = base64.b64encode(b"inner: " + once).decode()
-    assert [m.secret for m in MATCHER.scan(twice.encode())] == [TOKEN.encode()]
+def test_nested_encodings_are_found_within_depth() -> None:
+    once = base64.b64encode(f"k={TOKEN}".encode()).decode()
+    nested = "https://example.test/cb?cfg=" + quote(f"a={once}&b=1", safe="")
+    (match,) = MATCHER.scan(nested.encode())
+    assert match.secret == TOKEN.encode()
+
+
+def test_base64_span_without_a_keyword_form_is_not_decoded() -> None:
+    unrelated = base64.b64encode(b"the quick brown fox jumps over the lazy dog, twice over").decode()
+    assert list(encoded_spans(unrelated.encode(), FORMS)) == []
 
 
 def test_secret_in_clear_and_encoded_is_reported_once_in_clear() -> None:
@@ -49,7 +57,7 @@ def test_secret_in_clear_and_encoded_is_reported_once_in_clear() -> None:
 
 def test_binary_looking_and_oversized_spans_are_skipped() -> None:
     noise = base64.b64encode(bytes(range(256)) * 4).decode()
-    assert list(encoded_spans(noise.encode())) == []
+    assert list(encoded_spans(noise.encode(), FORMS)) == []
     huge = base64.b64encode(f"k={TOKEN}".encode() + b" " * (MAX_SPAN * 2)).decode()
     assert MATCHER.scan(huge.encode()) == []
 

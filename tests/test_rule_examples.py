@@ -30,6 +30,17 @@ def test_match_example_is_found(engine: str, case: tuple[Rule, str]) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", _cases("match"), ids=_ids)
+def test_match_example_is_found_inside_a_larger_file(engine: str, case: tuple[Rule, str]) -> None:
+    rule, example = case
+    content = "# settings\nimport os\n\n" + example + "\n\nDEBUG = False\n" + "x = 1\n" * 50
+    found = {(m.rule_id, m.line) for m in MATCHERS[engine].scan(content.encode("utf-8"))}
+    assert (rule.id, 4) in found or any(
+        rid == rule.id and 4 <= line <= 4 + example.count("\n") for rid, line in found
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", _cases("ignore"), ids=_ids)
 def test_ignore_example_is_not_found(engine: str, case: tuple[Rule, str]) -> None:
     rule, example = case

@@ -1,0 +1,259 @@
+"""The text report drawn with rich for a terminal: summary, findings table, a panel each.
+
+Same facts and verdicts as `scanner.report.text` (whose helpers it reuses); only the layout
+and colour differ. Every value taken from the report is wrapped in `Text`, never parsed as
+markup, and control characters are made visible, so a hostile path or author name can
+neither restyle the output nor move the cursor.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TextIO
+
+from rich import box
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+# The caveat is shared with the plain report so both say exactly the same thing.
+from scanner.report.text import _CAVEAT as CAVEAT
+from scanner.report.text import describe_window, render_text, short_ref, verdict
+
+# Severity is always printed as a word too: colour is never the only signal.
+SEVERITY_STYLES: dict[str, str] = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "bold yellow",
+    "low": "cyan",
+}
+VERIFICATION_STYLES: dict[str, str] = {
+    "live": "bold white on red",
+    "invalid": "green",
+    "error": "yellow",
+    "unchecked": "dim",
+}
+SEVERITY_BORDERS: dict[str, str] = {
+    "critical": "red",
+    "high": "red",
+    "medium": "yellow",
+    "low": "cyan",
+}
+LIVE_VERDICT_STYLE = "bold white on red"
+
+# C0/C1 controls, DEL, and the bidi overrides that can reorder what a terminal shows.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: object) -> str:
+    """`value` as text with every control or bidi character spelled out as an escape."""
+
+    def spell(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(spell, str(value))
+
+
+def _text(value: object, style: str = "") -> Text:
+    # Styled as a span, not as the Text's base style, so table padding stays unstyled.
+    text = Text()
+    text.append(printable(value), style=style or None)
+    return text
+
+
+def _date(timestamp: str) -> str:
+    return timestamp[:10]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _header(report: dict[str, Any]) -> Text:
+    scan = report["scan"]
+    stats = scan["stats"]
+    head = scan["head"]
+    where = f"{short_ref(head['ref'])} {head['sha'][:10]}" if head.get("sha") else "no commits"
+    header = Text()
+    header.append(f"leakwindow {printable(report['tool']['version'])}", style="bold")
+    header.append(f": {printable(scan['target'])} at {printable(where)}, ")
+    header.append(f"as of {printable(scan['as_of'][:19])}\n")
+    header.append(
+        f"scanned {stats.get('commits', 0)} commits, {stats.get('blobs_scanned', 0)} blobs "
+        f"({stats.get('bytes_scanned', 0):,} bytes), skipped {stats.get('blobs_skipped', 0)} "
+        f"in {scan['seconds']} s",
+        style="dim",
+    )
+    return header
+
+
+def _summary(report: dict[str, Any], active: list[dict[str, Any]]) -> Text:
+    summary = report["summary"]
+    line = Text()
+    line.append(f"{_plural(len(active), 'secret')} found", style="bold")
+    line.append(", ")
+    line.append(
+        f"{summary['in_head']} still in HEAD", style="bold red" if summary["in_head"] else ""
+    )
+    live = sum(1 for f in active if f["verification"]["status"] == "live")
+    if live:
+        line.append(", ")
+        line.append(f"{live} still live", style=LIVE_VERDICT_STYLE)
+    line.append(f", longest exposure {summary['longest_days']} days")
+    return line
+
+
+def _severity(finding: dict[str, Any]) -> Text:
+    severity = str(finding["severity"])
+    return _text(severity.upper(), SEVERITY_STYLES.get(severity, "bold"))
+
+
+def _first_commit_cell(finding: dict[str, Any]) -> Text:
+    first = finding["first_commit"]
+    if not first:
+        return _text("none", "dim")
+    return _text(f"{first['sha'][:10]} {_date(first['committed_at'])}")
+
+
+def _longest_window_cell(finding: dict[str, Any]) -> Text:
+    windows = finding["windows"]
+    if not windows:
+        return _text("none", "dim")
+    longest = max(windows, key=lambda window: window["days"])
+    if longest["closed"] is None:
+        return _text(f"{longest['days']} days, open", "bold yellow")
+    return _text(f"{longest['days']} days")
+
+
+def _reachable_cell(finding: dict[str, Any]) -> Text:
+    count = len(finding["reachable_from"])
+    if finding["dangling"]:
+        return _text(f"{count} (dangling)", "yellow")
+    return _text(str(count))
+
+
+def findings_table(active: list[dict[str, Any]]) -> Table:
+    table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Rule")
+    table.add_column("Preview", no_wrap=True)
+    table.add_column("First commit", no_wrap=True)
+    table.add_column("Longest window", no_wrap=True)
+    table.add_column("In HEAD", justify="center")
+    table.add_column("Reachable", justify="right")
+    for number, finding in enumerate(active, start=1):
+        table.add_row(
+            _text(number),
+            _severity(finding),
+            _text(", ".join(finding["rules"])),
+            _text(finding["secret_preview"]),
+            _first_commit_cell(finding),
+            _longest_window_cell(finding),
+            _text("yes", "bold red") if finding["in_head"] else _text("no"),
+            _reachable_cell(finding),
+        )
+    return table
+
+
+def _verdict_text(finding: dict[str, Any], head_ref: str | None) -> Text:
+    said = verdict(finding, head_ref)
+    if finding["verification"]["status"] == "live":
+        return _text(said, LIVE_VERDICT_STYLE)
+    if finding.get("suppressed"):
+        return _text(said, "dim")
+    return _text(said, "bold red" if finding["in_head"] else "bold yellow")
+
+
+def _details(finding: dict[str, Any], head_ref: str | None) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+
+    def row(label: str, value: Text) -> None:
+        grid.add_row(label, value)
+
+    row("rules", _text(", ".join(finding["rules"])))
+    row("preview", _text(finding["secret_preview"]))
+    row("fingerprint", _text(finding["fingerprint"][:16]))
+    first = finding["first_commit"]
+    if first:
+        row(
+            "first commit",
+            _text(
+                f"{first['sha'][:10]} {_date(first['committed_at'])} by {first['author']}  "
+                f"{first['path']}:{first['line']}"
+            ),
+        )
+    windows = finding["windows"]
+    for index, window in enumerate(windows):
+        style = "bold yellow" if window["closed"] is None else ""
+        row("window" if index == 0 else "", _text(describe_window(window), style))
+    if not windows:
+        row("window", _text("none on the reported refs' mainlines", "dim"))
+    if finding["reachable_from"]:
+        row("reachable", _text(", ".join(short_ref(r) for r in finding["reachable_from"])))
+    if finding["dangling"]:
+        row("dangling", _text("yes: only in objects no ref reaches", "yellow"))
+    row("in HEAD", _text("yes", "bold red") if finding["in_head"] else _text("no"))
+    if len(finding["locations"]) > 1:
+        row("locations", _text(f"{len(finding['locations'])} (see --format json)"))
+    status = finding["verification"]["status"]
+    if status != "unchecked":
+        detail = finding["verification"].get("detail")
+        shown = _text(status, VERIFICATION_STYLES.get(status, ""))
+        if detail:
+            shown.append(f" ({printable(detail)})")
+        row("verification", shown)
+    if finding.get("remediation"):
+        row("remediation", _text(finding["remediation"]))
+    row("verdict", _verdict_text(finding, head_ref))
+    return grid
+
+
+def finding_panel(number: int, finding: dict[str, Any], head_ref: str | None) -> Panel:
+    title = Text(f"#{number} ")
+    title.append_text(_severity(finding))
+    title.append(f" {printable(finding['title'])}")
+    return Panel(
+        _details(finding, head_ref),
+        title=title,
+        title_align="left",
+        border_style=SEVERITY_BORDERS.get(str(finding["severity"]), "none"),
+    )
+
+
+def render_console(report: dict[str, Any], console: Console) -> None:
+    """Print the report for a person at a terminal. Redacted: previews and fingerprints only."""
+    console.print(_header(report))
+    console.print()
+    active = [f for f in report["findings"] if not f.get("suppressed")]
+    head_ref = report["scan"]["head"].get("ref")
+    if not active:
+        console.print(Text("No secrets found.", style="bold green"))
+    else:
+        console.print(_summary(report, active))
+        console.print(findings_table(active))
+        for number, finding in enumerate(active, start=1):
+            console.print(finding_panel(number, finding, head_ref))
+        console.print(Text(CAVEAT, style="dim italic"))
+    suppressed = report["summary"].get("suppressed", 0)
+    if suppressed:
+        console.print(Text(f"{suppressed} suppressed finding(s) not shown.", style="dim"))
+
+
+def write_text_report(report: dict[str, Any], stream: TextIO) -> None:
+    """The `--format text` path to stdout: rich on a terminal, the plain report otherwise."""
+    if _is_tty(stream):
+        render_console(report, Console(file=stream))
+    else:
+        stream.write(render_text(report))
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
