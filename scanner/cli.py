@@ -174,6 +174,10 @@ def scan(
     fail_on_live: Annotated[
         bool, typer.Option("--fail-on-live", help="Exit 1 only when a live key is found.")
     ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Per-phase timings on stderr.")
+    ] = False,
 ) -> int:
     """Scan a repository's whole history and report each secret's exposure windows."""
     from scanner.pipeline import run_history_scan
@@ -187,32 +191,47 @@ def scan(
         raise LeakwindowError(f"bad --range {revision_range!r}: expected A..B")
     if max_blob_size <= 0:
         raise LeakwindowError("--max-blob-size must be a positive number of bytes")
-    report, pack = run_history_scan(
-        path,
-        as_of=parse_as_of(as_of),
-        all_branches=all_branches,
-        extra_refs=refs or [],
-        max_blob_size=max_blob_size,
-        extra_rules=rules_file or [],
-        config_file=config_file,
-        engine=engine,
-        revision_range=revision_range or (f"{since}..HEAD" if since else None),
-        baseline_file=baseline,
-        trust_config=trust_config,
-        verify=verify or only_live or fail_on_live,
-        verify_settings=_verify_settings(
-            verify_timeout, verify_concurrency, verify_rate, verify_budget
+    from scanner.progress import make_progress, phase_timings_text
+
+    progress = make_progress(not quiet)
+    verifying = verify or only_live or fail_on_live
+    try:
+        report, pack = run_history_scan(
+            path,
+            as_of=parse_as_of(as_of),
+            all_branches=all_branches,
+            extra_refs=refs or [],
+            max_blob_size=max_blob_size,
+            extra_rules=rules_file or [],
+            config_file=config_file,
+            engine=engine,
+            progress=progress,
+            revision_range=revision_range or (f"{since}..HEAD" if since else None),
+            baseline_file=baseline,
+            trust_config=trust_config,
+            verify=verifying,
+            verify_settings=(
+                _verify_settings(verify_timeout, verify_concurrency, verify_rate, verify_budget)
+                if verifying
+                else None
+            ),
         )
-        if (verify or only_live or fail_on_live)
-        else None,
-    )
+    finally:
+        progress.close()
+    if verbose:
+        sys.stderr.write(phase_timings_text(report["scan"]["phases"]))
     if "verification" in report["scan"]:
         from scanner.verify import contacted_summary
 
         sys.stderr.write(contacted_summary(report["scan"]["verification"]["contacted"]) + "\n")
     if only_live:
         keep_only_live(report)
-    write_output(render(report, fmt, pack.by_id), output)
+    if fmt == "text" and output is None:
+        from scanner.report.console import write_text_report
+
+        write_text_report(report, sys.stdout)
+    else:
+        write_output(render(report, fmt, pack.by_id), output)
     if exit_zero:
         return 0
     if fail_on_live:

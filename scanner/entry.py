@@ -14,3 +14,7 @@ def run() -> None:
     from scanner.cli import main
 
     sys.exit(main(argv))
+
+
+if __name__ == "__main__":
+    run()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -71,6 +71,7 @@ def run_history_scan(
     ignore_baseline: bool = False,
     only_commits: frozenset[str] | None = None,
     trust_config: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[dict[str, Any], RulePack]:
     """Scan history; `revision_range` ("A..B") or `only_commits` limit findings to secrets
     introduced by those commits (CI and pre-push), with full-history windows and provenance."""
@@ -90,7 +91,7 @@ def run_history_scan(
         suppression=baseline.reason if baseline else None,
         collect_verification=verify,
     )
-    result = scan_history(repository.root, pack, matcher, options)
+    result = scan_history(repository.root, pack, matcher, options, progress)
     contacted: Counter[str] = Counter()
     if verify:
         result.findings = apply_verification(

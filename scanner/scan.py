@@ -137,6 +137,8 @@ def scan_history(
         return now
 
     mark = started
+    if progress is not None:
+        progress("history", 0, 0)
     extra_refs = [resolve_ref(repo, name) for name in options.extra_refs]
     refs = list_refs(repo)
     head = read_head(repo)
@@ -151,6 +153,8 @@ def scan_history(
 
     blobs = scan_blobs(repo, inventory.blob_sizes, matcher, options.max_blob_size, on_blob)
     mark = phase("blobs", mark)
+    if progress is not None:
+        progress("windows", 0, 0)
 
     index = _SecretIndex(blobs.matches, options.path_allowed)
     provenance = compute_provenance(history, set(blobs.matches), index.secrets_at)

@@ -38,7 +38,6 @@ try:  # tests/ is a rootdir-relative folder, or a package once it grows an __ini
 except ImportError:  # pragma: no cover - depends on how pytest was pointed at the tests
     from tests.report_samples import planted_secrets, sample_report
 
-AWAITING_WIRING = pytest.mark.xfail(strict=True, reason="awaiting CLI wiring")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 PHASE_WORDS = ("reading history", "scanning", "computing windows")
 AS_OF = "2025-06-30T00:00:00Z"
@@ -569,7 +568,6 @@ def test_piped_scan_shows_no_progress_and_no_escape_codes(many_blobs: Path) -> N
     assert not _has_progress(run.stderr)
 
 
-@AWAITING_WIRING
 def test_terminal_scan_shows_progress_then_leaves_only_the_report(many_blobs: Path) -> None:
     run = run_cli(_scan(many_blobs), stdout="tty", stderr="same")
     assert run.code == 1
@@ -583,7 +581,6 @@ def test_terminal_scan_shows_progress_then_leaves_only_the_report(many_blobs: Pa
         assert word not in screen
 
 
-@AWAITING_WIRING
 def test_progress_goes_to_a_terminal_stderr_even_when_stdout_is_piped(many_blobs: Path) -> None:
     run = run_cli(_scan(many_blobs, "--format", "json"), stdout="pipe", stderr="tty")
     assert run.code == 1
@@ -593,7 +590,6 @@ def test_progress_goes_to_a_terminal_stderr_even_when_stdout_is_piped(many_blobs
     assert '"schema": "leakwindow.report/1"' in run.stdout
 
 
-@AWAITING_WIRING
 def test_report_on_a_terminal_stdout_is_coloured(many_blobs: Path) -> None:
     run = run_cli(_scan(many_blobs), stdout="tty", stderr="pipe")
     assert run.code == 1
@@ -602,7 +598,6 @@ def test_report_on_a_terminal_stdout_is_coloured(many_blobs: Path) -> None:
     assert not _has_progress(run.stderr)  # stderr is a pipe: no display there
 
 
-@AWAITING_WIRING
 def test_quiet_draws_no_progress_even_on_a_terminal(many_blobs: Path) -> None:
     run = run_cli(_scan(many_blobs, "--quiet"), stdout="tty", stderr="tty")
     assert run.code == 1
@@ -611,7 +606,6 @@ def test_quiet_draws_no_progress_even_on_a_terminal(many_blobs: Path) -> None:
     assert not _has_progress(run.stderr)
 
 
-@AWAITING_WIRING
 def test_verbose_prints_phase_timings_on_stderr(many_blobs: Path) -> None:
     run = run_cli(_scan(many_blobs, "--verbose"), stdout="pipe", stderr="pipe")
     assert run.code == 1

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 # The caveat is shared with the plain report so both say exactly the same thing.
-from scanner.report.text import _CAVEAT as CAVEAT
+from scanner.report.text import CAVEAT as CAVEAT
 from scanner.report.text import describe_window, render_text, short_ref, verdict
 
 # Severity is always printed as a word too: colour is never the only signal.

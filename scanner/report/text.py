@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_CAVEAT = (
+CAVEAT = (
     "Commit dates are evidence of when a secret entered history, not proof of when the "
     "repository became public."
 )
@@ -114,7 +114,7 @@ def render_text(report: dict[str, Any]) -> str:
         for finding in active:
             lines.extend(_finding_block(finding, head.get("ref")))
             lines.append("")
-        lines.append(_CAVEAT)
+        lines.append(CAVEAT)
     suppressed = report["summary"].get("suppressed", 0)
     if suppressed:
         lines.append(f"{suppressed} suppressed finding(s) not shown.")
