@@ -236,6 +236,28 @@ def match_reach(rule: Rule) -> int | None:
     return int(widest) + _WINDOW_SLACK
 
 
+GENERIC_FAMILY = "generic"
+
+
+def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    return first[0] < second[1] and second[0] < first[1]
+
+
+def _with_spans(
+    found: list[Match], spans: list[tuple[int, int]], content: bytes
+) -> list[tuple[Match, tuple[int, int]]]:
+    """Pair each kept match with its span (spans hold every regex hit, kept or dropped)."""
+    paired: list[tuple[Match, tuple[int, int]]] = []
+    for match in found:
+        for span in spans:
+            line_start = content.rfind(b"\n", 0, span[0]) + 1
+            same_place = span[0] - line_start + 1 == match.column
+            if same_place and content[span[0] : span[1]] == match.secret:
+                paired.append((match, span))
+                break
+    return paired
+
+
 class Matcher:
     """Finds rule matches in one piece of content."""
 
@@ -278,13 +300,30 @@ class Matcher:
 
     def _extract_all(self, content: bytes, path: str | None, screened: Prefiltered) -> list[Match]:
         matches: list[Match] = []
+        generic: list[tuple[Match, tuple[int, int]]] = []
+        claimed: list[tuple[int, int]] = []  # spans a provider rule's pattern took, kept or not
         self._current = content
         for index, starts in screened.hits.items():
             rule = self._rules[index]
             if path is not None and any(p.search(path) for p in rule.path_ignore):
                 continue
+            is_generic = rule.family == GENERIC_FAMILY
             for window_start, window_end, limit in self._windows(index, starts, len(content)):
-                matches.extend(self._extract(rule, content, window_start, window_end, limit))
+                if is_generic:
+                    spans: list[tuple[int, int]] = []
+                    found = list(
+                        self._extract(rule, content, window_start, window_end, limit, spans)
+                    )
+                    generic.extend(_with_spans(found, spans, content))
+                else:
+                    matches.extend(
+                        self._extract(rule, content, window_start, window_end, limit, claimed)
+                    )
+        # A generic assignment rule is a fallback: when a provider's pattern matched the same
+        # text (even a look-alike its filters rejected), the provider rule has the last word.
+        matches.extend(
+            match for match, span in generic if not any(_overlaps(span, c) for c in claimed)
+        )
         return matches
 
     def _windows(self, index: int, starts: list[int], size: int) -> list[tuple[int, int, int]]:
@@ -344,7 +383,13 @@ class Matcher:
         return merged
 
     def _extract(
-        self, rule: Rule, content: bytes, start: int, end: int, limit: int
+        self,
+        rule: Rule,
+        content: bytes,
+        start: int,
+        end: int,
+        limit: int,
+        claimed: list[tuple[int, int]] | None = None,
     ) -> Iterable[Match]:
         for found in rule.regex.finditer(content, start, end):
             if found.end() > limit:
@@ -353,6 +398,8 @@ class Matcher:
             if not secret:
                 continue
             position = found.start(rule.secret_group)
+            if claimed is not None:
+                claimed.append((position, found.end(rule.secret_group)))
             line_start, line_end, line_number = _line_bounds(content, position)
             line = content[line_start:line_end]
             if filters.has_allow_marker(line, _previous_line(content, line_start)):

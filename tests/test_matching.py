@@ -1,0 +1,50 @@
+"""Matcher behaviours beyond single rule examples: windows, generic fallback, engines agree."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from scanner.matching import Matcher, crosses_lines, hyperscan_available
+from scanner.rules import load_rules
+from scanner.synthetic import make_token
+
+PACK = load_rules()
+ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_generic_rule_defers_to_the_provider_rule_on_the_same_text(engine: str) -> None:
+    token = make_token("xai", random.Random(5))
+    matches = Matcher(PACK, engine=engine).scan(f'api_token = "{token}"\n'.encode())
+    assert {m.rule_id for m in matches} == {"xai-api-key"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_generic_rule_still_finds_an_unknown_secret(engine: str) -> None:
+    value = "Qw8rT5yU2iO9pA3sD6fG1hJ4kL7zX0cV"
+    matches = Matcher(PACK, engine=engine).scan(f'db_secret = "{value}"\n'.encode())
+    assert any(m.secret == value.encode() for m in matches)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_provider_lookalike_with_bad_checksum_is_not_reported_as_generic(engine: str) -> None:
+    token = make_token("github-pat", random.Random(3))
+    broken = token[:-1] + ("A" if token[-1] != "A" else "B")
+    matches = Matcher(PACK, engine=engine).scan(f'github_token = "{broken}"\n'.encode())
+    assert matches == []
+
+
+def test_multiline_detection_keeps_pem_blocks_multiline_and_assignments_single_line() -> None:
+    by_id = PACK.by_id
+    assert crosses_lines(by_id["private-key-rsa"].pattern)
+    assert not crosses_lines(by_id["xai-api-key"].pattern)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_secret_far_down_a_large_file_is_found(engine: str) -> None:
+    token = make_token("xai", random.Random(9))
+    content = ("x = 1  # token handling\n" * 20000 + f'KEY = "{token}"\n').encode()
+    (match,) = Matcher(PACK, engine=engine).scan(content)
+    assert match.line == 20001
