@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import typer
 
 try:  # recent typer vendors click as typer._click; older releases depend on click itself
-    from typer._click import exceptions as click_errors  # type: ignore[import-not-found]
+    from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover
-    from click import exceptions as click_errors
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from scanner.errors import LeakwindowError
 
