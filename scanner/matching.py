@@ -66,7 +66,10 @@ class _HyperscanPrefilter:
 
     name = "hyperscan"
 
-    def __init__(self, rules: Sequence[Rule], forms: KeywordForms) -> None:
+    def __init__(
+        self, rules: Sequence[Rule], forms: KeywordForms, compiled: bytes | None = None
+    ) -> None:
+        """`compiled` is `serialized()` of a database built from the same rules (a cache)."""
         import hyperscan
 
         literals: list[bytes] = []
@@ -90,6 +93,10 @@ class _HyperscanPrefilter:
             flags.append(caseless | hyperscan.HS_FLAG_SINGLEMATCH)
             self._owner.append(-1)
             self._length.append(len(hint))
+        if compiled is not None:
+            self._db = hyperscan.loadb(compiled, hyperscan.HS_MODE_BLOCK)
+            self._db.scratch = hyperscan.Scratch(self._db)  # loadb leaves it without one
+            return
         self._db = hyperscan.Database()
         self._db.compile(
             expressions=literals,
@@ -98,6 +105,11 @@ class _HyperscanPrefilter:
             flags=flags,
             literal=True,
         )
+
+    def serialized(self) -> bytes:
+        import hyperscan
+
+        return bytes(hyperscan.dumpb(self._db))
 
     def prefilter(self, content: bytes) -> Prefiltered:
         result = Prefiltered()
@@ -261,14 +273,18 @@ def _with_spans(
 class Matcher:
     """Finds rule matches in one piece of content."""
 
-    def __init__(self, pack: RulePack, engine: str = "auto") -> None:
+    def __init__(
+        self, pack: RulePack, engine: str = "auto", compiled_prefilter: bytes | None = None
+    ) -> None:
+        """`compiled_prefilter`: a `compiled_prefilter()` of a Hyperscan matcher for the same
+        pack, matching code and Hyperscan version (the on-disk cache keys on all three)."""
         self.pack = pack
         self._forms = KeywordForms(kw for rule in pack.rules for kw in _keyword_bytes(rule))
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"
         if engine == "hyperscan":
             self._prefilter: _PythonPrefilter | _HyperscanPrefilter = _HyperscanPrefilter(
-                pack.rules, self._forms
+                pack.rules, self._forms, compiled_prefilter
             )
         elif engine == "python":
             self._prefilter = _PythonPrefilter(pack.rules)
@@ -276,10 +292,17 @@ class Matcher:
             raise ValueError(f"unknown matching engine {engine!r}")
         self.engine = self._prefilter.name
         self._rules = pack.rules
-        self._reach = [match_reach(rule) for rule in pack.rules]
-        self._single_line = [
-            not (rule.multiline or crosses_lines(rule.pattern)) for rule in pack.rules
-        ]
+        # Per-rule regex analysis happens on a rule's first keyword hit: parsing ~300
+        # patterns up front costs more than a whole pre-commit run, and a small staged change
+        # hits only a few rules.
+        self._reach: dict[int, int | None] = {}
+        self._single_line: dict[int, bool] = {}
+
+    def compiled_prefilter(self) -> bytes | None:
+        """The Hyperscan database as bytes, for an on-disk cache; None for the Python engine."""
+        if isinstance(self._prefilter, _HyperscanPrefilter):
+            return self._prefilter.serialized()
+        return None
 
     def scan(self, content: bytes, path: str | None = None, decode: bool = True) -> list[Match]:
         """Every (rule, secret, position) that survives the filters, in content order.
@@ -332,8 +355,13 @@ class Matcher:
         Each is (start, end, limit): matches ending after `limit` are artefacts of the cut.
         A line window ends at a real newline, so nothing is cut there.
         """
+        if index not in self._single_line:
+            rule = self._rules[index]
+            self._single_line[index] = not (rule.multiline or crosses_lines(rule.pattern))
         if self._single_line[index]:
             return [(low, high, high) for low, high in self._line_windows(starts, size)]
+        if index not in self._reach:
+            self._reach[index] = match_reach(self._rules[index])
         reach = self._reach[index]
         if reach is None or len(starts) > _HIT_CAP:
             return [(0, size, size)]

@@ -17,7 +17,7 @@ from scanner.git import run_git
 from scanner.matching import Matcher
 from scanner.model import Match
 
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_HUNK = re.compile(rb"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
 
 
@@ -57,9 +57,25 @@ def _unquote(raw: bytes) -> str:
     return bytes(out).decode("utf-8", "backslashreplace")
 
 
+def _path_of(header: bytes) -> str | None:
+    """The new-side path of a `+++ b/path` header (None for a deleted file)."""
+    target = header[4:]
+    if target.endswith(b"\t"):  # git ends the header with a tab when the name has a space
+        target = target[:-1]
+    if target == b"/dev/null":
+        return None
+    path = _unquote(target)
+    return path[2:] if path.startswith("b/") else path
+
+
 def added_blocks(diff: bytes) -> Iterator[AddedBlock]:
-    """Parse a unified diff (-U0) into blocks of added lines."""
+    """Parse a unified diff (-U0) into blocks of added lines.
+
+    A hunk's body is read by the line counts in its header, so an added line whose text
+    starts with "++ " (shown as "+++ ...") is content, not the next file's header.
+    """
     path: str | None = None
+    old_left = new_left = 0
     line_number = 0
     block: list[bytes] = []
     block_start = 0
@@ -70,28 +86,31 @@ def added_blocks(diff: bytes) -> Iterator[AddedBlock]:
         block.clear()
 
     for line in diff.split(b"\n"):
-        if line.startswith(b"+++ "):
+        if old_left > 0 or new_left > 0:
+            if line.startswith(b"+") and new_left > 0:
+                if not block:
+                    block_start = line_number
+                block.append(line[1:])
+                line_number += 1
+                new_left -= 1
+                continue
             yield from flush()
-            target = line[4:]
-            path = None if target == b"/dev/null" else _unquote(target)
-            if path is not None and path.startswith("b/"):
-                path = path[2:]
+            if line.startswith(b"-") and old_left > 0:
+                old_left -= 1
+            elif line.startswith(b" "):  # context (none with -U0, but be exact)
+                old_left, new_left, line_number = old_left - 1, new_left - 1, line_number + 1
+            elif not line.startswith(b"\\"):  # "\ No newline at end of file" is not a line
+                old_left = new_left = 0  # malformed: resynchronise on the next header
             continue
-        if line.startswith(b"diff --git ") or line.startswith(b"--- "):
-            yield from flush()
+        yield from flush()
+        if line.startswith(b"+++ "):
+            path = _path_of(line)
             continue
         hunk = _HUNK.match(line)
         if hunk:
-            yield from flush()
-            line_number = int(hunk.group(1))
-            continue
-        if line.startswith(b"+"):
-            if not block:
-                block_start = line_number
-            block.append(line[1:])
-            line_number += 1
-        else:
-            yield from flush()
+            old_left = int(hunk.group(1)) if hunk.group(1) is not None else 1
+            line_number = int(hunk.group(2))
+            new_left = int(hunk.group(3)) if hunk.group(3) is not None else 1
     yield from flush()
 
 
@@ -103,7 +122,11 @@ def staged_diff(repo: Path) -> bytes:
             "--no-ext-diff",
             "--no-textconv",
             "--no-color",
-            "--no-renames",
+            # A `-diff` or `binary` attribute must not hide a file's lines: scannable_text
+            # decides what is binary, from the bytes, as the history scan does.
+            "--text",
+            # A moved file's lines are not new; its edited lines still are.
+            "--find-renames",
             "--diff-filter=ACMRT",
             "--unified=0",
             "--src-prefix=a/",

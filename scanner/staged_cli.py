@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
-from scanner.baseline import find_baseline
-from scanner.config import find_config, load_pack, path_filter
+from scanner.config import find_config, path_filter
 from scanner.errors import LeakwindowError
-from scanner.matching import Matcher
 from scanner.model import fingerprint_of, preview_of
+from scanner.pack_cache import load_pack_cached, matcher_cached
 from scanner.rules import SEVERITIES, RulePack
 from scanner.staged import StagedMatch, repository_root, scan_added, staged_diff
 
@@ -42,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _report(matches: list[StagedMatch], root: Path, scanned: int) -> dict[str, object]:
+    from datetime import datetime, timezone
+
     findings: dict[str, dict[str, object]] = {}
     for item in matches:
         fingerprint = fingerprint_of(item.match.secret)
@@ -106,37 +105,47 @@ def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     root = repository_root(args.path)
     config = find_config(root, args.config)
-    pack = load_pack(config, args.rules)
+    diff = staged_diff(root)
+    pack = load_pack_cached(config, args.rules)
     keep = path_filter(config, pack)
-    matcher = Matcher(pack, engine=args.engine)
-    matches, scanned = scan_added(staged_diff(root), matcher)
+    matcher = matcher_cached(pack, args.engine)
+    matches, scanned = scan_added(diff, matcher)
     if keep is not None:
         matches = [m for m in matches if keep(m.match.rule_id, m.path)]
-    baseline = find_baseline(root, args.baseline)
-    if baseline is not None:
-        matches = [m for m in matches if baseline.reason(m.match.secret) is None]
+    if matches or args.baseline is not None:  # a clean change needs no baseline
+        from scanner.baseline import find_baseline
+
+        baseline = find_baseline(root, args.baseline)
+        if baseline is not None:
+            matches = [m for m in matches if baseline.reason(m.match.secret) is None]
     statuses = _verify(matches, pack) if args.verify else {}
     threshold = SEVERITIES.index(args.fail_on)
     failing = [
         m for m in matches if SEVERITIES.index(pack.by_id[m.match.rule_id].severity) <= threshold
     ]
     if args.format == "json":
+        import json
+
         sys.stdout.write(json.dumps(_report(matches, root, scanned), indent=2) + "\n")
     elif matches:
-        plural = "s" if len(matches) != 1 else ""
-        lines = [f"leakwindow: {len(matches)} secret{plural} in the staged change"]
-        for item in matches:
-            rule = pack.by_id[item.match.rule_id]
-            status = statuses.get(fingerprint_of(item.match.secret))
-            note = f"  [{status}]" if status else ""
-            lines.append(
-                f"  {item.path}:{item.match.line}:{item.match.column}  {rule.severity:<8} "
-                f"{rule.id}  {preview_of(item.match.secret)}{note}"
-            )
-        sys.stderr.write("\n".join(lines) + "\n" + _FIX_HELP + "\n")
+        sys.stderr.write(_message(matches, pack, statuses))
     if args.exit_zero:
         return 0
     return 1 if failing else 0
+
+
+def _message(matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str]) -> str:
+    plural = "s" if len(matches) != 1 else ""
+    lines = [f"leakwindow: {len(matches)} secret{plural} in the staged change"]
+    for item in matches:
+        rule = pack.by_id[item.match.rule_id]
+        status = statuses.get(fingerprint_of(item.match.secret))
+        note = f"  [{status}]" if status else ""
+        lines.append(
+            f"  {item.path}:{item.match.line}:{item.match.column}  {rule.severity:<8} "
+            f"{rule.id}  {preview_of(item.match.secret)}{note}"
+        )
+    return "\n".join(lines) + "\n" + _FIX_HELP + "\n"
 
 
 def main(argv: list[str]) -> int:

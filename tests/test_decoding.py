@@ -45,7 +45,9 @@ def test_nested_encodings_are_found_within_depth() -> None:
 
 
 def test_base64_span_without_a_keyword_form_is_not_decoded() -> None:
-    unrelated = base64.b64encode(b"the quick brown fox jumps over the lazy dog, twice over").decode()
+    unrelated = base64.b64encode(
+        b"the quick brown fox jumps over the lazy dog, twice over"
+    ).decode()
     assert list(encoded_spans(unrelated.encode(), FORMS)) == []
 
 
