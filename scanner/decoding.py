@@ -100,11 +100,43 @@ class KeywordForms:
         return any(hint in lowered for hint in PERCENT_HINTS)
 
 
-def encoded_spans(content: bytes, forms: KeywordForms) -> Iterator[DecodedSpan]:
+_BASE64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
+
+
+def _run_around(content: bytes, position: int) -> tuple[int, int] | None:
+    """The base64 span `_BASE64` would match around `position`, found by expanding outwards."""
+    start = position
+    while start > 0 and content[start - 1] in _BASE64_CHARS:
+        start -= 1
+    end = position
+    while end < len(content) and content[end] in _BASE64_CHARS:
+        end += 1
+    if not MIN_SPAN <= end - start <= MAX_SPAN:
+        return None
+    padded = end
+    while padded < len(content) and content[padded] == 0x3D:  # "="
+        padded += 1
+    if padded - end > 2 or (padded < len(content) and content[padded] in _BASE64_CHARS):
+        return None
+    return start, padded
+
+
+def base64_runs(content: bytes, near: Iterable[int] | None = None) -> list[tuple[int, int]]:
+    """Candidate base64 spans: all of them, or those around the given offsets (the positions
+    where a keyword's base64 form was seen, which Hyperscan reports for free)."""
+    if near is None:
+        return [found.span() for found in _BASE64.finditer(content)]
+    runs = {run for run in (_run_around(content, offset) for offset in near) if run}
+    return sorted(runs)
+
+
+def encoded_spans(
+    content: bytes, forms: KeywordForms, near: Iterable[int] | None = None
+) -> Iterator[DecodedSpan]:
     """Text-looking decodings of encoded spans that hold a keyword, within the size budget."""
     budget = MAX_DECODED_PER_BLOB
-    for found in _BASE64.finditer(content):
-        span = found.group()
+    for run_start, run_end in base64_runs(content, near):
+        span = content[run_start:run_end]
         # Mixed-case letters and digits both: skips words, paths and hex digests.
         if span.isalpha() or span.isdigit() or span.lower() == span or span.upper() == span:
             continue
@@ -116,7 +148,7 @@ def encoded_spans(content: bytes, forms: KeywordForms) -> Iterator[DecodedSpan]:
         budget -= len(decoded)
         if budget < 0:
             return
-        yield DecodedSpan(found.start(), "base64", decoded)
+        yield DecodedSpan(run_start, "base64", decoded)
     if b"%" not in content:
         return
     for found in _PERCENT.finditer(content):

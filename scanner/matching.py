@@ -15,9 +15,12 @@ from typing import Any
 from scanner import filters
 from scanner.checksums import CHECKSUMS
 from scanner.decoding import PERCENT_HINTS, KeywordForms
+from scanner.hs_patterns import without_lookarounds
 from scanner.model import Match
 from scanner.rules import Rule, RulePack
 
+_BASE64_FORM = -1  # literal owners below zero are decoding hints, not rules
+_PERCENT_HINT = -2
 _HIT_CAP = 2000  # more keyword hits than this for one rule: scan the whole content once
 
 
@@ -27,6 +30,9 @@ class Prefiltered:
 
     hits: dict[int, list[int]] = field(default_factory=dict)
     encoded_hint: bool = False
+    # Where keywords' base64 forms were seen (Hyperscan), so only the runs around them are
+    # examined; None means "look at every base64 run" (the Python engine).
+    base64_near: list[int] | None = None
 
 
 def _keyword_bytes(rule: Rule) -> list[bytes]:
@@ -45,14 +51,7 @@ class _PythonPrefilter:
         lowered = content.lower()
         result = Prefiltered()
         for index, keywords in enumerate(self._keywords):
-            starts: list[int] = []
-            for keyword in keywords:
-                if keyword not in lowered:
-                    continue
-                position = lowered.find(keyword)
-                while position >= 0 and len(starts) <= _HIT_CAP:
-                    starts.append(position)
-                    position = lowered.find(keyword, position + 1)
+            starts = keyword_starts(lowered, keywords)
             if starts:
                 result.hits[index] = starts
         # Without Hyperscan, always let the decoder look: each span is still checked for a
@@ -61,66 +60,122 @@ class _PythonPrefilter:
         return result
 
 
+def keyword_starts(lowered: bytes, keywords: Sequence[bytes]) -> list[int]:
+    """Offsets of every occurrence of the keywords (capped) in already-lowercased content."""
+    starts: list[int] = []
+    for keyword in keywords:
+        if keyword not in lowered:
+            continue
+        position = lowered.find(keyword)
+        while position >= 0 and len(starts) <= _HIT_CAP:
+            starts.append(position)
+            position = lowered.find(keyword, position + 1)
+    return starts
+
+
 class _HyperscanPrefilter:
-    """All keywords (and their base64 forms) in one literal Hyperscan database."""
+    """Hyperscan databases that decide which rules can match a piece of content.
+
+    Without `patterns`: one literal database of every rule keyword (with its positions), the
+    base64 forms of the keywords and the percent-encoding hints.
+    With `patterns`: single-line rules are screened by their whole pattern instead (without
+    its lookarounds, see hs_patterns: a looser pattern never misses a match), so a rule
+    whose keyword is a common word ("token", "secret") costs nothing until its pattern could
+    match; keyword positions are then looked up only for the rules that passed. Multi-line
+    rules keep the literal keyword screen. Both ways give the same matches as the Python
+    engine: a match is always searched for around its keyword hits.
+    """
 
     name = "hyperscan"
 
     def __init__(
-        self, rules: Sequence[Rule], forms: KeywordForms, compiled: bytes | None = None
+        self,
+        rules: Sequence[Rule],
+        forms: KeywordForms,
+        compiled: bytes | None = None,
+        patterns: bool = False,
     ) -> None:
-        """`compiled` is `serialized()` of a database built from the same rules (a cache)."""
+        """`compiled` is `serialized()` of databases built from the same rules (a cache)."""
         import hyperscan
 
+        self._keywords = [_keyword_bytes(rule) for rule in rules]
+        loosened = {
+            index: without_lookarounds(rule.pattern)
+            for index, rule in enumerate(rules)
+            if patterns and rule_is_single_line(rule)
+        }
+        screen = {index: pattern for index, pattern in loosened.items() if pattern is not None}
+        self._screened = sorted(screen)
+        screened = set(self._screened)
         literals: list[bytes] = []
         flags: list[int] = []
         self._owner: list[int] = []  # literal id -> rule index, or -1 for a decoding hint
         self._length: list[int] = []
         caseless = hyperscan.HS_FLAG_CASELESS
-        for index, rule in enumerate(rules):
-            for keyword in _keyword_bytes(rule):
+        for index, keywords in enumerate(self._keywords):
+            if index in screened:
+                continue
+            for keyword in keywords:
                 literals.append(keyword)
                 flags.append(caseless)
                 self._owner.append(index)
                 self._length.append(len(keyword))
         for form in forms.forms:
             literals.append(form)
-            flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
-            self._owner.append(-1)
+            flags.append(0)
+            self._owner.append(_BASE64_FORM)
             self._length.append(len(form))
         for hint in PERCENT_HINTS:
             literals.append(hint)
             flags.append(caseless | hyperscan.HS_FLAG_SINGLEMATCH)
-            self._owner.append(-1)
+            self._owner.append(_PERCENT_HINT)
             self._length.append(len(hint))
+        self._patterns: Any = None
         if compiled is not None:
-            self._db = hyperscan.loadb(compiled, hyperscan.HS_MODE_BLOCK)
-            self._db.scratch = hyperscan.Scratch(self._db)  # loadb leaves it without one
+            literal_size = int.from_bytes(compiled[:8], "big")
+            self._literals = _load_database(compiled[8 : 8 + literal_size])
+            if self._screened:
+                self._patterns = _load_database(compiled[8 + literal_size :])
             return
-        self._db = hyperscan.Database()
-        self._db.compile(
+        self._literals = hyperscan.Database()
+        self._literals.compile(
             expressions=literals,
             ids=list(range(len(literals))),
             elements=len(literals),
             flags=flags,
             literal=True,
         )
+        if self._screened:
+            pattern_flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+            self._patterns = hyperscan.Database()
+            self._patterns.compile(
+                expressions=[screen[index].encode("utf-8") for index in self._screened],
+                ids=list(range(len(self._screened))),
+                elements=len(self._screened),
+                flags=[pattern_flags] * len(self._screened),
+            )
 
     def serialized(self) -> bytes:
         import hyperscan
 
-        return bytes(hyperscan.dumpb(self._db))
+        literal = bytes(hyperscan.dumpb(self._literals))
+        pattern = bytes(hyperscan.dumpb(self._patterns)) if self._patterns is not None else b""
+        return len(literal).to_bytes(8, "big") + literal + pattern
 
     def prefilter(self, content: bytes) -> Prefiltered:
-        result = Prefiltered()
+        result = Prefiltered(base64_near=[])
         hits = result.hits
         owner = self._owner
         length = self._length
+        near = result.base64_near
+        assert near is not None
 
-        def on_match(literal_id: int, start: int, end: int, flags: int, context: Any) -> None:
+        def on_literal(literal_id: int, start: int, end: int, flags: int, context: Any) -> None:
             index = owner[literal_id]
             if index < 0:
                 result.encoded_hint = True
+                if index == _BASE64_FORM and len(near) <= _HIT_CAP:
+                    near.append(end - 1)
                 return
             starts = hits.get(index)
             if starts is None:
@@ -128,8 +183,29 @@ class _HyperscanPrefilter:
             elif len(starts) <= _HIT_CAP:
                 starts.append(end - length[literal_id])
 
-        self._db.scan(content, match_event_handler=on_match)
+        self._literals.scan(content, match_event_handler=on_literal)
+        if self._patterns is not None:
+            passed: list[int] = []
+
+            def on_pattern(pattern_id: int, start: int, end: int, flags: int, ctx: Any) -> None:
+                passed.append(self._screened[pattern_id])
+
+            self._patterns.scan(content, match_event_handler=on_pattern)
+            if passed:
+                lowered = content.lower()
+                for index in passed:
+                    starts = keyword_starts(lowered, self._keywords[index])
+                    if starts:
+                        hits[index] = starts
         return result
+
+
+def _load_database(blob: bytes) -> Any:
+    import hyperscan
+
+    database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+    database.scratch = hyperscan.Scratch(database)  # loadb leaves it without one
+    return database
 
 
 def hyperscan_available() -> bool:
@@ -236,6 +312,10 @@ def crosses_lines(pattern: str) -> bool:
     return walk(tree, bool(tree.state.flags & re.DOTALL), 1)
 
 
+def rule_is_single_line(rule: Rule) -> bool:
+    return not (rule.multiline or crosses_lines(rule.pattern))
+
+
 def match_reach(rule: Rule) -> int | None:
     """How far from a keyword hit a match can extend (its maximum width), or None if unbounded.
 
@@ -274,7 +354,11 @@ class Matcher:
     """Finds rule matches in one piece of content."""
 
     def __init__(
-        self, pack: RulePack, engine: str = "auto", compiled_prefilter: bytes | None = None
+        self,
+        pack: RulePack,
+        engine: str = "auto",
+        compiled_prefilter: bytes | None = None,
+        screen_patterns: bool = False,
     ) -> None:
         """`compiled_prefilter`: a `compiled_prefilter()` of a Hyperscan matcher for the same
         pack, matching code and Hyperscan version (the on-disk cache keys on all three)."""
@@ -284,7 +368,7 @@ class Matcher:
             engine = "hyperscan" if hyperscan_available() else "python"
         if engine == "hyperscan":
             self._prefilter: _PythonPrefilter | _HyperscanPrefilter = _HyperscanPrefilter(
-                pack.rules, self._forms, compiled_prefilter
+                pack.rules, self._forms, compiled_prefilter, screen_patterns
             )
         elif engine == "python":
             self._prefilter = _PythonPrefilter(pack.rules)
@@ -314,7 +398,11 @@ class Matcher:
         matches = self._extract_all(content, path, screened)
         if decode and screened.encoded_hint:
             plain = {m.secret for m in matches}
-            matches.extend(self._scan_decoded(content, path, plain, depth=1))
+            matches.extend(
+                self._scan_decoded(
+                    content, path, plain, depth=1, screened_near=screened.base64_near
+                )
+            )
         unique = {(m.rule_id, m.secret, m.line, m.column): m for m in matches}
         return sorted(unique.values(), key=lambda m: (m.line, m.column, m.rule_id))
 
@@ -357,7 +445,7 @@ class Matcher:
         """
         if index not in self._single_line:
             rule = self._rules[index]
-            self._single_line[index] = not (rule.multiline or crosses_lines(rule.pattern))
+            self._single_line[index] = rule_is_single_line(rule)
         if self._single_line[index]:
             return [(low, high, high) for low, high in self._line_windows(starts, size)]
         if index not in self._reach:
@@ -377,15 +465,21 @@ class Matcher:
         return [(low, high, high if high == size else high - _WINDOW_SLACK) for low, high in merged]
 
     def _scan_decoded(
-        self, content: bytes, path: str | None, plain: set[bytes], depth: int
+        self,
+        content: bytes,
+        path: str | None,
+        plain: set[bytes],
+        depth: int,
+        screened_near: list[int] | None = None,
     ) -> list[Match]:
         from scanner.decoding import MAX_DEPTH, encoded_spans
 
         found: list[Match] = []
-        for span in encoded_spans(content, self._forms):
+        near = screened_near if depth == 1 else None
+        for span in encoded_spans(content, self._forms, near):
             inner = self._scan_plain(span.text, path)
             if depth < MAX_DEPTH:
-                inner.extend(self._scan_decoded(span.text, path, plain, depth + 1))
+                inner.extend(self._scan_decoded(span.text, path, plain, depth + 1, None))
             if not inner:
                 continue
             _, _, line = _line_bounds(content, span.start)

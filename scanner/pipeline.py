@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from scanner.baseline import find_baseline
 from scanner.config import find_config, load_pack, path_filter
 from scanner.history import range_commits
-from scanner.matching import Matcher
 from scanner.model import Finding
+from scanner.pack_cache import matcher_cached
 from scanner.report.build import build_report
 from scanner.repository import open_repository
 from scanner.rules import RulePack
@@ -80,7 +80,7 @@ def run_history_scan(
     config = find_config(repository.worktree, config_file)
     pack = load_pack(config, extra_rules, trust_config=trust_config)
     baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
-    matcher = Matcher(pack, engine=engine)
+    matcher = matcher_cached(pack, engine, screen_patterns=True)
     options = ScanOptions(
         as_of=as_of,
         all_branches=all_branches,

@@ -14,6 +14,10 @@ PACK = load_rules()
 ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
 
 
+def _matcher(engine: str) -> Matcher:
+    return Matcher(PACK, engine=engine)
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_generic_rule_defers_to_the_provider_rule_on_the_same_text(engine: str) -> None:
     token = make_token("xai", random.Random(5))
@@ -48,3 +52,22 @@ def test_secret_far_down_a_large_file_is_found(engine: str) -> None:
     content = ("x = 1  # token handling\n" * 20000 + f'KEY = "{token}"\n').encode()
     (match,) = Matcher(PACK, engine=engine).scan(content)
     assert match.line == 20001
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="Hyperscan is not installed")
+def test_pattern_screen_and_keyword_screen_find_the_same_on_real_text() -> None:
+    import sysconfig
+    from pathlib import Path
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(stdlib.glob("*.py"))[:150]
+    token = make_token("xai", random.Random(2))
+    contents = [f.read_bytes() for f in files] + [f'token = "{token}"\n'.encode()]
+    engines = [
+        Matcher(PACK, engine="python"),
+        Matcher(PACK, engine="hyperscan"),
+        Matcher(PACK, engine="hyperscan", screen_patterns=True),
+    ]
+    results = [[engine.scan(content) for content in contents] for engine in engines]
+    assert results[0] == results[1] == results[2]
+    assert results[0][-1][0].secret == token.encode()
