@@ -1,0 +1,106 @@
+"""Incremental scans: remember which blobs were scanned clean under which rule pack.
+
+Only blob ids with *no* match are stored (with the key of the rule pack and matcher that
+scanned them), so the cache never holds a secret, a preview or a path; blobs that did match
+are simply scanned again (they are few). A changed rule pack, matcher or filter gives a new
+key, and nothing stored under an old key is used.
+
+The database lives in the repository's git dir by default (`leakwindow/cache.sqlite`);
+`--cache-dir` moves it, `--no-cache` bypasses it. Any problem opening or writing it (a
+read-only repository, a locked or corrupt file) turns the cache off for that run: a cache
+must never make a scan fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from scanner import checksums, decoding, filters, hs_patterns, matching
+from scanner.rules import RulePack
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS clean_blobs (
+    scan_key TEXT NOT NULL,
+    oid TEXT NOT NULL,
+    PRIMARY KEY (scan_key, oid)
+) WITHOUT ROWID;
+"""
+_KEEP_KEYS = 3  # older rule packs' rows are dropped
+
+
+def scan_key(pack: RulePack, max_blob_size: int) -> str:
+    """What a clean verdict depends on: the rules, the matching code, the size cap."""
+    digest = hashlib.sha256(pack.digest.encode())
+    for module in (matching, decoding, filters, checksums, hs_patterns):
+        with contextlib.suppress(OSError, TypeError):
+            digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(str(max_blob_size).encode())
+    return digest.hexdigest()
+
+
+class BlobCache:
+    """Clean blob ids for one scan key; a no-op when the database cannot be used."""
+
+    def __init__(self, path: Path | None, key: str) -> None:
+        self.key = key
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), timeout=2.0)
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error):
+            self._db = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._db is not None
+
+    def clean_blobs(self) -> set[str]:
+        if self._db is None:
+            return set()
+        try:
+            rows = self._db.execute("SELECT oid FROM clean_blobs WHERE scan_key = ?", (self.key,))
+            return {oid for (oid,) in rows}
+        except sqlite3.Error:
+            self._db = None
+            return set()
+
+    def remember_clean(self, oids: Iterable[str]) -> None:
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO clean_blobs (scan_key, oid) VALUES (?, ?)",
+                    ((self.key, oid) for oid in oids),
+                )
+                self._forget_old_keys()
+        except sqlite3.Error:
+            self._db = None
+
+    def _forget_old_keys(self) -> None:
+        assert self._db is not None
+        keys = [key for (key,) in self._db.execute("SELECT DISTINCT scan_key FROM clean_blobs")]
+        stale = [key for key in keys if key != self.key][: max(0, len(keys) - _KEEP_KEYS)]
+        for key in stale:
+            self._db.execute("DELETE FROM clean_blobs WHERE scan_key = ?", (key,))
+
+    def close(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+
+def default_cache_path(git_dir: Path, cache_dir: Path | None) -> Path:
+    if cache_dir is not None:
+        name = hashlib.sha256(str(git_dir.resolve()).encode()).hexdigest()[:16]
+        return cache_dir / f"{name}.sqlite"
+    return git_dir / "leakwindow" / "cache.sqlite"

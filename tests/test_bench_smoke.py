@@ -1,0 +1,155 @@
+"""Smoke test of the benchmark tools: a tiny generated history, scanned for real.
+
+`bench/make_history.py` must build a valid repository whose planted secrets leakwindow finds
+with the windows the manifest predicts, and `bench/history.py` must say PASS on it (and FAIL
+when the manifest disagrees with the report).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from scanner.cli import main as leakwindow_main
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+COMMITS = 300
+SEED = 7
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+make_history = _load("make_history")
+bench_history = _load("history")
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    dest = tmp_path_factory.mktemp("bench") / "small"
+    return make_history.build_history(dest, COMMITS, 3e6, SEED, repack=False, quiet=True)
+
+
+@pytest.fixture(scope="module")
+def report(built: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("report") / "report.json"
+    argv = ["scan", str(built.repo), "--format", "json", "--output", str(out)]
+    code = leakwindow_main([*argv, "--as-of", built.manifest["as_of"]])
+    assert code == 1  # findings
+    loaded: dict[str, Any] = json.loads(out.read_text())
+    return loaded
+
+
+def test_builds_a_valid_repository_with_the_requested_commit_count(built: Any) -> None:
+    _git(built.repo, "fsck", "--no-progress", "--no-dangling")
+    assert int(_git(built.repo, "rev-list", "--all", "--count")) == COMMITS
+    assert built.manifest["commits"] == COMMITS
+    assert _git(built.repo, "rev-parse", "HEAD").strip() == built.manifest["head"]["sha"]
+    merges = _git(built.repo, "rev-list", "--merges", "--count", "main")
+    assert int(merges) > 0
+    assert built.manifest["objects"]["blob_bytes"] >= 3e6
+
+
+def test_manifest_keeps_fingerprints_never_values(built: Any) -> None:
+    text = built.manifest_path.read_text()
+    for name, values in built.secret_values.items():
+        entry = next(s for s in built.manifest["secrets"] if s["name"] == name)
+        assert entry["fingerprints"] == [hashlib.sha256(v.encode()).hexdigest() for v in values]
+        for value in values:
+            assert value not in text
+
+
+def test_the_planted_stories_have_the_shapes_they_promise(built: Any) -> None:
+    secrets = {s["name"]: s for s in built.manifest["secrets"]}
+    assert len(secrets["release-github-pat"]["windows"]) == 2
+    assert secrets["deploy-aws"]["windows"][-1]["closed"] is None
+    assert secrets["deploy-aws"]["in_head"] is True
+    assert secrets["eval-anthropic"]["windows"] == []
+    assert secrets["alerts-slack"]["windows"] == []
+    stripe = secrets["billing-stripe"]
+    assert stripe["first_commit"]["sha"] != stripe["windows"][0]["opened"]["sha"]
+    assert secrets["incident-xai"]["windows"][0]["days"] >= make_history.INCIDENT_DAYS
+    branches = _git(built.repo, "for-each-ref", "--format=%(refname)", "refs/heads/hotfix")
+    assert branches == ""  # the tag is the only way to reach the Slack token
+
+
+def test_leakwindow_finds_every_planted_secret_with_the_expected_windows(
+    built: Any, report: dict[str, Any]
+) -> None:
+    outcome = bench_history.check_report(report, built.manifest)
+    assert [name for name, _ in outcome] == [s["name"] for s in built.manifest["secrets"]]
+    assert {name: problems for name, problems in outcome if problems} == {}
+
+
+def test_checker_reports_a_wrong_window_and_a_missing_secret(
+    built: Any, report: dict[str, Any]
+) -> None:
+    manifest = copy.deepcopy(built.manifest)
+    xai = next(s for s in manifest["secrets"] if s["name"] == "incident-xai")
+    xai["windows"][0]["days"] += 1.0
+    missing = next(s for s in manifest["secrets"] if s["name"] == "alerts-slack")
+    missing["fingerprints"] = ["0" * 64]
+    problems = dict(bench_history.check_report(report, manifest))
+    assert any("windows" in p for p in problems["incident-xai"])
+    assert any("not found" in p for p in problems["alerts-slack"])
+    assert problems["deploy-aws"] == []
+
+
+def test_same_seed_builds_the_same_history_in_another_process(built: Any, tmp_path: Path) -> None:
+    # Another interpreter with another hash seed: set iteration order must not leak in.
+    dest = tmp_path / "again"
+    script = str(BENCH / "make_history.py")
+    sizes = ["--commits", str(COMMITS), "--target-bytes", "3e6", "--seed", str(SEED)]
+    completed = subprocess.run(
+        [sys.executable, script, str(dest), *sizes, "--no-repack", "--no-checkout"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    again = json.loads((tmp_path / "again.manifest.json").read_text())
+    assert again["head"] == built.manifest["head"]
+    assert again["secrets"] == built.manifest["secrets"]
+    assert f"{COMMITS:,} (" in completed.stdout
+
+
+def test_history_benchmark_prints_floor_and_pass(built: Any) -> None:
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / "history.py"), str(built.repo), "--runs", "1", "--skip-peers"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "floor: git cat-file" in completed.stdout
+    assert "floor: git log --raw" in completed.stdout
+    assert "PASS: leakwindow found all 7 planted secrets" in completed.stdout
+    assert "8/8 planted fingerprints, 0 values in clear" in completed.stdout
+    for values in built.secret_values.values():
+        for value in values:
+            assert value not in completed.stdout + completed.stderr
