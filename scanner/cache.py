@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from scanner import checksums, decoding, filters, hs_patterns, matching
+from scanner import checksums, decoding, filters, matching
 from scanner.rules import RulePack
 
 _SCHEMA = """
@@ -35,7 +35,7 @@ _KEEP_KEYS = 3  # older rule packs' rows are dropped
 def scan_key(pack: RulePack, max_blob_size: int) -> str:
     """What a clean verdict depends on: the rules, the matching code, the size cap."""
     digest = hashlib.sha256(pack.digest.encode())
-    for module in (matching, decoding, filters, checksums, hs_patterns):
+    for module in (matching, decoding, filters, checksums):
         with contextlib.suppress(OSError, TypeError):
             digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(str(max_blob_size).encode())

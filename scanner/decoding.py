@@ -22,7 +22,6 @@ MAX_DEPTH = 2
 _BASE64 = re.compile(
     rb"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{%d,%d}={0,2}(?![A-Za-z0-9+/_=-])" % (MIN_SPAN, MAX_SPAN)
 )
-_PERCENT = re.compile(rb"(?:[A-Za-z0-9._~:@!$&'()*+,;=/?-]|%[0-9A-Fa-f]{2}){12,4096}")
 _PRINTABLE = frozenset(range(0x20, 0x7F)) | {0x09, 0x0A, 0x0D}
 
 
@@ -94,11 +93,6 @@ class KeywordForms:
                 return True
         return False
 
-    @staticmethod
-    def in_percent(span: bytes) -> bool:
-        lowered = span.lower()
-        return any(hint in lowered for hint in PERCENT_HINTS)
-
 
 _BASE64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 
@@ -151,9 +145,9 @@ def encoded_spans(
         yield DecodedSpan(run_start, "base64", decoded)
     if b"%" not in content:
         return
-    for found in _PERCENT.finditer(content):
-        span = found.group()
-        if span.count(b"%") < 2 or not forms.in_percent(span):
+    for run_start, run_end in percent_runs(content):
+        span = content[run_start:run_end]
+        if span.count(b"%") < 2:
             continue
         decoded = unquote_to_bytes(span)
         if decoded == span or not _looks_like_text(decoded):
@@ -161,4 +155,33 @@ def encoded_spans(
         budget -= len(decoded)
         if budget < 0:
             return
-        yield DecodedSpan(found.start(), "percent", decoded)
+        yield DecodedSpan(run_start, "percent", decoded)
+
+
+_URL_CHARS = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~:@!$&'()*+,;=/?%-"
+)
+_PERCENT_MIN, _PERCENT_MAX = 12, 4096
+
+
+def percent_runs(content: bytes) -> list[tuple[int, int]]:
+    """Maximal runs of URL characters that hold a percent-encoded delimiter (`%2D`, `%3A`, …).
+
+    Found by expanding around each hint, so a file full of `%s` format strings costs a few
+    `find` calls, not a regex pass.
+    """
+    lowered = content.lower()
+    runs: set[tuple[int, int]] = set()
+    for hint in PERCENT_HINTS:
+        position = lowered.find(hint)
+        while position >= 0 and len(runs) < 4096:
+            start = position
+            while start > 0 and content[start - 1] in _URL_CHARS:
+                start -= 1
+            end = position
+            while end < len(content) and content[end] in _URL_CHARS:
+                end += 1
+            if _PERCENT_MIN <= end - start <= _PERCENT_MAX:
+                runs.add((start, end))
+            position = lowered.find(hint, end)
+    return sorted(runs)

@@ -15,7 +15,6 @@ from typing import Any
 from scanner import filters
 from scanner.checksums import CHECKSUMS
 from scanner.decoding import PERCENT_HINTS, KeywordForms
-from scanner.hs_patterns import without_lookarounds
 from scanner.model import Match
 from scanner.rules import Rule, RulePack
 
@@ -74,48 +73,30 @@ def keyword_starts(lowered: bytes, keywords: Sequence[bytes]) -> list[int]:
 
 
 class _HyperscanPrefilter:
-    """Hyperscan databases that decide which rules can match a piece of content.
+    """One literal Hyperscan database: every rule keyword (reported with its positions), the
+    keywords' base64 forms (where to look for encoded secrets) and percent-encoding hints.
 
-    Without `patterns`: one literal database of every rule keyword (with its positions), the
-    base64 forms of the keywords and the percent-encoding hints.
-    With `patterns`: single-line rules are screened by their whole pattern instead (without
-    its lookarounds, see hs_patterns: a looser pattern never misses a match), so a rule
-    whose keyword is a common word ("token", "secret") costs nothing until its pattern could
-    match; keyword positions are then looked up only for the rules that passed. Multi-line
-    rules keep the literal keyword screen. Both ways give the same matches as the Python
-    engine: a match is always searched for around its keyword hits.
+    Rule patterns themselves are not compiled into Hyperscan: with the python-hyperscan 0.9
+    build, counted repeats such as `["'][A-Z]{0,40}SECRET` were seen to miss real matches a
+    few lines into a file, and a screen that can miss would lose findings. Literals are
+    exact; the Python regex decides around each keyword hit.
     """
 
     name = "hyperscan"
 
     def __init__(
-        self,
-        rules: Sequence[Rule],
-        forms: KeywordForms,
-        compiled: bytes | None = None,
-        patterns: bool = False,
+        self, rules: Sequence[Rule], forms: KeywordForms, compiled: bytes | None = None
     ) -> None:
-        """`compiled` is `serialized()` of databases built from the same rules (a cache)."""
+        """`compiled` is `serialized()` of a database built from the same rules (a cache)."""
         import hyperscan
 
-        self._keywords = [_keyword_bytes(rule) for rule in rules]
-        loosened = {
-            index: without_lookarounds(rule.pattern)
-            for index, rule in enumerate(rules)
-            if patterns and rule_is_single_line(rule)
-        }
-        screen = {index: pattern for index, pattern in loosened.items() if pattern is not None}
-        self._screened = sorted(screen)
-        screened = set(self._screened)
         literals: list[bytes] = []
         flags: list[int] = []
-        self._owner: list[int] = []  # literal id -> rule index, or -1 for a decoding hint
+        self._owner: list[int] = []  # literal id -> rule index, or a decoding hint (< 0)
         self._length: list[int] = []
         caseless = hyperscan.HS_FLAG_CASELESS
-        for index, keywords in enumerate(self._keywords):
-            if index in screened:
-                continue
-            for keyword in keywords:
+        for index, rule in enumerate(rules):
+            for keyword in _keyword_bytes(rule):
                 literals.append(keyword)
                 flags.append(caseless)
                 self._owner.append(index)
@@ -130,12 +111,8 @@ class _HyperscanPrefilter:
             flags.append(caseless | hyperscan.HS_FLAG_SINGLEMATCH)
             self._owner.append(_PERCENT_HINT)
             self._length.append(len(hint))
-        self._patterns: Any = None
         if compiled is not None:
-            literal_size = int.from_bytes(compiled[:8], "big")
-            self._literals = _load_database(compiled[8 : 8 + literal_size])
-            if self._screened:
-                self._patterns = _load_database(compiled[8 + literal_size :])
+            self._literals = _load_database(compiled)
             return
         self._literals = hyperscan.Database()
         self._literals.compile(
@@ -145,22 +122,11 @@ class _HyperscanPrefilter:
             flags=flags,
             literal=True,
         )
-        if self._screened:
-            pattern_flags = hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
-            self._patterns = hyperscan.Database()
-            self._patterns.compile(
-                expressions=[screen[index].encode("utf-8") for index in self._screened],
-                ids=list(range(len(self._screened))),
-                elements=len(self._screened),
-                flags=[pattern_flags] * len(self._screened),
-            )
 
     def serialized(self) -> bytes:
         import hyperscan
 
-        literal = bytes(hyperscan.dumpb(self._literals))
-        pattern = bytes(hyperscan.dumpb(self._patterns)) if self._patterns is not None else b""
-        return len(literal).to_bytes(8, "big") + literal + pattern
+        return bytes(hyperscan.dumpb(self._literals))
 
     def prefilter(self, content: bytes) -> Prefiltered:
         result = Prefiltered(base64_near=[])
@@ -184,19 +150,6 @@ class _HyperscanPrefilter:
                 starts.append(end - length[literal_id])
 
         self._literals.scan(content, match_event_handler=on_literal)
-        if self._patterns is not None:
-            passed: list[int] = []
-
-            def on_pattern(pattern_id: int, start: int, end: int, flags: int, ctx: Any) -> None:
-                passed.append(self._screened[pattern_id])
-
-            self._patterns.scan(content, match_event_handler=on_pattern)
-            if passed:
-                lowered = content.lower()
-                for index in passed:
-                    starts = keyword_starts(lowered, self._keywords[index])
-                    if starts:
-                        hits[index] = starts
         return result
 
 
@@ -358,7 +311,6 @@ class Matcher:
         pack: RulePack,
         engine: str = "auto",
         compiled_prefilter: bytes | None = None,
-        screen_patterns: bool = False,
     ) -> None:
         """`compiled_prefilter`: a `compiled_prefilter()` of a Hyperscan matcher for the same
         pack, matching code and Hyperscan version (the on-disk cache keys on all three)."""
@@ -368,7 +320,7 @@ class Matcher:
             engine = "hyperscan" if hyperscan_available() else "python"
         if engine == "hyperscan":
             self._prefilter: _PythonPrefilter | _HyperscanPrefilter = _HyperscanPrefilter(
-                pack.rules, self._forms, compiled_prefilter, screen_patterns
+                pack.rules, self._forms, compiled_prefilter
             )
         elif engine == "python":
             self._prefilter = _PythonPrefilter(pack.rules)

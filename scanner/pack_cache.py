@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner import hs_patterns as hs_patterns_module
 from scanner import matching as matching_module
 from scanner import rules as rules_module
 from scanner.config import Config, load_pack
@@ -158,7 +157,7 @@ def _write(directory: Path, path: Path, blob: bytes) -> None:
         stale.unlink(missing_ok=True)
 
 
-def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = False) -> Matcher:
+def matcher_cached(pack: RulePack, engine: str) -> Matcher:
     """A Matcher for `pack`; a Hyperscan one loads its compiled database from the cache.
 
     The database depends on the pack, on how matching.py turns rules into literals, and on
@@ -167,29 +166,22 @@ def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = False) -
     if engine == "auto":
         engine = "hyperscan" if hyperscan_available() else "python"
     if engine != "hyperscan" or not cache_enabled():
-        return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
+        return Matcher(pack, engine=engine)
     import hyperscan
 
-    kind = b"\0hyperscan-patterns\0" if screen_patterns else b"\0hyperscan\0"
-    digest = hashlib.sha256(_FORMAT + kind + pack.digest.encode())
+    digest = hashlib.sha256(_FORMAT + b"\0hyperscan\0" + pack.digest.encode())
     digest.update(str(getattr(hyperscan, "__version__", "")).encode())
     try:
         digest.update(Path(matching_module.__file__ or "").read_bytes())
-        digest.update(Path(hs_patterns_module.__file__ or "").read_bytes())
     except OSError:
-        return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
+        return Matcher(pack, engine=engine)
     directory = cache_dir()
     path = directory / f"prefilter-{digest.hexdigest()[:40]}.hsdb"
     try:
-        return Matcher(
-            pack,
-            engine=engine,
-            compiled_prefilter=path.read_bytes(),
-            screen_patterns=screen_patterns,
-        )
+        return Matcher(pack, engine=engine, compiled_prefilter=path.read_bytes())
     except (OSError, hyperscan.error):
         pass  # missing, or from another build or platform: compile it again
-    matcher = Matcher(pack, engine=engine, screen_patterns=screen_patterns)
+    matcher = Matcher(pack, engine=engine)
     compiled = matcher.compiled_prefilter()
     if compiled is not None:
         with contextlib.suppress(OSError):

@@ -80,7 +80,7 @@ def run_history_scan(
     config = find_config(repository.worktree, config_file)
     pack = load_pack(config, extra_rules, trust_config=trust_config)
     baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
-    matcher = matcher_cached(pack, engine, screen_patterns=True)
+    matcher = matcher_cached(pack, engine)
     options = ScanOptions(
         as_of=as_of,
         all_branches=all_branches,

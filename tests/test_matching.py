@@ -55,7 +55,7 @@ def test_secret_far_down_a_large_file_is_found(engine: str) -> None:
 
 
 @pytest.mark.skipif(not hyperscan_available(), reason="Hyperscan is not installed")
-def test_pattern_screen_and_keyword_screen_find_the_same_on_real_text() -> None:
+def test_both_engines_find_the_same_on_real_text() -> None:
     import sysconfig
     from pathlib import Path
 
@@ -63,11 +63,7 @@ def test_pattern_screen_and_keyword_screen_find_the_same_on_real_text() -> None:
     files = sorted(stdlib.glob("*.py"))[:150]
     token = make_token("xai", random.Random(2))
     contents = [f.read_bytes() for f in files] + [f'token = "{token}"\n'.encode()]
-    engines = [
-        Matcher(PACK, engine="python"),
-        Matcher(PACK, engine="hyperscan"),
-        Matcher(PACK, engine="hyperscan", screen_patterns=True),
-    ]
+    engines = [Matcher(PACK, engine="python"), Matcher(PACK, engine="hyperscan")]
     results = [[engine.scan(content) for content in contents] for engine in engines]
-    assert results[0] == results[1] == results[2]
+    assert results[0] == results[1]
     assert results[0][-1][0].secret == token.encode()

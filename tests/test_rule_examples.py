@@ -8,11 +8,8 @@ from scanner.matching import Matcher, hyperscan_available
 from scanner.rules import Rule, load_rules
 
 PACK = load_rules()
-ENGINES = ["python"] + (["hyperscan", "hyperscan-patterns"] if hyperscan_available() else [])
-MATCHERS = {
-    engine: Matcher(PACK, engine=engine.split("-")[0], screen_patterns=engine.endswith("-patterns"))
-    for engine in ENGINES
-}
+ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
+MATCHERS = {engine: Matcher(PACK, engine=engine) for engine in ENGINES}
 
 
 def _cases(kind: str) -> list[tuple[Rule, str]]:
