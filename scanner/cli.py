@@ -174,6 +174,13 @@ def scan(
     fail_on_live: Annotated[
         bool, typer.Option("--fail-on-live", help="Exit 1 only when a live key is found.")
     ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the incremental cache.")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Keep the cache here instead of the git dir."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Per-phase timings on stderr.")
@@ -206,6 +213,8 @@ def scan(
             config_file=config_file,
             engine=engine,
             progress=progress,
+            use_cache=not no_cache,
+            cache_dir=cache_dir,
             revision_range=revision_range or (f"{since}..HEAD" if since else None),
             baseline_file=baseline,
             trust_config=trust_config,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.baseline import find_baseline
+from scanner.cache import BlobCache, default_cache_path, scan_key
 from scanner.config import find_config, load_pack, path_filter
 from scanner.history import range_commits
 from scanner.model import Finding
@@ -72,6 +73,9 @@ def run_history_scan(
     only_commits: frozenset[str] | None = None,
     trust_config: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    parallel: bool = True,
 ) -> tuple[dict[str, Any], RulePack]:
     """Scan history; `revision_range` ("A..B") or `only_commits` limit findings to secrets
     introduced by those commits (CI and pre-push), with full-history windows and provenance."""
@@ -90,8 +94,21 @@ def run_history_scan(
         only_introduced_in=in_range,
         suppression=baseline.reason if baseline else None,
         collect_verification=verify,
+        cache=(
+            BlobCache(
+                default_cache_path(repository.git_dir, cache_dir),
+                scan_key(pack, max_blob_size),
+            )
+            if use_cache
+            else None
+        ),
+        parallel=parallel,
     )
-    result = scan_history(repository.root, pack, matcher, options, progress)
+    try:
+        result = scan_history(repository.root, pack, matcher, options, progress)
+    finally:
+        if options.cache is not None:
+            options.cache.close()
     contacted: Counter[str] = Counter()
     if verify:
         result.findings = apply_verification(
@@ -105,6 +122,7 @@ def run_history_scan(
         "blobs_skipped_binary": result.blob_stats.blobs_skipped_binary,
         "blobs_skipped_size": result.blob_stats.blobs_skipped_size,
         "blobs_unreadable": result.blob_stats.blobs_unreadable,
+        "blobs_cached": result.blobs_cached,
     }
     report = build_report(
         target=str(path),

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from scanner.blobscan import BlobScanStats, scan_blobs
+from scanner import background
+from scanner.blobscan import BlobScanResult, BlobScanStats, scan_blobs
+from scanner.cache import BlobCache
 from scanner.history import (
     Head,
     History,
@@ -48,6 +50,8 @@ class ScanOptions:
     only_introduced_in: frozenset[str] | None = None  # range mode: commits of the range
     suppression: Callable[[bytes], str | None] | None = None  # secret -> reason, or None
     collect_verification: bool = False  # keep what --verify needs: secret and its pair
+    cache: BlobCache | None = None  # blobs known clean from earlier scans
+    parallel: bool = True  # match blobs in a child process while the history is parsed
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class ScanResult:
     engine: str
     phases: dict[str, float] = field(default_factory=dict)
     verify_candidates: list[VerifyCandidate] = field(default_factory=list)
+    blobs_cached: int = 0  # clean in an earlier scan with the same rules: not read again
 
 
 def _reported_refs(head: Head, refs: list[Ref], all_branches: bool) -> dict[str, str]:
@@ -143,16 +148,30 @@ def scan_history(
     refs = list_refs(repo)
     head = read_head(repo)
     inventory = read_inventory(repo)
+    cache = options.cache
+    known_clean = cache.clean_blobs() if cache is not None else set()
+    to_scan = {oid: size for oid, size in inventory.blob_sizes.items() if oid not in known_clean}
+    # Blob contents are matched in a child process while this one parses the history.
+    pending = background.start(
+        _scan_blobs_job,
+        repo,
+        to_scan,
+        matcher,
+        options.max_blob_size,
+        progress=progress,
+        parallel=options.parallel,
+    )
     history = read_history(repo, inventory.commits) if inventory.commits else History()
     boundary = shallow_boundary(repo)
     mark = phase("history", mark)
-
-    def on_blob(done: int, total: int) -> None:
-        if progress is not None:
-            progress("scan", done, total)
-
-    blobs = scan_blobs(repo, inventory.blob_sizes, matcher, options.max_blob_size, on_blob)
+    blobs = pending.result()
     mark = phase("blobs", mark)
+    if cache is not None and blobs.stats.blobs_unreadable == 0:
+        cap = options.max_blob_size
+        cache.remember_clean(
+            oid for oid, size in to_scan.items() if size <= cap and oid not in blobs.matches
+        )
+    blobs_cached = len(inventory.blob_sizes) - len(to_scan)
     if progress is not None:
         progress("windows", 0, 0)
 
@@ -199,7 +218,24 @@ def scan_history(
         engine=matcher.engine,
         phases=phases,
         verify_candidates=candidates,
+        blobs_cached=blobs_cached,
     )
+
+
+def _scan_blobs_job(
+    repo: Path,
+    blob_sizes: dict[str, int],
+    matcher: Matcher,
+    max_blob_size: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> BlobScanResult:
+    """The blob half of a scan, run in the child process (see scanner.background)."""
+
+    def on_blob(done: int, total: int) -> None:
+        if progress is not None and (done == total or done % 256 == 0):
+            progress("scan", done, total)
+
+    return scan_blobs(repo, blob_sizes, matcher, max_blob_size, on_blob)
 
 
 def _assemble_findings(

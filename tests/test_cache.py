@@ -1,0 +1,89 @@
+"""The incremental cache: rescans read only new (or matching) blobs, with identical findings."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from scenario_support import build, scan_json
+
+
+def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return report["findings"]
+
+
+def _commit(repo: Path, name: str, text: str) -> None:
+    (repo / name).write_text(text)
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@t.test"]
+    subprocess.run([*git, "add", name], check=True)
+    subprocess.run([*git, "commit", "-qm", f"add {name}"], check=True)
+
+
+def test_rescan_of_an_unchanged_repository_reads_only_matching_blobs(tmp_path: Path) -> None:
+    fx = build("multi-secret", tmp_path)
+    _, cold = scan_json(fx.path, tmp_path)
+    _, warm = scan_json(fx.path, tmp_path)
+    assert _findings(warm) == _findings(cold)
+    stats = warm["scan"]["stats"]
+    blobs_with_secrets = len({loc["commit"] for f in cold["findings"] for loc in f["locations"]})
+    assert stats["blobs_cached"] > 0
+    assert stats["blobs_scanned"] <= blobs_with_secrets + 1
+    assert stats["blobs_cached"] + stats["blobs_scanned"] == cold["scan"]["stats"]["blobs_scanned"]
+    assert (fx.path / ".git" / "leakwindow" / "cache.sqlite").is_file()
+
+
+def test_rescan_after_a_new_commit_reads_the_new_blob_and_finds_its_secret(
+    tmp_path: Path,
+) -> None:
+    fx = build("incident", tmp_path)
+    scan_json(fx.path, tmp_path)
+    token = fx.secrets["xai"]
+    _commit(fx.path, "again.py", f'KEY = "{token}"\n')
+    _, warm = scan_json(fx.path, tmp_path)
+    _, cold = scan_json(fx.path, tmp_path, "--no-cache")
+    assert _findings(warm) == _findings(cold)
+    assert warm["findings"][0]["in_head"] is True
+    assert warm["scan"]["stats"]["blobs_scanned"] < cold["scan"]["stats"]["blobs_scanned"]
+
+
+def test_a_changed_rule_pack_invalidates_the_cache(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    _, first = scan_json(fx.path, tmp_path)
+    rule = tmp_path / "extra.toml"
+    rule.write_text(
+        '[[rule]]\nid = "readme-word"\ntitle = "Word"\nseverity = "low"\n'
+        "keywords = [\"monitor\"]\npattern = '''(monitor[a-z]{0,3})'''\n"
+        'remediation = "none"\n[rule.examples]\nmatch = ["monitoring"]\nignore = ["x"]\n'
+    )
+    _, second = scan_json(fx.path, tmp_path, "--rules", str(rule))
+    assert second["scan"]["stats"]["blobs_cached"] == 0
+    assert second["scan"]["stats"]["blobs_scanned"] == first["scan"]["stats"]["blobs_scanned"]
+
+
+def test_cache_dir_moves_the_cache_and_no_cache_leaves_none(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    scan_json(fx.path, tmp_path, "--no-cache")
+    assert not (fx.path / ".git" / "leakwindow").exists()
+    elsewhere = tmp_path / "cache"
+    scan_json(fx.path, tmp_path, "--cache-dir", str(elsewhere))
+    assert len(list(elsewhere.glob("*.sqlite"))) == 1
+    assert not (fx.path / ".git" / "leakwindow").exists()
+
+
+def test_cache_holds_no_secret(tmp_path: Path) -> None:
+    fx = build("multi-secret", tmp_path)
+    scan_json(fx.path, tmp_path)
+    stored = (fx.path / ".git" / "leakwindow" / "cache.sqlite").read_bytes()
+    for secret in fx.secrets.values():
+        assert secret.encode() not in stored
+        assert secret[:12].encode() not in stored
+
+
+def test_unwritable_cache_location_does_not_fail_the_scan(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where a directory should be")
+    code, report = scan_json(fx.path, tmp_path, "--cache-dir", str(blocker / "sub"))
+    assert code == 1
+    assert report["scan"]["stats"]["blobs_cached"] == 0
