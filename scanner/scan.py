@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,7 +52,8 @@ class ScanOptions:
     suppression: Callable[[bytes], str | None] | None = None  # secret -> reason, or None
     collect_verification: bool = False  # keep what --verify needs: secret and its pair
     cache: BlobCache | None = None  # blobs known clean from earlier scans
-    parallel: bool = True  # match blobs in a child process while the history is parsed
+    parallel: bool = True  # match blobs in child processes while the history is parsed
+    jobs: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
 
 
 @dataclass(frozen=True)
@@ -151,20 +153,26 @@ def scan_history(
     cache = options.cache
     known_clean = cache.clean_blobs() if cache is not None else set()
     to_scan = {oid: size for oid, size in inventory.blob_sizes.items() if oid not in known_clean}
-    # Blob contents are matched in a child process while this one parses the history.
-    pending = background.start(
-        _scan_blobs_job,
-        repo,
-        to_scan,
-        matcher,
-        options.max_blob_size,
-        progress=progress,
-        parallel=options.parallel,
-    )
+    # Blob contents are matched in child processes (one per core, each with its own share of
+    # the blobs in pack order) while this process parses the history.
+    shares = _split(to_scan, options.jobs if options.parallel else 1)
+    relay = _ProgressRelay(progress, total=len(to_scan)) if progress is not None else None
+    pending = [
+        background.start(
+            _scan_blobs_job,
+            repo,
+            share,
+            matcher,
+            options.max_blob_size,
+            progress=relay.for_share(number) if relay is not None else None,
+            parallel=options.parallel,
+        )
+        for number, share in enumerate(shares)
+    ]
     history = read_history(repo, inventory.commits) if inventory.commits else History()
     boundary = shallow_boundary(repo)
     mark = phase("history", mark)
-    blobs = pending.result()
+    blobs = _merge([job.result() for job in pending])
     mark = phase("blobs", mark)
     if cache is not None and blobs.stats.blobs_unreadable == 0:
         cap = options.max_blob_size
@@ -220,6 +228,45 @@ def scan_history(
         verify_candidates=candidates,
         blobs_cached=blobs_cached,
     )
+
+
+def _split(blob_sizes: dict[str, int], parts: int) -> list[dict[str, int]]:
+    """Contiguous shares (pack order is kept within each: inflation stays cache-friendly),
+    balanced by bytes."""
+    if parts <= 1 or len(blob_sizes) < 2:
+        return [blob_sizes]
+    total = sum(blob_sizes.values()) or 1
+    shares: list[dict[str, int]] = [{} for _ in range(parts)]
+    running = 0
+    for oid, size in blob_sizes.items():
+        shares[min(parts - 1, running * parts // total)][oid] = size
+        running += size
+    return [share for share in shares if share]
+
+
+def _merge(results: list[BlobScanResult]) -> BlobScanResult:
+    merged = BlobScanResult()
+    for result in results:
+        merged.matches.update(result.matches)
+        for name, value in vars(result.stats).items():
+            setattr(merged.stats, name, getattr(merged.stats, name) + value)
+    return merged
+
+
+class _ProgressRelay:
+    """Adds up the children's blob counts into one "scan" progress line."""
+
+    def __init__(self, progress: Callable[[str, int, int], None], total: int) -> None:
+        self._progress = progress
+        self._total = total
+        self._done: dict[int, int] = {}
+
+    def for_share(self, number: int) -> Callable[[str, int, int], None]:
+        def report(phase: str, done: int, total: int) -> None:
+            self._done[number] = done
+            self._progress(phase, sum(self._done.values()), self._total)
+
+        return report
 
 
 def _scan_blobs_job(
