@@ -73,3 +73,20 @@ def shannon_entropy(text: str) -> float:
 
 def is_low_entropy(secret: str, minimum: float | None) -> bool:
     return minimum is not None and shannon_entropy(secret) < minimum
+
+
+def is_generic_noise(secret: str, line: str) -> bool:
+    """detect-secrets' heuristics for keyword-context findings: UUIDs, ids (`user_id = …`),
+    templated values (`{x}`, `<x>`, `${x}`) and `$`-prefixed references.
+
+    Applied only to the generic assignment rules (provider tokens have exact shapes), and
+    imported on the first such candidate, so pre-commit runs without one never pay for it.
+    """
+    from detect_secrets.filters import heuristic
+
+    return (
+        heuristic.is_potential_uuid(secret)
+        or heuristic.is_templated_secret(secret)
+        or heuristic.is_prefixed_with_dollar_sign(secret)
+        or heuristic.is_likely_id_string(secret, line)
+    )

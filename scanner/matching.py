@@ -480,6 +480,10 @@ class Matcher:
                 continue
             if secret_is_dropped(rule, secret):
                 continue
+            if rule.family == GENERIC_FAMILY and filters.is_generic_noise(
+                secret.decode("utf-8", "replace"), line.decode("utf-8", "replace")
+            ):
+                continue
             yield Match(
                 rule_id=rule.id,
                 secret=secret,
