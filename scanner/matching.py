@@ -269,6 +269,12 @@ def rule_is_single_line(rule: Rule) -> bool:
     return not (rule.multiline or crosses_lines(rule.pattern))
 
 
+def shortest_match(rule: Rule) -> int:
+    """The fewest bytes a match of the rule can span (lookarounds count as zero)."""
+    shortest, _ = _parser().parse(rule.pattern.encode("utf-8")).getwidth()
+    return int(shortest)
+
+
 def match_reach(rule: Rule) -> int | None:
     """How far from a keyword hit a match can extend (its maximum width), or None if unbounded.
 
@@ -332,6 +338,7 @@ class Matcher:
         # patterns up front costs more than a whole pre-commit run, and a small staged change
         # hits only a few rules.
         self._reach: dict[int, int | None] = {}
+        self._narrowest: dict[int, int] = {}
         self._single_line: dict[int, bool] = {}
 
     def compiled_prefilter(self) -> bytes | None:
@@ -399,7 +406,15 @@ class Matcher:
             rule = self._rules[index]
             self._single_line[index] = rule_is_single_line(rule)
         if self._single_line[index]:
-            return [(low, high, high) for low, high in self._line_windows(starts, size)]
+            narrowest = self._narrowest.get(index)
+            if narrowest is None:
+                narrowest = self._narrowest[index] = shortest_match(self._rules[index])
+            # A line shorter than the shortest possible match cannot hold one.
+            return [
+                (low, high, high)
+                for low, high in self._line_windows(starts, size)
+                if high - low >= narrowest
+            ]
         if index not in self._reach:
             self._reach[index] = match_reach(self._rules[index])
         reach = self._reach[index]
