@@ -187,7 +187,12 @@ def _previous_line(content: bytes, line_start: int) -> bytes:
 def secret_is_dropped(rule: Rule, secret: bytes) -> bool:
     """The secret-level filters: placeholders, runs, sequences, entropy, checksums."""
     text = secret.decode("utf-8", "replace")
-    if filters.is_placeholder(text) or filters.is_repeated_run(text):
+    key_material = rule.family == KEY_MATERIAL_FAMILY
+    if filters.is_placeholder(text):
+        return True
+    # Encoded key blocks legitimately hold runs ("AAAAAA" in OpenSSH's header); their
+    # patterns are exact enough not to need the run and sequence heuristics.
+    if not key_material and filters.is_repeated_run(text):
         return True
     if any(pattern.search(text) for pattern in rule.placeholders):
         return True
@@ -195,7 +200,7 @@ def secret_is_dropped(rule: Rule, secret: bytes) -> bool:
         return True
     if rule.checksum is not None and not CHECKSUMS[rule.checksum](text):
         return True
-    return len(text) >= 8 and filters.is_sequential(text)
+    return not key_material and len(text) >= 8 and filters.is_sequential(text)
 
 
 _UNBOUNDED = 1 << 16
@@ -288,6 +293,7 @@ def match_reach(rule: Rule) -> int | None:
 
 
 GENERIC_FAMILY = "generic"
+KEY_MATERIAL_FAMILY = "private-keys"
 
 
 def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
