@@ -98,6 +98,18 @@ def exit_code_for(report: dict[str, Any], fail_on: str = "low") -> int:
     return 0
 
 
+def decide_exit(
+    report: dict[str, Any], *, fail_on: str, exit_zero: bool, fail_on_live: bool
+) -> int:
+    """The exit policy: 0 clean, 1 findings at or above --fail-on (or live keys with
+    --fail-on-live); --exit-zero reports without failing."""
+    if exit_zero:
+        return 0
+    if fail_on_live:
+        return 1 if report["summary"]["live"] else 0
+    return exit_code_for(report, fail_on)
+
+
 def _check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
     if value not in choices:
         raise LeakwindowError(f"bad {option} {value!r}: choose one of {', '.join(choices)}")
@@ -241,11 +253,7 @@ def scan(
         write_text_report(report, sys.stdout)
     else:
         write_output(render(report, fmt, pack.by_id), output)
-    if exit_zero:
-        return 0
-    if fail_on_live:
-        return 1 if report["summary"]["live"] else 0
-    return exit_code_for(report, fail_on)
+    return decide_exit(report, fail_on=fail_on, exit_zero=exit_zero, fail_on_live=fail_on_live)
 
 
 def _verify_settings(timeout: float, concurrency: int, rate: float, budget: float) -> Any:

@@ -66,3 +66,27 @@ def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
         )
         assert len(provider.seen_with(key)) == 1
     assert finding_for(report, key)["verification"]["status"] == "invalid"
+
+
+def test_only_live_and_fail_on_live_policies(tmp_path: Path) -> None:
+    from scanner.cli import decide_exit, keep_only_live
+
+    fx = build("multi-secret", tmp_path)
+    key = fx.secrets["xai"]
+    with FakeProvider() as provider:
+        provider.respond(key, LIVE_JSON)
+        report = _scan(fx.path, provider)
+    assert report["findings"][0]["verification"]["status"] == "live"  # live sorts first
+    assert decide_exit(report, fail_on="low", exit_zero=False, fail_on_live=True) == 1
+    keep_only_live(report)
+    assert [f["fingerprint"] for f in report["findings"]] == [
+        finding_for(report, key)["fingerprint"]
+    ]
+    assert report["summary"]["findings"] == 1
+
+    with FakeProvider() as provider:
+        provider.respond(key, REVOKED)
+        revoked = _scan(fx.path, provider)
+    assert decide_exit(revoked, fail_on="low", exit_zero=False, fail_on_live=True) == 0
+    assert decide_exit(revoked, fail_on="low", exit_zero=False, fail_on_live=False) == 1
+    assert decide_exit(revoked, fail_on="low", exit_zero=True, fail_on_live=False) == 0
