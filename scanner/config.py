@@ -22,12 +22,35 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_NAME = ".leakwindow.toml"
-_SECTIONS = {"paths": {"exclude"}, "rules": {"extra", "disable"}}
+_SECTIONS = {"paths": {"exclude", "noise"}, "rules": {"extra", "disable"}}
+# Where the generic `password = "…"` rules see mostly hashes, integrity strings and minified
+# code: lock files, source maps, minified and vendored code. Provider rules still apply there
+# (a real `ghp_` token in node_modules is still a leak). `[paths] noise = [...]` replaces it.
+DEFAULT_NOISE_PATHS: tuple[str, ...] = (
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "poetry.lock",
+    "Pipfile.lock",
+    "uv.lock",
+    "Cargo.lock",
+    "go.sum",
+    "composer.lock",
+    "Gemfile.lock",
+    "*.min.js",
+    "*.min.css",
+    "*.map",
+    "node_modules/",
+    "vendor/",
+    "third_party/",
+)
 
 
 @dataclass(frozen=True)
 class Config:
     exclude_paths: tuple[str, ...] = ()
+    noise_paths: tuple[str, ...] = DEFAULT_NOISE_PATHS
     extra_rule_files: tuple[Path, ...] = ()
     disabled_rules: tuple[str, ...] = ()
     source: Path | None = None
@@ -36,10 +59,17 @@ class Config:
     def path_excluded(self, path: str) -> bool:
         return any(_glob_match(path, pattern) for pattern in self.exclude_paths)
 
+    def path_is_noise(self, path: str) -> bool:
+        return any(_glob_match(path, pattern) for pattern in self.noise_paths)
+
 
 def _glob_match(path: str, pattern: str) -> bool:
-    """Gitignore-like enough: `dir/` or `dir/**` match everything below; `*.lock` any depth."""
+    """Gitignore-like enough: `dir/` or `dir/**` match everything below (a bare `dir/` at any
+    depth, as gitignore does); `*.lock` any depth."""
     if pattern.endswith("/"):
+        name = pattern[:-1]
+        if "/" not in name:
+            return path.startswith(name + "/") or f"/{name}/" in f"/{path}"
         pattern += "**"
     if pattern.endswith("/**"):
         prefix = pattern[:-3]
@@ -74,6 +104,9 @@ def load_config(path: Path) -> Config:
     extra = _string_list(rules.get("extra", []), path, "rules.extra")
     return Config(
         exclude_paths=_string_list(paths.get("exclude", []), path, "paths.exclude"),
+        noise_paths=_string_list(paths["noise"], path, "paths.noise")
+        if "noise" in paths
+        else DEFAULT_NOISE_PATHS,
         extra_rule_files=tuple((path.parent / name).resolve() for name in extra),
         disabled_rules=_string_list(rules.get("disable", []), path, "rules.disable"),
         source=path,
@@ -113,13 +146,15 @@ def load_pack(config: Config, extra_rules: Sequence[Path], trust_config: bool = 
 def path_filter(config: Config, pack: RulePack) -> Callable[[str, str], bool] | None:
     """A (rule id, path) → keep? function, or None when nothing depends on paths."""
     has_rule_paths = any(rule.path_ignore for rule in pack.rules)
-    if not config.exclude_paths and not has_rule_paths:
+    if not config.exclude_paths and not config.noise_paths and not has_rule_paths:
         return None
 
     def allowed(rule_id: str, path: str) -> bool:
         if config.path_excluded(path):
             return False
         rule = pack.by_id[rule_id]
+        if rule.family == "generic" and config.path_is_noise(path):
+            return False
         return not any(pattern.search(path) for pattern in rule.path_ignore)
 
     return allowed

@@ -94,3 +94,27 @@ def test_repo_config_cannot_add_a_verify_endpoint(tmp_path: Path) -> None:
     assert trusted.by_id["acme-token"].verify is not None
     from_command_line = load_pack(find_config(None, None), [fx.path / "acme.toml"])
     assert from_command_line.by_id["acme-token"].verify is not None
+
+
+def test_generic_rules_skip_lock_files_and_vendored_code_but_provider_rules_do_not(
+    tmp_path: Path,
+) -> None:
+    fx = build("incident", tmp_path)
+    generic_value = "Qw8rT5yU2iO9pA3sD6fG1hJ4"
+    token = fx.secrets["xai"]
+    (fx.path / "node_modules" / "lib").mkdir(parents=True)
+    _commit_file(fx.path, "node_modules/lib/conf.py", f'db_secret = "{generic_value}"\n')
+    _commit_file(fx.path, "app.py", f'db_secret = "{generic_value}x"\n')
+    _commit_file(fx.path, "yarn.lock", f'KEY = "{token}"\n')
+    _, report = scan_json(fx.path, tmp_path)
+    finding_for(report, generic_value + "x")  # the same shape outside noise paths is found
+    assert not any(
+        loc["path"].startswith("node_modules/")
+        for f in report["findings"]
+        for loc in f["locations"]
+    )
+    paths = {loc["path"] for loc in finding_for(report, token)["locations"]}
+    assert "yarn.lock" in paths  # a provider token in a lock file is still a leak
+    (fx.path / ".leakwindow.toml").write_text("[paths]\nnoise = []\n")
+    _, everything = scan_json(fx.path, tmp_path)
+    finding_for(everything, generic_value)
