@@ -87,8 +87,9 @@ def load_baseline(path: Path) -> Baseline:
 def find_baseline(worktree: Path | None, explicit: Path | None) -> Baseline | None:
     if explicit is not None:
         return load_baseline(explicit)
-    if worktree is not None and (worktree / BASELINE_NAME).is_file():
-        return load_baseline(worktree / BASELINE_NAME)
+    found = worktree / BASELINE_NAME if worktree is not None else None
+    if found is not None and found.is_file() and not found.is_symlink():
+        return load_baseline(found)
     return None
 
 

@@ -1,17 +1,32 @@
-"""Stream blob contents through one long-lived `git cat-file --batch` and match each once."""
+"""Stream blob contents through one long-lived `git cat-file --batch` and match each once.
+
+Blobs are read in pieces: a large blob (up to whatever `--max-blob-size` allows) is matched
+window by window, so memory stays bounded by the window size rather than the blob's. A
+corrupt object that makes cat-file die mid-stream is counted as unreadable and a fresh
+process carries on with the rest.
+"""
 
 from __future__ import annotations
 
+import codecs
+import re
+import subprocess
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-from scanner.content import scannable_text
-from scanner.errors import LeakwindowError
-from scanner.git import start_git
+from scanner.content import BINARY_SNIFF_BYTES, is_lfs_pointer, scannable_text, utf16_encoding
+from scanner.git import start_git, stop
 from scanner.matching import Matcher
 from scanner.model import Match
+
+WINDOW_BYTES = 8 << 20  # text matched at once in a large blob
+OVERLAP_BYTES = 1 << 20  # carried to the next window: a match may start at a window's end
+LEAD_BYTES = 4096  # context before a window's own region, for \b and look-behinds
+_PIECE_BYTES = 1 << 20  # read size from the cat-file pipe
+_NEWLINE = re.compile(rb"\n")
 
 
 @dataclass
@@ -21,6 +36,7 @@ class BlobScanStats:
     blobs_skipped_binary: int = 0
     blobs_skipped_size: int = 0
     blobs_unreadable: int = 0
+    blobs_lfs_pointers: int = 0  # Git LFS pointer files: the content lives elsewhere
 
     @property
     def blobs_skipped(self) -> int:
@@ -33,6 +49,10 @@ class BlobScanResult:
     stats: BlobScanStats = field(default_factory=BlobScanStats)
 
 
+class _Unreadable(Exception):
+    """cat-file ended in the middle of an object."""
+
+
 def scan_blobs(
     repo: Path,
     blob_sizes: dict[str, int],
@@ -40,66 +60,240 @@ def scan_blobs(
     max_blob_size: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> BlobScanResult:
-    """Scan every blob under the size cap; count skipped and unreadable ones."""
+    """Scan every blob under the size cap; count skipped, unreadable and LFS pointer blobs."""
     result = BlobScanResult()
+    stats = result.stats
     wanted: list[str] = []
     for oid, size in blob_sizes.items():
         if size > max_blob_size:
-            result.stats.blobs_skipped_size += 1
+            stats.blobs_skipped_size += 1
         else:
             wanted.append(oid)
-    if not wanted:
-        return result
-    for oid, raw in _read_blobs(repo, wanted, result.stats):
-        text = scannable_text(raw)
-        if text is None:
-            result.stats.blobs_skipped_binary += 1
+    for oid, size, pieces in _read_blobs(repo, wanted, stats):
+        try:
+            found = _scan_one(size, pieces, matcher, stats)
+        except _Unreadable:  # _read_blobs counts it and moves on
             continue
-        result.stats.blobs_scanned += 1
-        result.stats.bytes_scanned += len(raw)
-        found = matcher.scan(text)
         if found:
             result.matches[oid] = found
         if progress is not None:
-            progress(result.stats.blobs_scanned, len(wanted))
+            progress(stats.blobs_scanned, len(wanted))
     return result
 
 
-def _read_blobs(
-    repo: Path, oids: Iterable[str], stats: BlobScanStats
-) -> Iterable[tuple[str, bytes]]:
-    process = start_git(["cat-file", "--batch"], repo, stdin=-1)
-    assert process.stdin is not None and process.stdout is not None
-    requested = list(oids)
+def _scan_one(
+    size: int, pieces: Iterator[bytes], matcher: Matcher, stats: BlobScanStats
+) -> list[Match] | None:
+    if size <= WINDOW_BYTES:
+        raw = b"".join(pieces)
+        if is_lfs_pointer(raw):
+            stats.blobs_lfs_pointers += 1
+            return None
+        text = scannable_text(raw)
+        if text is None:
+            stats.blobs_skipped_binary += 1
+            return None
+        stats.blobs_scanned += 1
+        stats.bytes_scanned += len(raw)
+        return matcher.scan(text)
+    found = scan_stream(pieces, matcher)
+    if found is None:
+        stats.blobs_skipped_binary += 1
+        return None
+    stats.blobs_scanned += 1
+    stats.bytes_scanned += size
+    return found
 
-    def feed() -> None:
-        assert process.stdin is not None
-        try:
-            for start in range(0, len(requested), 4096):
-                batch = requested[start : start + 4096]
-                process.stdin.write("".join(f"{oid}\n" for oid in batch).encode())
-            process.stdin.close()
-        except BrokenPipeError:
+
+def scan_stream(pieces: Iterable[bytes], matcher: Matcher) -> list[Match] | None:
+    """Match content that arrives in pieces, window by window; None when it is binary.
+
+    Each window's matches are kept only when they start inside the window's own region;
+    the region is preceded by LEAD_BYTES of context and followed by OVERLAP_BYTES, so a
+    match (up to OVERLAP_BYTES long) that straddles two windows is found exactly once, with
+    the line and column it has in the whole content.
+    """
+    windows = _Windows(matcher)
+    text_pieces = _as_text(iter(pieces))
+    if text_pieces is None:
+        return None
+    for text in text_pieces:
+        windows.feed(text)
+    return windows.finish()
+
+
+def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
+    """The scannable text of a stream (UTF-16 decoded), or None when it is binary."""
+    first = b""
+    for piece in pieces:
+        first += piece
+        if len(first) >= BINARY_SNIFF_BYTES:
+            break
+    encoding = utf16_encoding(first)
+    if encoding is None and scannable_text(first[:BINARY_SNIFF_BYTES]) is None:
+        for _ in pieces:  # drain the rest of the blob from the pipe
             pass
+        return None
 
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    out = process.stdout
-    for _ in requested:
-        header = out.readline()
-        if not header:
-            raise LeakwindowError("git cat-file stopped early: the object database is unreadable")
-        parts = header.split()
-        if len(parts) == 2 and parts[1] == b"missing":
-            stats.blobs_unreadable += 1
-            continue
-        if len(parts) != 3:
-            stats.blobs_unreadable += 1
-            continue
-        size = int(parts[2])
-        data = out.read(size)
-        out.read(1)  # the newline after the content
-        yield parts[0].decode(), data
-    feeder.join()
-    process.stdout.close()
-    process.wait()
+    def raw() -> Iterator[bytes]:
+        yield first
+        yield from pieces
+
+    if encoding is None:
+        return raw()
+
+    def decoded() -> Iterator[bytes]:
+        decoder = codecs.getincrementaldecoder(encoding)("replace")
+        stream = raw()
+        yield decoder.decode(next(stream)[2:]).encode("utf-8")
+        for piece in stream:
+            yield decoder.decode(piece).encode("utf-8")
+        yield decoder.decode(b"", final=True).encode("utf-8")
+
+    return decoded()
+
+
+class _Windows:
+    """Sliding windows over a text stream, with positions kept relative to the whole text."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self._matcher = matcher
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._buffer = b""
+        self._start = 0  # offset of _buffer[0] in the whole text
+        self._accept_from = 0  # matches starting before this belong to an earlier window
+        self._lines_before = 0  # newlines in the text before _buffer
+        self._line_start = 0  # offset where the line holding _buffer[0] begins
+        self._found: list[Match] = []
+
+    def feed(self, text: bytes) -> None:
+        self._pending.append(text)
+        self._pending_bytes += len(text)
+        if len(self._buffer) + self._pending_bytes < WINDOW_BYTES + OVERLAP_BYTES:
+            return
+        self._take_pending()
+        while len(self._buffer) >= WINDOW_BYTES + OVERLAP_BYTES:
+            self._scan(final=False)
+
+    def finish(self) -> list[Match]:
+        self._take_pending()
+        self._scan(final=True)
+        self._found.sort(key=lambda m: (m.line, m.column, m.rule_id))
+        return self._found
+
+    def _take_pending(self) -> None:
+        self._buffer = b"".join([self._buffer, *self._pending])
+        self._pending = []
+        self._pending_bytes = 0
+
+    def _scan(self, final: bool) -> None:
+        buffer = self._buffer
+        accept_to = self._start + len(buffer) if final else self._start + WINDOW_BYTES
+        newlines: list[int] | None = None
+        for match in self._matcher.scan(buffer):
+            if newlines is None:
+                newlines = [found.start() for found in _NEWLINE.finditer(buffer)]
+            line_offset = newlines[match.line - 2] + 1 if match.line > 1 else 0
+            position = self._start + line_offset + match.column - 1
+            if not self._accept_from <= position < accept_to:
+                continue
+            column = match.column
+            if match.line == 1:  # the line began before this window
+                column += self._start - self._line_start
+            self._found.append(
+                Match(
+                    rule_id=match.rule_id,
+                    secret=match.secret,
+                    line=self._lines_before + match.line,
+                    column=column,
+                    decoded=match.decoded,
+                )
+            )
+        if final:
+            return
+        cut = accept_to - LEAD_BYTES - self._start
+        dropped = buffer[:cut]
+        last_newline = dropped.rfind(b"\n")
+        if last_newline >= 0:
+            self._line_start = self._start + last_newline + 1
+        self._lines_before += dropped.count(b"\n")
+        self._buffer = buffer[cut:]
+        self._start += cut
+        self._accept_from = accept_to
+
+
+def _read_blobs(
+    repo: Path, oids: list[str], stats: BlobScanStats
+) -> Iterator[tuple[str, int, Iterator[bytes]]]:
+    """(id, size, content pieces) per readable blob, in order; pieces must be used in turn.
+
+    What the consumer leaves unread of a blob is drained before the next one. When cat-file
+    dies on an object, that object is counted unreadable and a new process takes the rest.
+    """
+    next_index = 0
+    while next_index < len(oids):
+        batch = oids[next_index:]
+        process = start_git(["cat-file", "--batch"], repo, stdin=subprocess.PIPE)
+        assert process.stdin is not None and process.stdout is not None
+        feeder = threading.Thread(target=_feed, args=(process.stdin, batch), daemon=True)
+        feeder.start()
+        out = process.stdout
+        try:
+            for offset, oid in enumerate(batch):
+                header = out.readline().split()
+                if not header:  # cat-file died on this object: restart after it
+                    stats.blobs_unreadable += 1
+                    next_index += offset + 1
+                    break
+                if len(header) != 3:  # "<oid> missing": unreadable, or gone since listed
+                    stats.blobs_unreadable += 1
+                    continue
+                content = _Content(out, int(header[2]))
+                yield oid, content.size, content.pieces()
+                content.drain()
+                if content.broken:
+                    stats.blobs_unreadable += 1
+                if content.broken or out.read(1) != b"\n":
+                    next_index += offset + 1
+                    break
+            else:
+                next_index = len(oids)
+        finally:
+            stop(process)
+            feeder.join()
+
+
+def _feed(stdin: IO[bytes], oids: list[str]) -> None:
+    try:
+        for first in range(0, len(oids), 4096):
+            stdin.write("".join(f"{oid}\n" for oid in oids[first : first + 4096]).encode())
+        stdin.close()
+    except (OSError, ValueError):  # the process died, or was stopped while we wrote
+        pass
+
+
+class _Content:
+    """One blob's bytes on the cat-file pipe, handed out in pieces."""
+
+    def __init__(self, out: IO[bytes], size: int) -> None:
+        self._out = out
+        self.size = size
+        self._left = size
+        self.broken = False
+
+    def pieces(self) -> Iterator[bytes]:
+        while self._left > 0:
+            piece = self._out.read(min(_PIECE_BYTES, self._left))
+            if not piece:
+                self.broken = True
+                raise _Unreadable()
+            self._left -= len(piece)
+            yield piece
+
+    def drain(self) -> None:
+        try:
+            for _ in self.pieces():
+                pass
+        except _Unreadable:
+            pass

@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from scanner import checksums, decoding, filters, matching
+from scanner import blobscan, checksums, content, decoding, filters, matching
 from scanner.rules import RulePack
 
 _SCHEMA = """
@@ -35,7 +35,7 @@ _KEEP_KEYS = 3  # older rule packs' rows are dropped
 def scan_key(pack: RulePack, max_blob_size: int) -> str:
     """What a clean verdict depends on: the rules, the matching code, the size cap."""
     digest = hashlib.sha256(pack.digest.encode())
-    for module in (matching, decoding, filters, checksums):
+    for module in (matching, decoding, filters, checksums, content, blobscan):
         with contextlib.suppress(OSError, TypeError):
             digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(str(max_blob_size).encode())
@@ -53,6 +53,8 @@ class BlobCache:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent.is_symlink() or path.is_symlink():
+                return  # planted by the scanned repository: never write through it
             self._db = sqlite3.connect(str(path), timeout=2.0)
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error):

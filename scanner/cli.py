@@ -33,6 +33,7 @@ app.add_typer(baseline_app, name="baseline")
 
 FORMATS = ("text", "json", "sarif", "markdown", "html")
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
+EXIT_INCOMPLETE = 3  # no failing finding, but part of the repository could not be read
 
 
 def parse_as_of(value: str | None) -> datetime:
@@ -102,12 +103,16 @@ def decide_exit(
     report: dict[str, Any], *, fail_on: str, exit_zero: bool, fail_on_live: bool
 ) -> int:
     """The exit policy: 0 clean, 1 findings at or above --fail-on (or live keys with
-    --fail-on-live); --exit-zero reports without failing."""
+    --fail-on-live), 3 when nothing fails but the scan was incomplete (unreadable objects,
+    refs to missing objects, blobs missing or not available locally); --exit-zero reports
+    without failing."""
     if exit_zero:
         return 0
     if fail_on_live:
-        return 1 if report["summary"]["live"] else 0
-    return exit_code_for(report, fail_on)
+        code = 1 if report["summary"]["live"] else 0
+    else:
+        code = exit_code_for(report, fail_on)
+    return EXIT_INCOMPLETE if code == 0 and report["scan"].get("incomplete") else code
 
 
 def _check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
@@ -253,6 +258,8 @@ def scan(
         write_text_report(report, sys.stdout)
     else:
         write_output(render(report, fmt, pack.by_id), output)
+    for reason in report["scan"].get("incomplete") or []:
+        sys.stderr.write(f"leakwindow: warning: incomplete scan: {reason}\n")
     return decide_exit(report, fail_on=fail_on, exit_zero=exit_zero, fail_on_live=fail_on_live)
 
 

@@ -116,8 +116,10 @@ def load_config(path: Path) -> Config:
 def find_config(worktree: Path | None, explicit: Path | None) -> Config:
     if explicit is not None:
         return load_config(explicit)
-    if worktree is not None and (worktree / CONFIG_NAME).is_file():
-        return load_config(worktree / CONFIG_NAME)
+    found = worktree / CONFIG_NAME if worktree is not None else None
+    # A symlink could point the scan at any file on the machine: only a regular file counts.
+    if found is not None and found.is_file() and not found.is_symlink():
+        return load_config(found)
     return Config()
 
 

@@ -6,12 +6,17 @@ external diff or textconv, no pager, no lazy fetching of missing objects, no pro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from scanner.errors import LeakwindowError
+
+_TRANSPORTS = ("file", "git", "ssh", "http", "https", "ftp", "ftps", "ext", "fd")
 
 # `-c` settings placed before every subcommand; they override repository-local config.
 SAFE_CONFIG: tuple[str, ...] = (
@@ -24,7 +29,14 @@ SAFE_CONFIG: tuple[str, ...] = (
     "core.askPass=",
     "credential.helper=",
     "protocol.allow=never",
+    # A repository's own `protocol.<name>.allow=always` beats `protocol.allow`; these beat it.
+    # With every transport refused, a lazy fetch in a partial clone cannot reach a promisor
+    # remote (nor run its `uploadpack` or an `ext::` command) even where git predates
+    # GIT_NO_LAZY_FETCH.
+    *(f"protocol.{name}.allow=never" for name in _TRANSPORTS),
     "submodule.recurse=false",
+    "diff.submodule=short",
+    "diff.interHunkContext=0",
     "core.quotePath=false",
     "color.ui=false",
     "log.showSignature=false",
@@ -88,6 +100,22 @@ def git_argv(args: Sequence[str]) -> list[str]:
     return argv
 
 
+def first_problem(stderr: bytes, returncode: int) -> str:
+    """The line of git's stderr that explains a failure: the first fatal/error, not a warning."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[0] if lines else f"exit status {returncode}"
+
+
+def _cannot_start(cwd: Path | str, exc: OSError) -> LeakwindowError:
+    if isinstance(exc, FileNotFoundError) and Path(cwd).is_dir():
+        return LeakwindowError("git is not installed or not on PATH")
+    return LeakwindowError(f"cannot run git in {cwd}: {exc.strerror or type(exc).__name__}")
+
+
 def run_git(
     args: Sequence[str],
     cwd: Path | str,
@@ -100,8 +128,23 @@ def run_git(
 
     On failure raise LeakwindowError with git's first error line (never the command's input).
     """
+    completed = run_git_completed(args, cwd, input_bytes=input_bytes, env=env)
+    if check and completed.returncode != 0:
+        problem = first_problem(completed.stderr, completed.returncode)
+        raise LeakwindowError(f"git {args[0]} failed: {problem}")
+    return completed.stdout
+
+
+def run_git_completed(
+    args: Sequence[str],
+    cwd: Path | str,
+    *,
+    input_bytes: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run one git command to completion; the caller judges its exit status and stderr."""
     try:
-        completed = subprocess.run(
+        return subprocess.run(
             git_argv(args),
             cwd=str(cwd),
             input=input_bytes,
@@ -109,13 +152,8 @@ def run_git(
             env=safe_env(env),
             check=False,
         )
-    except FileNotFoundError:
-        raise LeakwindowError("git is not installed or not on PATH") from None
-    if check and completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        first = message[0] if message else f"exit status {completed.returncode}"
-        raise LeakwindowError(f"git {args[0]} failed: {first}")
-    return completed.stdout
+    except OSError as exc:
+        raise _cannot_start(cwd, exc) from None
 
 
 def start_git(
@@ -124,16 +162,87 @@ def start_git(
     *,
     stdin: int | None = None,
     env: Mapping[str, str] | None = None,
+    stderr: IO[bytes] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start a long-lived git process with piped stdout (and stdin when asked)."""
+    """Start a long-lived git process with piped stdout (and stdin when asked).
+
+    stderr goes to the given file, or to /dev/null: a pipe nobody drains while the process
+    runs would block git for good once a corrupt repository fills it with errors.
+    """
     try:
         return subprocess.Popen(
             git_argv(args),
             cwd=str(cwd),
             stdin=stdin,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if stderr is None else stderr,
             env=safe_env(env),
         )
-    except FileNotFoundError:
-        raise LeakwindowError("git is not installed or not on PATH") from None
+    except OSError as exc:
+        raise _cannot_start(cwd, exc) from None
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End a git process we started and reap it, whatever state it is in."""
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+class ObjectReader:
+    """Read single objects on demand through one `git cat-file --batch` process.
+
+    A corrupt object can make cat-file die half-way through its content; the reader then
+    reports that object as unreadable and starts a fresh process for the next request.
+    """
+
+    def __init__(self, repo: Path | str) -> None:
+        self._repo = repo
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def read(self, oid: str) -> tuple[str, bytes] | None:
+        """(type, content) of the object, or None when it is missing or unreadable."""
+        with self._lock:
+            process = self._process or self._start()
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(oid.encode("ascii") + b"\n")
+                process.stdin.flush()
+            except (BrokenPipeError, OSError, UnicodeEncodeError):
+                self._discard()
+                return None
+            header = process.stdout.readline().split()
+            if len(header) != 3:
+                if not header:  # the process died: start again on the next request
+                    self._discard()
+                return None
+            size = int(header[2])
+            content = process.stdout.read(size)
+            if len(content) != size or process.stdout.read(1) != b"\n":
+                self._discard()
+                return None
+            return header[1].decode("ascii", "replace"), content
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard()
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        self._process = start_git(["cat-file", "--batch"], self._repo, stdin=subprocess.PIPE)
+        return self._process
+
+    def _discard(self) -> None:
+        if self._process is not None:
+            stop(self._process)
+            self._process = None

@@ -178,6 +178,54 @@ def _line_bounds(content: bytes, position: int) -> tuple[int, int, int]:
     return start, end, content.count(b"\n", 0, position) + 1
 
 
+class _LineIndex:
+    """Line starts, numbers and allow markers for increasing positions in one content.
+
+    finditer yields positions in order, so each lookup continues from the last one: a long
+    line with thousands of matches (a minified file, a dump of tokens) costs one pass over
+    the content, not one per match.
+    """
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+        self._position = 0
+        self._line_start = 0
+        self._line_number = 1
+        self._lines: dict[int, bytes] = {}
+        self._allowed: dict[int, bool] = {}
+
+    def locate(self, position: int) -> tuple[int, int]:
+        """(start offset, 1-based number) of the line holding `position`."""
+        if position < self._position:  # out of order: start again from the top
+            self._position, self._line_start, self._line_number = 0, 0, 1
+        content = self._content
+        newlines = content.count(b"\n", self._position, position)
+        if newlines:
+            self._line_start = content.rfind(b"\n", self._position, position) + 1
+            self._line_number += newlines
+        self._position = position
+        return self._line_start, self._line_number
+
+    def text(self, line_start: int) -> bytes:
+        """The line starting at `line_start`, without its newline (sliced once per line)."""
+        line = self._lines.get(line_start)
+        if line is None:
+            content = self._content
+            line_end = content.find(b"\n", line_start)
+            line = content[line_start : len(content) if line_end < 0 else line_end]
+            self._lines[line_start] = line
+        return line
+
+    def allowed(self, line_start: int) -> bool:
+        """Whether the line starting at `line_start` (or the one above it) waives findings."""
+        cached = self._allowed.get(line_start)
+        if cached is None:
+            previous = _previous_line(self._content, line_start)
+            cached = filters.has_allow_marker(self.text(line_start), previous)
+            self._allowed[line_start] = cached
+        return cached
+
+
 def _previous_line(content: bytes, line_start: int) -> bytes:
     if line_start == 0:
         return b""
@@ -486,6 +534,7 @@ class Matcher:
         limit: int,
         claimed: list[tuple[int, int]] | None = None,
     ) -> Iterable[Match]:
+        lines = _LineIndex(content)
         for found in rule.regex.finditer(content, start, end):
             if found.end() > limit:
                 continue
@@ -495,9 +544,9 @@ class Matcher:
             position = found.start(rule.secret_group)
             if claimed is not None:
                 claimed.append((position, found.end(rule.secret_group)))
-            line_start, line_end, line_number = _line_bounds(content, position)
-            line = content[line_start:line_end]
-            if filters.has_allow_marker(line, _previous_line(content, line_start)):
+            line_start, line_number = lines.locate(position)
+            line = lines.text(line_start)
+            if lines.allowed(line_start):
                 continue
             if secret_is_dropped(rule, secret):
                 continue

@@ -122,6 +122,10 @@ def run_history_scan(
         "blobs_skipped_binary": result.blob_stats.blobs_skipped_binary,
         "blobs_skipped_size": result.blob_stats.blobs_skipped_size,
         "blobs_unreadable": result.blob_stats.blobs_unreadable,
+        "blobs_lfs_pointers": result.blob_stats.blobs_lfs_pointers,
+        "blobs_missing": result.integrity.missing_blobs,
+        "objects_unreadable": len(result.integrity.unreadable_objects),
+        "refs_unreadable": len(result.integrity.unreadable_refs),
         "blobs_cached": result.blobs_cached,
     }
     report = build_report(
@@ -142,5 +146,11 @@ def run_history_scan(
     if verify:
         report["scan"]["verification"] = {"contacted": dict(sorted(contacted.items()))}
     report["scan"]["engine"] = result.engine
+    report["scan"]["gitlinks"] = list(result.integrity.gitlinks)  # submodules: not followed
+    report["scan"]["shallow_boundary"] = list(result.integrity.shallow_boundary)
+    report["scan"]["partial_clone"] = result.integrity.partial_clone
+    report["scan"]["incomplete"] = result.integrity.incomplete_reasons(
+        result.blob_stats.blobs_unreadable
+    )
     report["scan"]["phases"] = result.phases
     return report, pack

@@ -1,4 +1,9 @@
-"""Find the repository a path belongs to (GitPython does the discovery rules for us)."""
+"""Find the repository a path belongs to, the way git itself does.
+
+Discovery runs `git rev-parse` through scanner.git, whose environment drops GIT_DIR and
+GIT_WORK_TREE: inside a git hook those name the hook's repository, and the path given on
+the command line must decide what is scanned.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import LeakwindowError
+from scanner.git import first_problem, run_git_completed
 
 
 @dataclass(frozen=True)
@@ -22,15 +28,29 @@ class Repository:
 def open_repository(path: Path) -> Repository:
     if not path.exists():
         raise LeakwindowError(f"no such path: {path}")
-    import git
+    where = path if path.is_dir() else path.parent
+    found = run_git_completed(["rev-parse", "--absolute-git-dir", "--is-bare-repository"], where)
+    lines = found.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if found.returncode != 0 or len(lines) != 2:
+        problem = first_problem(found.stderr, found.returncode)
+        if "not a git repository" in problem:
+            raise LeakwindowError(f"not a git repository: {path}")
+        raise LeakwindowError(f"cannot open repository {path}: {problem}")
+    git_dir = Path(lines[0])
+    worktree = None if lines[1] == "true" else _worktree(where, git_dir)
+    if worktree is not None and not worktree.is_dir():
+        worktree = None  # e.g. a `core.worktree` naming a directory that does not exist
+    return Repository(git_dir=git_dir, worktree=worktree)
 
-    try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except git.InvalidGitRepositoryError:
-        raise LeakwindowError(f"not a git repository: {path}") from None
-    except git.NoSuchPathError:
-        raise LeakwindowError(f"no such path: {path}") from None
-    except git.GitError as exc:
-        raise LeakwindowError(f"cannot open repository {path}: {type(exc).__name__}") from None
-    worktree = Path(repo.working_tree_dir) if repo.working_tree_dir else None
-    return Repository(git_dir=Path(repo.git_dir), worktree=worktree)
+
+def _worktree(where: Path, git_dir: Path) -> Path | None:
+    """The worktree of a non-bare repository, also when `where` is inside its git dir."""
+    top = run_git_completed(["rev-parse", "--show-toplevel"], where)
+    if top.returncode == 0 and top.stdout.strip():
+        return Path(top.stdout.decode("utf-8", "surrogateescape").strip())
+    if git_dir.name == ".git":
+        return git_dir.parent
+    linked = git_dir / "gitdir"  # .git/worktrees/NAME/gitdir names the worktree's .git file
+    if linked.is_file():
+        return Path(linked.read_text(encoding="utf-8", errors="surrogateescape").strip()).parent
+    return None

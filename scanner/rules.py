@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import LeakwindowError
+from scanner.regex_guard import check_pattern
 from scanner.resources import rules_dir
 
 if sys.version_info >= (3, 11):
@@ -139,6 +140,9 @@ def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
         raise _fail(
             source, rule_id, f"'pattern' is not a valid regular expression: {exc}"
         ) from None
+    unsafe = check_pattern(pattern)  # e.g. `(a+)+`: exponential backtracking on hostile input
+    if unsafe:
+        raise _fail(source, rule_id, f"'pattern' {unsafe}")
     secret_group = raw.get("secret_group", 1 if regex.groups else 0)
     if not isinstance(secret_group, int) or not 0 <= secret_group <= regex.groups:
         raise _fail(source, rule_id, f"'secret_group' must be a group number 0..{regex.groups}")

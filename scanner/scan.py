@@ -15,11 +15,13 @@ from scanner.cache import BlobCache
 from scanner.history import (
     Head,
     History,
+    Integrity,
     Ref,
-    list_refs,
+    check_integrity,
     read_head,
     read_history,
     read_inventory,
+    read_refs,
     resolve_ref,
     shallow_boundary,
 )
@@ -78,6 +80,7 @@ class ScanResult:
     engine: str
     phases: dict[str, float] = field(default_factory=dict)
     verify_candidates: list[VerifyCandidate] = field(default_factory=list)
+    integrity: Integrity = field(default_factory=Integrity)
     blobs_cached: int = 0  # clean in an earlier scan with the same rules: not read again
 
 
@@ -147,7 +150,8 @@ def scan_history(
     if progress is not None:
         progress("history", 0, 0)
     extra_refs = [resolve_ref(repo, name) for name in options.extra_refs]
-    refs = list_refs(repo)
+    listing = read_refs(repo)
+    refs = listing.refs
     head = read_head(repo)
     inventory = read_inventory(repo)
     cache = options.cache
@@ -226,6 +230,7 @@ def scan_history(
         engine=matcher.engine,
         phases=phases,
         verify_candidates=candidates,
+        integrity=check_integrity(repo, listing, inventory, history),
         blobs_cached=blobs_cached,
     )
 

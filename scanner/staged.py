@@ -1,6 +1,6 @@
 """Staged mode for pre-commit: scan only the lines the staged change adds.
 
-Kept light on purpose: it imports neither the history scan, GitPython, typer, the HTML
+Kept light on purpose: it imports neither the history scan, typer, the HTML
 report nor verification, so a pre-commit hook pays only for what it uses.
 """
 

@@ -87,3 +87,14 @@ def test_unwritable_cache_location_does_not_fail_the_scan(tmp_path: Path) -> Non
     code, report = scan_json(fx.path, tmp_path, "--cache-dir", str(blocker / "sub"))
     assert code == 1
     assert report["scan"]["stats"]["blobs_cached"] == 0
+
+
+def test_a_symlink_planted_where_the_cache_goes_is_not_followed(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    target = tmp_path / "outside"
+    target.mkdir()
+    (fx.path / ".git" / "leakwindow").symlink_to(target)
+    code, report = scan_json(fx.path, tmp_path)
+    assert code == 1
+    assert list(target.iterdir()) == []
+    assert report["scan"]["stats"]["blobs_cached"] == 0

@@ -118,3 +118,13 @@ def test_generic_rules_skip_lock_files_and_vendored_code_but_provider_rules_do_n
     (fx.path / ".leakwindow.toml").write_text("[paths]\nnoise = []\n")
     _, everything = scan_json(fx.path, tmp_path)
     finding_for(everything, generic_value)
+
+
+def test_a_symlinked_config_is_ignored(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text('[rules]\ndisable = ["xai-api-key"]\n')
+    (fx.path / ".leakwindow.toml").symlink_to(outside)
+    code, report = scan_json(fx.path, tmp_path)
+    assert code == 1
+    finding_for(report, fx.secrets["xai"])
