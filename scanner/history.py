@@ -377,6 +377,23 @@ def read_history(repo: Path, tips: list[str]) -> History:
     return history
 
 
+def merge_histories(first: History, second: History) -> History:
+    """`first` extended by the commits of `second` it lacks (parents stay before children:
+    `second`'s commits only have parents in `second` or in `first`)."""
+    for sha in second.order:
+        if sha in first.commits:
+            continue
+        first.commits[sha] = second.commits[sha]
+        first.order.append(sha)
+        if sha in second.changes:
+            first.changes[sha] = second.changes[sha]
+    first.gitlinks |= second.gitlinks
+    first.referenced_blobs |= second.referenced_blobs
+    first.unreadable |= second.unreadable
+    first.salvaged = first.salvaged or second.salvaged
+    return first
+
+
 # --- the salvage path: object by object, tolerating unreadable commits and trees --------
 
 # A tree as the scan sees it: its id, or (where a subtree could not be read and the

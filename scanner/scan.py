@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from scanner import background
 from scanner.blobscan import BlobScanResult, BlobScanStats, scan_blobs
@@ -18,6 +20,7 @@ from scanner.history import (
     Integrity,
     Ref,
     check_integrity,
+    merge_histories,
     read_head,
     read_history,
     read_inventory,
@@ -153,6 +156,10 @@ def scan_history(
     listing = read_refs(repo)
     refs = listing.refs
     head = read_head(repo)
+    # The history reachable from refs is parsed in a thread from now on; the inventory (every
+    # object, reachable or not) is read meanwhile, and decides what the blob workers get.
+    tips = sorted({ref.commit for ref in refs} | ({head.commit} if head.commit else set()))
+    reachable = _ThreadResult(read_history, repo, tips) if tips else None
     inventory = read_inventory(repo)
     cache = options.cache
     known_clean = cache.clean_blobs() if cache is not None else set()
@@ -173,7 +180,7 @@ def scan_history(
         )
         for number, share in enumerate(shares)
     ]
-    history = read_history(repo, inventory.commits) if inventory.commits else History()
+    history = _complete_history(repo, reachable, tips, inventory.commits)
     boundary = shallow_boundary(repo)
     mark = phase("history", mark)
     blobs = _merge([job.result() for job in pending])
@@ -233,6 +240,48 @@ def scan_history(
         integrity=check_integrity(repo, listing, inventory, history),
         blobs_cached=blobs_cached,
     )
+
+
+class _ThreadResult:
+    """Run `read_history` in a thread; `get()` returns its History or re-raises its error."""
+
+    def __init__(self, work: Callable[[Path, list[str]], History], repo: Path, tips: list[str]):
+        self._box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                self._box["value"] = work(repo, tips)
+            except BaseException as exc:  # re-raised in the caller's thread
+                self._box["error"] = exc
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def get(self) -> History:
+        self._thread.join()
+        if "error" in self._box:
+            raise self._box["error"]
+        value: History = self._box["value"]
+        return value
+
+
+def _complete_history(
+    repo: Path, reachable: _ThreadResult | None, tips: list[str], all_commits: list[str]
+) -> History:
+    """The reachable history from the thread, plus the commits no ref reaches (a rewrite's
+    leftovers), parsed in a second, small pass. A salvaged (damaged) history is redone
+    from every commit so nothing readable is lost."""
+    if not all_commits:
+        return History()
+    history = reachable.get() if reachable is not None else None
+    if history is None or history.salvaged:
+        return read_history(repo, all_commits)
+    rest = [sha for sha in all_commits if sha not in history.commits]
+    if not rest:
+        return history
+    # `^tip` stops the walk where the reachable history (already parsed) begins.
+    leftovers = read_history(repo, [*rest, *(f"^{sha}" for sha in tips)])
+    return merge_histories(history, leftovers)
 
 
 def _split(blob_sizes: dict[str, int], parts: int) -> list[dict[str, int]]:
