@@ -189,21 +189,34 @@ def matcher_cached(pack: RulePack, engine: str) -> Matcher:
     return matcher
 
 
-def load_pack_cached(config: Config, extra_rules: Sequence[Path]) -> RulePack:
-    """The same pack as `config.load_pack(config, extra_rules)`, from the cache when possible."""
+def load_pack_cached(
+    config: Config, extra_rules: Sequence[Path], trust_config: bool = False
+) -> RulePack:
+    """The same pack as `config.load_pack(config, extra_rules, trust_config)`, from the cache
+    when possible. Which files came from the repository's config (whose verify endpoints are
+    stripped unless trusted) and which from the command line is part of the key."""
     if not cache_enabled():
-        return load_pack(config, extra_rules)
+        return load_pack(config, extra_rules, trust_config=trust_config)
     files = [*builtin_rule_files(), *config.extra_rule_files, *extra_rules]
     try:
         key = cache_key(files, config.disabled_rules)
     except OSError:
-        return load_pack(config, extra_rules)  # the loader reports the unreadable file
+        return load_pack(config, extra_rules, trust_config=trust_config)  # loader reports it
+    roles = hashlib.sha256(
+        repr(
+            (
+                [str(p) for p in config.extra_rule_files],
+                [str(p) for p in extra_rules],
+                trust_config,
+            )
+        ).encode()
+    ).hexdigest()
     directory = cache_dir()
-    path = directory / f"pack-{key[:40]}.marshal"
+    path = directory / f"pack-{key[:32]}-{roles[:8]}.marshal"
     cached = _read(path)
     if cached is not None:
         return cached
-    pack = load_pack(config, extra_rules)
+    pack = load_pack(config, extra_rules, trust_config=trust_config)
     # A read-only home, a full disk or an unmarshallable value: just run uncached.
     with contextlib.suppress(OSError, ValueError):
         _write(directory, path, serialize(pack))

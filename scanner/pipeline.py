@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -11,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.baseline import find_baseline
 from scanner.cache import BlobCache, default_cache_path, scan_key
-from scanner.config import find_config, load_pack, path_filter
+from scanner.config import find_config, path_filter
 from scanner.history import range_commits
 from scanner.model import Finding
-from scanner.pack_cache import matcher_cached
+from scanner.pack_cache import load_pack_cached, matcher_cached
 from scanner.report.build import build_report
 from scanner.repository import open_repository
 from scanner.rules import RulePack
@@ -25,6 +26,7 @@ from scanner.scan import (
     finding_order,
     scan_history,
 )
+from scanner.snapshot import SnapshotStore, snapshot_path
 
 if TYPE_CHECKING:
     from scanner.verify import VerifySettings
@@ -82,8 +84,14 @@ def run_history_scan(
     repository = open_repository(path)
     in_range = range_commits(repository.root, revision_range) if revision_range else only_commits
     config = find_config(repository.worktree, config_file)
-    pack = load_pack(config, extra_rules, trust_config=trust_config)
+    pack = load_pack_cached(config, extra_rules, trust_config=trust_config)
     baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
+    cache_file = default_cache_path(repository.git_dir, cache_dir)
+    blob_key = scan_key(pack, max_blob_size)
+    # The saved history also depends on which paths count: the config's path settings.
+    snapshot_key = hashlib.sha256(
+        f"{blob_key}\0{config.exclude_paths}\0{config.noise_paths}".encode()
+    ).hexdigest()
     matcher = matcher_cached(pack, engine)
     options = ScanOptions(
         as_of=as_of,
@@ -94,14 +102,8 @@ def run_history_scan(
         only_introduced_in=in_range,
         suppression=baseline.reason if baseline else None,
         collect_verification=verify,
-        cache=(
-            BlobCache(
-                default_cache_path(repository.git_dir, cache_dir),
-                scan_key(pack, max_blob_size),
-            )
-            if use_cache
-            else None
-        ),
+        cache=BlobCache(cache_file, blob_key) if use_cache else None,
+        snapshot=SnapshotStore(snapshot_path(cache_file), snapshot_key) if use_cache else None,
         parallel=parallel,
     )
     try:

@@ -18,6 +18,7 @@ from scanner.history import (
     Head,
     History,
     Integrity,
+    Inventory,
     Ref,
     check_integrity,
     merge_histories,
@@ -41,6 +42,7 @@ from scanner.model import (
 )
 from scanner.provenance import Introduction, Provenance, compute_provenance, reachability
 from scanner.rules import SEVERITIES, RulePack
+from scanner.snapshot import Snapshot, SnapshotStore, repository_state, restricted
 from scanner.windows import first_parent_chain, windows_on_chain
 
 DEFAULT_MAX_BLOB_SIZE = 10 * 1024 * 1024
@@ -58,6 +60,7 @@ class ScanOptions:
     collect_verification: bool = False  # keep what --verify needs: secret and its pair
     cache: BlobCache | None = None  # blobs known clean from earlier scans
     parallel: bool = True  # match blobs in child processes while the history is parsed
+    snapshot: SnapshotStore | None = None  # reuse the history of an unchanged repository
     jobs: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
 
 
@@ -156,40 +159,37 @@ def scan_history(
     listing = read_refs(repo)
     refs = listing.refs
     head = read_head(repo)
-    # The history reachable from refs is parsed in a thread from now on; the inventory (every
-    # object, reachable or not) is read meanwhile, and decides what the blob workers get.
-    tips = sorted({ref.commit for ref in refs} | ({head.commit} if head.commit else set()))
-    reachable = _ThreadResult(read_history, repo, tips) if tips else None
-    inventory = read_inventory(repo)
-    cache = options.cache
-    known_clean = cache.clean_blobs() if cache is not None else set()
-    to_scan = {oid: size for oid, size in inventory.blob_sizes.items() if oid not in known_clean}
-    # Blob contents are matched in child processes (one per core, each with its own share of
-    # the blobs in pack order) while this process parses the history.
-    shares = _split(to_scan, options.jobs if options.parallel else 1)
-    relay = _ProgressRelay(progress, total=len(to_scan)) if progress is not None else None
-    pending = [
-        background.start(
-            _scan_blobs_job,
-            repo,
-            share,
-            matcher,
-            options.max_blob_size,
-            progress=relay.for_share(number) if relay is not None else None,
-            parallel=options.parallel,
+    store = options.snapshot
+    state = repository_state(repo) if store is not None else None
+    snapshot = store.load(state) if store is not None and state is not None else None
+    if snapshot is not None:
+        # Nothing changed since the last complete scan: reuse its history and inventory,
+        # and match again only the blobs that matched then.
+        inventory, history, integrity = snapshot.inventory, snapshot.history, snapshot.integrity
+        to_scan = {
+            oid: inventory.blob_sizes[oid]
+            for oid in snapshot.positives
+            if oid in inventory.blob_sizes
+        }
+        blobs = _scan_blobs_job(repo, to_scan, matcher, options.max_blob_size, progress)
+        boundary = set(integrity.shallow_boundary)
+        mark = phase("history", mark)
+        mark = phase("blobs", mark)
+    else:
+        inventory, history, blobs, to_scan = _read_and_match(
+            repo, refs, head, matcher, options, progress
         )
-        for number, share in enumerate(shares)
-    ]
-    history = _complete_history(repo, reachable, tips, inventory.commits)
-    boundary = shallow_boundary(repo)
-    mark = phase("history", mark)
-    blobs = _merge([job.result() for job in pending])
-    mark = phase("blobs", mark)
-    if cache is not None and blobs.stats.blobs_unreadable == 0:
-        cap = options.max_blob_size
-        cache.remember_clean(
-            oid for oid, size in to_scan.items() if size <= cap and oid not in blobs.matches
-        )
+        boundary = shallow_boundary(repo)
+        integrity = check_integrity(repo, listing, inventory, history)
+        mark = phase("history", mark)
+        phases["blobs"] = 0.0
+        complete = not integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
+        if store is not None and state is not None and complete:
+            positives = set(blobs.matches)
+            store.save(
+                state,
+                Snapshot(inventory, restricted(history, positives), sorted(positives), integrity),
+            )
     blobs_cached = len(inventory.blob_sizes) - len(to_scan)
     if progress is not None:
         progress("windows", 0, 0)
@@ -237,9 +237,53 @@ def scan_history(
         engine=matcher.engine,
         phases=phases,
         verify_candidates=candidates,
-        integrity=check_integrity(repo, listing, inventory, history),
+        integrity=integrity,
         blobs_cached=blobs_cached,
     )
+
+
+def _read_and_match(
+    repo: Path,
+    refs: list[Ref],
+    head: Head,
+    matcher: Matcher,
+    options: ScanOptions,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[Inventory, History, BlobScanResult, dict[str, int]]:
+    """Read the object inventory and the history, and match every blob not known clean.
+
+    The history reachable from refs is parsed in a thread from the start; the inventory
+    (every object, reachable or not) is read meanwhile and decides what the blob workers,
+    one child process per core, get.
+    """
+    tips = sorted({ref.commit for ref in refs} | ({head.commit} if head.commit else set()))
+    reachable = _ThreadResult(read_history, repo, tips) if tips else None
+    inventory = read_inventory(repo)
+    cache = options.cache
+    known_clean = cache.clean_blobs() if cache is not None else set()
+    to_scan = {oid: size for oid, size in inventory.blob_sizes.items() if oid not in known_clean}
+    shares = _split(to_scan, options.jobs if options.parallel else 1)
+    relay = _ProgressRelay(progress, total=len(to_scan)) if progress is not None else None
+    pending = [
+        background.start(
+            _scan_blobs_job,
+            repo,
+            share,
+            matcher,
+            options.max_blob_size,
+            progress=relay.for_share(number) if relay is not None else None,
+            parallel=options.parallel,
+        )
+        for number, share in enumerate(shares)
+    ]
+    history = _complete_history(repo, reachable, tips, inventory.commits)
+    blobs = _merge([job.result() for job in pending])
+    if cache is not None and blobs.stats.blobs_unreadable == 0:
+        cap = options.max_blob_size
+        cache.remember_clean(
+            oid for oid, size in to_scan.items() if size <= cap and oid not in blobs.matches
+        )
+    return inventory, history, blobs, to_scan
 
 
 class _ThreadResult:

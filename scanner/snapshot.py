@@ -1,0 +1,151 @@
+"""A rescan of an unchanged repository: reuse the parsed history instead of reading it again.
+
+After a complete scan, the object inventory and the parsed history are saved next to the blob
+cache, with a fingerprint of the repository's state (refs, HEAD, object counts and pack files,
+shallow boundary) and the scan key (rules, matching code, size cap, path settings). The
+history keeps every commit but only the tree changes at paths that ever held a matching blob:
+that is all presence needs, and it keeps the file small. Like the blob cache it holds ids,
+dates, author names and paths, never a secret; blobs that matched are read and matched again.
+
+When anything changed the snapshot is simply not used (the blob cache still saves the
+matching); it is also ignored when it cannot be read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.git import run_git
+from scanner.history import History, Integrity, Inventory
+from scanner.model import CommitInfo
+
+_FORMAT = 1
+
+
+@dataclass
+class Snapshot:
+    inventory: Inventory
+    history: History
+    positives: list[str]
+    integrity: Integrity
+
+
+def repository_state(repo: Path) -> str:
+    """A fingerprint that changes whenever refs, HEAD or the object database change."""
+    digest = hashlib.sha256()
+    for args in (
+        ["for-each-ref", "--format=%(refname) %(objectname)"],
+        ["symbolic-ref", "-q", "HEAD"],
+        ["rev-parse", "-q", "--verify", "HEAD"],
+        ["count-objects", "-v"],
+    ):
+        digest.update(run_git(args, repo, check=False) + b"\0")
+    objects = Path(
+        run_git(["rev-parse", "--git-path", "objects"], repo).decode().strip() or "objects"
+    )
+    objects = objects if objects.is_absolute() else repo / objects
+    for pack in sorted((objects / "pack").glob("*.pack")):
+        with contextlib.suppress(OSError):
+            stat = pack.stat()
+            digest.update(f"{pack.name} {stat.st_size} {stat.st_mtime_ns}\0".encode())
+    shallow = Path(run_git(["rev-parse", "--git-path", "shallow"], repo).decode().strip())
+    shallow = shallow if shallow.is_absolute() else repo / shallow
+    with contextlib.suppress(OSError):
+        digest.update(shallow.read_bytes())
+    return digest.hexdigest()
+
+
+def restricted(history: History, positives: set[str]) -> History:
+    """The history with tree changes kept only at paths that ever held a matching blob."""
+    paths = {
+        path
+        for changes in history.changes.values()
+        for path, blob in changes
+        if blob is not None and blob in positives
+    }
+    kept = History(
+        commits=history.commits,
+        order=history.order,
+        gitlinks=history.gitlinks,
+        referenced_blobs=history.referenced_blobs & positives,
+        unreadable=history.unreadable,
+        salvaged=history.salvaged,
+    )
+    for sha, changes in history.changes.items():
+        interesting = [(path, blob) for path, blob in changes if path in paths]
+        if interesting:
+            kept.changes[sha] = interesting
+    return kept
+
+
+class SnapshotStore:
+    """Where one repository's snapshot lives, and the key it must match."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path = path
+        self.key = key
+
+    def load(self, state: str) -> Snapshot | None:
+        try:
+            if self.path.is_symlink() or self.path.parent.is_symlink():
+                return None
+            data: Any = marshal.loads(zlib.decompress(self.path.read_bytes()))
+            if data[0] != _FORMAT or data[1] != self.key or data[2] != state:
+                return None
+            return _decode(data[3])
+        except (OSError, ValueError, EOFError, TypeError, IndexError, zlib.error):
+            return None
+
+    def save(self, state: str, snapshot: Snapshot) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            if self.path.parent.is_symlink() or self.path.is_symlink():
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            blob = zlib.compress(marshal.dumps((_FORMAT, self.key, state, _encode(snapshot))), 1)
+            temporary = self.path.with_suffix(".tmp")
+            temporary.write_bytes(blob)
+            temporary.replace(self.path)
+
+
+def _encode(snapshot: Snapshot) -> tuple[Any, ...]:
+    history = snapshot.history
+    integrity = snapshot.integrity
+    return (
+        snapshot.inventory.blob_sizes,
+        snapshot.inventory.commits,
+        [
+            (c.sha, c.parents, c.committed_ts, c.committed_at, c.authored_at, c.author)
+            for c in (history.commits[sha] for sha in history.order)
+        ],
+        history.changes,
+        sorted(history.gitlinks),
+        sorted(history.referenced_blobs),
+        snapshot.positives,
+        (integrity.shallow_boundary, integrity.gitlinks),
+    )
+
+
+def _decode(data: tuple[Any, ...]) -> Snapshot:
+    blob_sizes, commit_ids, commits, changes, gitlinks, referenced, positives, extra = data
+    history = History(changes=changes, gitlinks=set(gitlinks), referenced_blobs=set(referenced))
+    for sha, parents, ts, committed_at, authored_at, author in commits:
+        history.commits[sha] = CommitInfo(
+            sha, tuple(parents), ts, committed_at, authored_at, author
+        )
+        history.order.append(sha)
+    return Snapshot(
+        inventory=Inventory(blob_sizes=blob_sizes, commits=commit_ids),
+        history=history,
+        positives=positives,
+        integrity=Integrity(shallow_boundary=tuple(extra[0]), gitlinks=tuple(extra[1])),
+    )
+
+
+def snapshot_path(cache_file: Path) -> Path:
+    return cache_file.with_name(cache_file.stem + "-history.bin")
