@@ -401,16 +401,14 @@ def rules_list(
     return 0
 
 
-def _register_plugins() -> None:
-    """Commands kept in their own modules (hook installation, pre-push)."""
-    try:
-        from scanner.hook_commands import register
-    except ImportError:  # pragma: no cover - the module is optional while it is being built
-        return
+def _register_hook_commands() -> None:
+    """`install-hook` and `pre-push` live in their own module (scanner/hook_commands.py)."""
+    from scanner.hook_commands import register
+
     register(app)
 
 
-_register_plugins()
+_register_hook_commands()
 
 
 @rules_app.command("test")
