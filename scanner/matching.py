@@ -18,6 +18,7 @@ from scanner.decoding import PERCENT_HINTS, KeywordForms
 from scanner.model import Match
 from scanner.rules import Rule, RulePack
 
+_KEYWORD = 0
 _BASE64_FORM = -1  # literal owners below zero are decoding hints, not rules
 _PERCENT_HINT = -2
 _HIT_CAP = 2000  # more keyword hits than this for one rule: scan the whole content once
@@ -92,25 +93,37 @@ class _HyperscanPrefilter:
 
         literals: list[bytes] = []
         flags: list[int] = []
-        self._owner: list[int] = []  # literal id -> rule index, or a decoding hint (< 0)
+        self._owner: list[int] = []  # literal id -> _KEYWORD, or a decoding hint (< 0)
         self._length: list[int] = []
+        # Each distinct keyword is one literal, whatever the number of rules sharing it
+        # ("token" has a dozen): one callback per occurrence, then fanned out to its rules.
+        self._rules_of: list[list[int]] = []
+        literal_of: dict[bytes, int] = {}
         caseless = hyperscan.HS_FLAG_CASELESS
         for index, rule in enumerate(rules):
             for keyword in _keyword_bytes(rule):
-                literals.append(keyword)
-                flags.append(caseless)
-                self._owner.append(index)
-                self._length.append(len(keyword))
+                literal = literal_of.get(keyword)
+                if literal is None:
+                    literal = literal_of[keyword] = len(literals)
+                    literals.append(keyword)
+                    flags.append(caseless)
+                    self._owner.append(_KEYWORD)
+                    self._length.append(len(keyword))
+                    self._rules_of.append([])
+                if index not in self._rules_of[literal]:
+                    self._rules_of[literal].append(index)
         for form in forms.forms:
             literals.append(form)
             flags.append(0)
             self._owner.append(_BASE64_FORM)
             self._length.append(len(form))
+            self._rules_of.append([])
         for hint in PERCENT_HINTS:
             literals.append(hint)
             flags.append(caseless | hyperscan.HS_FLAG_SINGLEMATCH)
             self._owner.append(_PERCENT_HINT)
             self._length.append(len(hint))
+            self._rules_of.append([])
         if compiled is not None:
             self._literals = _load_database(compiled)
             return
@@ -130,26 +143,34 @@ class _HyperscanPrefilter:
 
     def prefilter(self, content: bytes) -> Prefiltered:
         result = Prefiltered(base64_near=[])
-        hits = result.hits
         owner = self._owner
         length = self._length
         near = result.base64_near
         assert near is not None
+        seen: dict[int, list[int]] = {}
 
         def on_literal(literal_id: int, start: int, end: int, flags: int, context: Any) -> None:
-            index = owner[literal_id]
-            if index < 0:
+            kind = owner[literal_id]
+            if kind < 0:
                 result.encoded_hint = True
-                if index == _BASE64_FORM and len(near) <= _HIT_CAP:
+                if kind == _BASE64_FORM and len(near) <= _HIT_CAP:
                     near.append(end - 1)
                 return
-            starts = hits.get(index)
+            starts = seen.get(literal_id)
             if starts is None:
-                hits[index] = [end - length[literal_id]]
+                seen[literal_id] = [end - length[literal_id]]
             elif len(starts) <= _HIT_CAP:
                 starts.append(end - length[literal_id])
 
         self._literals.scan(content, match_event_handler=on_literal)
+        hits = result.hits
+        for literal_id, starts in seen.items():
+            for index in self._rules_of[literal_id]:
+                existing = hits.get(index)
+                if existing is None:
+                    hits[index] = list(starts)
+                else:
+                    existing.extend(starts)
         return result
 
 
@@ -459,6 +480,8 @@ class Matcher:
         if index not in self._single_line:
             rule = self._rules[index]
             self._single_line[index] = rule_is_single_line(rule)
+        if len(starts) > _HIT_CAP:
+            return [(0, size, size)]  # too many hits to list: the whole content, once
         if self._single_line[index]:
             narrowest = self._narrowest.get(index)
             if narrowest is None:

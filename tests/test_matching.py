@@ -67,3 +67,11 @@ def test_both_engines_find_the_same_on_real_text() -> None:
     results = [[engine.scan(content) for content in contents] for engine in engines]
     assert results[0] == results[1]
     assert results[0][-1][0].secret == token.encode()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_secret_after_thousands_of_keyword_lines_is_still_found(engine: str) -> None:
+    value = "Qw8rT5yU2iO9pA3sD6fG1hJ4"
+    content = ("token_count = 1\n" * 3000 + f'db_secret = "{value}"\n').encode()
+    found = Matcher(PACK, engine=engine).scan(content)
+    assert [(m.secret, m.line) for m in found] == [(value.encode(), 3001)]
