@@ -297,3 +297,53 @@ class _Content:
                 pass
         except _Unreadable:
             pass
+
+
+# A saved position: (rule id, offset of the secret in the scanned text, its length, line, column)
+Position = tuple[str, int, int, int, int]
+
+
+def recover_matches(
+    repo: Path, positions: dict[str, list[Position]]
+) -> tuple[dict[str, list[Match]], list[str]]:
+    """Rebuild matches from saved positions by reading the blobs, without matching again.
+
+    Returns the matches, and the blobs whose text no longer fits their positions (or could
+    not be read): those must be matched again.
+    """
+    recovered: dict[str, list[Match]] = {}
+    failed: list[str] = []
+    stats = BlobScanStats()
+    read: set[str] = set()
+    for oid, _size, pieces in _read_blobs(repo, list(positions), stats):
+        read.add(oid)
+        text = scannable_text(b"".join(pieces))
+        rebuilt: list[Match] = []
+        for rule_id, offset, length, line, column in positions[oid]:
+            secret = text[offset : offset + length] if text is not None else b""
+            if len(secret) != length:
+                break
+            rebuilt.append(Match(rule_id, secret, line, column, offset=offset))
+        if len(rebuilt) == len(positions[oid]):
+            recovered[oid] = rebuilt
+        else:
+            failed.append(oid)
+    failed.extend(oid for oid in positions if oid not in read)
+    return recovered, failed
+
+
+def saved_positions(
+    matches: dict[str, list[Match]], blob_sizes: dict[str, int]
+) -> tuple[dict[str, list[Position]], list[str]]:
+    """Positions worth saving (plain matches in blobs matched in one piece), and the blobs
+    that a rescan must match again (decoded spans, windowed giant blobs)."""
+    positions: dict[str, list[Position]] = {}
+    again: list[str] = []
+    for oid, found in matches.items():
+        if blob_sizes.get(oid, WINDOW_BYTES + 1) <= WINDOW_BYTES and all(
+            m.offset >= 0 and m.decoded is None for m in found
+        ):
+            positions[oid] = [(m.rule_id, m.offset, len(m.secret), m.line, m.column) for m in found]
+        else:
+            again.append(oid)
+    return positions, again

@@ -582,4 +582,5 @@ class Matcher:
                 secret=secret,
                 line=line_number,
                 column=position - line_start + 1,
+                offset=position,
             )

@@ -31,6 +31,9 @@ class Match:
     line: int
     column: int
     decoded: str | None = None  # e.g. "base64" when found inside a decoded span
+    # Where the secret starts in the scanned text, when that is enough to find it again
+    # (not for decoded spans or windowed giant blobs): lets a rescan skip matching.
+    offset: int = field(default=-1, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from scanner import background
-from scanner.blobscan import BlobScanResult, BlobScanStats, scan_blobs
+from scanner.blobscan import (
+    BlobScanResult,
+    BlobScanStats,
+    recover_matches,
+    saved_positions,
+    scan_blobs,
+)
 from scanner.cache import BlobCache
 from scanner.history import (
     Head,
@@ -166,12 +172,14 @@ def scan_history(
         # Nothing changed since the last complete scan: reuse its history and inventory,
         # and match again only the blobs that matched then.
         inventory, history, integrity = snapshot.inventory, snapshot.history, snapshot.integrity
+        recovered, unfit = recover_matches(repo, snapshot.positions)
         to_scan = {
             oid: inventory.blob_sizes[oid]
-            for oid in snapshot.positives
+            for oid in [*snapshot.positives, *unfit]
             if oid in inventory.blob_sizes
         }
         blobs = _scan_blobs_job(repo, to_scan, matcher, options.max_blob_size, progress)
+        blobs.matches.update(recovered)
         boundary = set(integrity.shallow_boundary)
         mark = phase("history", mark)
         mark = phase("blobs", mark)
@@ -185,11 +193,9 @@ def scan_history(
         phases["blobs"] = 0.0
         complete = not integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
         if store is not None and state is not None and complete:
-            positives = set(blobs.matches)
-            store.save(
-                state,
-                Snapshot(inventory, restricted(history, positives), sorted(positives), integrity),
-            )
+            positions, again = saved_positions(blobs.matches, inventory.blob_sizes)
+            history_kept = restricted(history, set(blobs.matches))
+            store.save(state, Snapshot(inventory, history_kept, again, integrity, positions))
     blobs_cached = len(inventory.blob_sizes) - len(to_scan)
     if progress is not None:
         progress("windows", 0, 0)

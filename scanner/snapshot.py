@@ -5,7 +5,8 @@ cache, with a fingerprint of the repository's state (refs, HEAD, object counts a
 shallow boundary) and the scan key (rules, matching code, size cap, path settings). The
 history keeps every commit but only the tree changes at paths that ever held a matching blob:
 that is all presence needs, and it keeps the file small. Like the blob cache it holds ids,
-dates, author names and paths, never a secret; blobs that matched are read and matched again.
+dates, author names and paths, never a secret: for blobs that matched it keeps where (rule,
+offset, length, line, column), and a rescan reads those blobs to take the secret from there.
 
 When anything changed the snapshot is simply not used (the blob cache still saves the
 matching); it is also ignored when it cannot be read.
@@ -17,7 +18,7 @@ import contextlib
 import hashlib
 import marshal
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +26,17 @@ from scanner.git import run_git
 from scanner.history import History, Integrity, Inventory
 from scanner.model import CommitInfo
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass
 class Snapshot:
     inventory: Inventory
     history: History
-    positives: list[str]
+    positives: list[str]  # blobs that matched and must be matched again
     integrity: Integrity
+    # blobs that matched, with where (rule, offset, length, line, column): read, not matched
+    positions: dict[str, list[tuple[str, int, int, int, int]]] = field(default_factory=dict)
 
 
 def repository_state(repo: Path) -> str:
@@ -128,11 +131,14 @@ def _encode(snapshot: Snapshot) -> tuple[Any, ...]:
         sorted(history.referenced_blobs),
         snapshot.positives,
         (integrity.shallow_boundary, integrity.gitlinks),
+        snapshot.positions,
     )
 
 
 def _decode(data: tuple[Any, ...]) -> Snapshot:
-    blob_sizes, commit_ids, commits, changes, gitlinks, referenced, positives, extra = data
+    blob_sizes, commit_ids, commits, changes, gitlinks, referenced, positives, extra, positions = (
+        data
+    )
     history = History(changes=changes, gitlinks=set(gitlinks), referenced_blobs=set(referenced))
     for sha, parents, ts, committed_at, authored_at, author in commits:
         history.commits[sha] = CommitInfo(
@@ -144,6 +150,7 @@ def _decode(data: tuple[Any, ...]) -> Snapshot:
         history=history,
         positives=positives,
         integrity=Integrity(shallow_boundary=tuple(extra[0]), gitlinks=tuple(extra[1])),
+        positions={oid: [tuple(p) for p in found] for oid, found in positions.items()},
     )
 
 

@@ -125,3 +125,13 @@ def test_a_new_commit_or_ref_invalidates_the_saved_history(tmp_path: Path) -> No
     _commit(fx.path, "again.py", f'KEY = "{fx.secrets["xai"]}"\n')
     _, after_commit = scan_json(fx.path, tmp_path)
     assert after_commit["findings"][0]["in_head"] is True
+
+
+def test_saved_positions_and_decoded_findings_survive_a_rescan(tmp_path: Path) -> None:
+    for name in ("kubernetes-secret-base64", "two-keys-one-line"):
+        fx = build(name, tmp_path)
+        _, cold = scan_json(fx.path, tmp_path, "--no-cache")
+        scan_json(fx.path, tmp_path)
+        _, warm = scan_json(fx.path, tmp_path)
+        assert _findings(warm) == _findings(cold), name
+        assert warm["scan"]["stats"]["blobs_scanned"] <= 1  # decoded ones are matched again
