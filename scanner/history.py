@@ -265,7 +265,7 @@ def check_integrity(
 # --- the fast path: one streamed `git log` ---------------------------------------------
 
 
-def _records(repo: Path, tips: list[str], errors: IO[bytes]) -> Iterator[bytes]:
+def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) -> Iterator[bytes]:
     """Stream `git log` output split into per-commit records.
 
     The walk starts from `tips` only (every commit in the object database), not `--all`: a
@@ -274,7 +274,7 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes]) -> Iterator[bytes]:
     args = [
         "log",
         "--stdin",
-        "--topo-order",
+        "--topo-order" if walk else "--no-walk=unsorted",
         "--diff-merges=first-parent",
         "--root",
         "--raw",
@@ -285,7 +285,7 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes]) -> Iterator[bytes]:
         "-z",
         f"--format={_LOG_FORMAT}",
     ]
-    process = start_git(args, repo, stdin=-1, stderr=errors)
+    process = start_git(args, repo, stdin=-1, stderr=errors)  # tips are read from stdin
     assert process.stdin is not None and process.stdout is not None
 
     def feed() -> None:
@@ -374,6 +374,17 @@ def read_history(repo: Path, tips: list[str]) -> History:
         except LeakwindowError:
             return salvage_history(repo, tips)
     history.order.reverse()  # git gives children before parents
+    return history
+
+
+def read_commits_only(repo: Path, commits: list[str]) -> History:
+    """Just these commits (no walk to their ancestors), each with its first-parent diff,
+    ordered parents first among themselves: the new commits of an incremental rescan."""
+    history = History()
+    with tempfile.TemporaryFile() as errors:
+        for record in _records(repo, commits, errors, walk=False):
+            _parse_record(record, history)
+    history.order = _parents_first(history.commits)
     return history
 
 

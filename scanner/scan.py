@@ -20,6 +20,7 @@ from scanner.blobscan import (
     scan_blobs,
 )
 from scanner.cache import BlobCache
+from scanner.git import run_git
 from scanner.history import (
     Head,
     History,
@@ -28,6 +29,7 @@ from scanner.history import (
     Ref,
     check_integrity,
     merge_histories,
+    read_commits_only,
     read_head,
     read_history,
     read_inventory,
@@ -48,7 +50,14 @@ from scanner.model import (
 )
 from scanner.provenance import Introduction, Provenance, compute_provenance, reachability
 from scanner.rules import SEVERITIES, RulePack
-from scanner.snapshot import Snapshot, SnapshotStore, repository_state, restricted
+from scanner.snapshot import (
+    RepoState,
+    Snapshot,
+    SnapshotStore,
+    new_object_ids,
+    repository_state,
+    restricted,
+)
 from scanner.windows import first_parent_chain, windows_on_chain
 
 DEFAULT_MAX_BLOB_SIZE = 10 * 1024 * 1024
@@ -167,26 +176,28 @@ def scan_history(
     head = read_head(repo)
     store = options.snapshot
     state = repository_state(repo) if store is not None else None
-    snapshot = store.load(state) if store is not None and state is not None else None
-    if snapshot is not None:
-        # Nothing changed since the last complete scan: reuse its history and inventory,
-        # and match again only the blobs that matched then.
+    loaded = store.load(state) if store is not None and state is not None else None
+    if loaded is not None and loaded[1]:
+        # Nothing changed since the last complete scan: reuse its history and inventory;
+        # blobs that matched are read at their saved positions (or matched again).
+        snapshot = loaded[0]
         inventory, history, integrity = snapshot.inventory, snapshot.history, snapshot.integrity
-        recovered, unfit = recover_matches(repo, snapshot.positions)
-        to_scan = {
-            oid: inventory.blob_sizes[oid]
-            for oid in [*snapshot.positives, *unfit]
-            if oid in inventory.blob_sizes
-        }
-        blobs = _scan_blobs_job(repo, to_scan, matcher, options.max_blob_size, progress)
-        blobs.matches.update(recovered)
+        blobs, to_scan = _match_known(repo, snapshot, {}, matcher, options, progress)
         boundary = set(integrity.shallow_boundary)
         mark = phase("history", mark)
         mark = phase("blobs", mark)
     else:
-        inventory, history, blobs, to_scan = _read_and_match(
-            repo, refs, head, matcher, options, progress
+        extended = (
+            _extend(repo, loaded[0], state, matcher, options, progress)
+            if loaded is not None and state is not None
+            else None
         )
+        if extended is not None:
+            inventory, history, blobs, to_scan = extended
+        else:
+            inventory, history, blobs, to_scan = _read_and_match(
+                repo, refs, head, matcher, options, progress
+            )
         boundary = shallow_boundary(repo)
         integrity = check_integrity(repo, listing, inventory, history)
         mark = phase("history", mark)
@@ -195,7 +206,18 @@ def scan_history(
         if store is not None and state is not None and complete:
             positions, again = saved_positions(blobs.matches, inventory.blob_sizes)
             history_kept = restricted(history, set(blobs.matches))
-            store.save(state, Snapshot(inventory, history_kept, again, integrity, positions))
+            store.save(
+                state,
+                Snapshot(
+                    inventory,
+                    history_kept,
+                    again,
+                    integrity,
+                    positions,
+                    packs=state.packs,
+                    shallow=state.shallow,
+                ),
+            )
     blobs_cached = len(inventory.blob_sizes) - len(to_scan)
     if progress is not None:
         progress("windows", 0, 0)
@@ -246,6 +268,91 @@ def scan_history(
         integrity=integrity,
         blobs_cached=blobs_cached,
     )
+
+
+def _match_known(
+    repo: Path,
+    snapshot: Snapshot,
+    new_blobs: dict[str, int],
+    matcher: Matcher,
+    options: ScanOptions,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[BlobScanResult, dict[str, int]]:
+    """Matches for a snapshot's blobs (read at saved positions, or matched again) plus the
+    new blobs not already known clean."""
+    recovered, unfit = recover_matches(repo, snapshot.positions)
+    sizes = {**snapshot.inventory.blob_sizes, **new_blobs}
+    clean = options.cache.clean_blobs() if options.cache is not None and new_blobs else set()
+    to_scan = {
+        oid: sizes[oid]
+        for oid in [*snapshot.positives, *unfit, *(o for o in new_blobs if o not in clean)]
+        if oid in sizes
+    }
+    shares = _split(to_scan, options.jobs if options.parallel and len(to_scan) > 256 else 1)
+    pending = [
+        background.start(
+            _scan_blobs_job,
+            repo,
+            share,
+            matcher,
+            options.max_blob_size,
+            progress=None,
+            parallel=options.parallel and len(shares) > 1,
+        )
+        for share in shares
+    ]
+    blobs = _merge([job.result() for job in pending])
+    if options.cache is not None and new_blobs and blobs.stats.blobs_unreadable == 0:
+        cap = options.max_blob_size
+        options.cache.remember_clean(
+            oid for oid, size in new_blobs.items() if size <= cap and oid not in blobs.matches
+        )
+    blobs.matches.update(recovered)
+    return blobs, to_scan
+
+
+def _extend(
+    repo: Path,
+    snapshot: Snapshot,
+    state: RepoState,
+    matcher: Matcher,
+    options: ScanOptions,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[Inventory, History, BlobScanResult, dict[str, int]] | None:
+    """Extend a snapshot with the objects added since (new packs, loose objects): only new
+    commits are parsed and only new blobs matched. None when anything looks off (an object
+    that cannot be read): the caller then does the full read."""
+    known_blobs = snapshot.inventory.blob_sizes
+    known = known_blobs.keys() | set(snapshot.inventory.commits)
+    candidates = sorted(new_object_ids(repo, state, snapshot.packs) - known)
+    new_blobs: dict[str, int] = {}
+    new_commits: list[str] = []
+    if candidates:
+        listing = run_git(
+            ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
+            repo,
+            input_bytes="".join(f"{oid}\n" for oid in candidates).encode(),
+        )
+        for line in listing.decode("ascii", "replace").splitlines():
+            parts = line.split()
+            if len(parts) != 3:
+                return None  # missing or unreadable: let the full read report it
+            if parts[1] == "blob":
+                new_blobs[parts[0]] = int(parts[2])
+            elif parts[1] == "commit":
+                new_commits.append(parts[0])
+    history = snapshot.history
+    if new_commits:
+        added = read_commits_only(repo, new_commits)
+        if set(added.commits) != set(new_commits):
+            return None
+        history = merge_histories(history, added)
+    inventory = Inventory(
+        blob_sizes={**known_blobs, **new_blobs},
+        commits=[*snapshot.inventory.commits, *new_commits],
+    )
+    blobs, to_scan = _match_known(repo, snapshot, new_blobs, matcher, options, progress)
+    return inventory, history, blobs, to_scan
 
 
 def _read_and_match(

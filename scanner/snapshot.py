@@ -26,7 +26,7 @@ from scanner.git import run_git
 from scanner.history import History, Integrity, Inventory
 from scanner.model import CommitInfo
 
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass
@@ -37,9 +37,22 @@ class Snapshot:
     integrity: Integrity
     # blobs that matched, with where (rule, offset, length, line, column): read, not matched
     positions: dict[str, list[tuple[str, int, int, int, int]]] = field(default_factory=dict)
+    packs: tuple[str, ...] = ()  # the packs the inventory was read from
+    shallow: str = ""
 
 
-def repository_state(repo: Path) -> str:
+@dataclass(frozen=True)
+class RepoState:
+    """The repository's state: an exact fingerprint, and the parts that decide whether a
+    snapshot can be extended instead of rebuilt (packs only added, same shallow boundary)."""
+
+    fingerprint: str
+    packs: tuple[str, ...]
+    shallow: str
+    objects_dir: str
+
+
+def repository_state(repo: Path) -> RepoState:
     """A fingerprint that changes whenever refs, HEAD or the object database change."""
     digest = hashlib.sha256()
     for args in (
@@ -53,15 +66,38 @@ def repository_state(repo: Path) -> str:
         run_git(["rev-parse", "--git-path", "objects"], repo).decode().strip() or "objects"
     )
     objects = objects if objects.is_absolute() else repo / objects
+    packs: list[str] = []
     for pack in sorted((objects / "pack").glob("*.pack")):
         with contextlib.suppress(OSError):
             stat = pack.stat()
+            packs.append(pack.name)
             digest.update(f"{pack.name} {stat.st_size} {stat.st_mtime_ns}\0".encode())
-    shallow = Path(run_git(["rev-parse", "--git-path", "shallow"], repo).decode().strip())
-    shallow = shallow if shallow.is_absolute() else repo / shallow
+    shallow_path = Path(run_git(["rev-parse", "--git-path", "shallow"], repo).decode().strip())
+    shallow_path = shallow_path if shallow_path.is_absolute() else repo / shallow_path
+    shallow = b""
     with contextlib.suppress(OSError):
-        digest.update(shallow.read_bytes())
-    return digest.hexdigest()
+        shallow = shallow_path.read_bytes()
+    digest.update(shallow)
+    return RepoState(
+        fingerprint=digest.hexdigest(),
+        packs=tuple(packs),
+        shallow=hashlib.sha256(shallow).hexdigest(),
+        objects_dir=str(objects),
+    )
+
+
+def new_object_ids(repo: Path, state: RepoState, known_packs: tuple[str, ...]) -> set[str]:
+    """Ids of objects that may be new since `known_packs`: every object of a pack added
+    since, and every loose object (few, unless the repository was never packed)."""
+    objects = Path(state.objects_dir)
+    found: set[str] = set()
+    for name in set(state.packs) - set(known_packs):
+        index = objects / "pack" / (name[: -len(".pack")] + ".idx")
+        listing = run_git(["show-index"], repo, input_bytes=index.read_bytes())
+        found.update(line.split()[1] for line in listing.decode().splitlines() if line)
+    for directory in objects.glob("[0-9a-f][0-9a-f]"):
+        found.update(directory.name + entry.name for entry in directory.iterdir())
+    return found
 
 
 def restricted(history: History, positives: set[str]) -> History:
@@ -94,23 +130,31 @@ class SnapshotStore:
         self.path = path
         self.key = key
 
-    def load(self, state: str) -> Snapshot | None:
+    def load(self, state: RepoState) -> tuple[Snapshot, bool] | None:
+        """The saved snapshot and whether it matches `state` exactly; None when it cannot
+        serve (other rules or code, a different boundary, packs removed by a repack/gc)."""
         try:
             if self.path.is_symlink() or self.path.parent.is_symlink():
                 return None
             data: Any = marshal.loads(zlib.decompress(self.path.read_bytes()))
-            if data[0] != _FORMAT or data[1] != self.key or data[2] != state:
+            if data[0] != _FORMAT or data[1] != self.key:
                 return None
-            return _decode(data[3])
+            snapshot = _decode(data[3])
         except (OSError, ValueError, EOFError, TypeError, IndexError, zlib.error):
             return None
+        if data[2] == state.fingerprint:
+            return snapshot, True
+        if snapshot.shallow != state.shallow or not set(snapshot.packs) <= set(state.packs):
+            return None
+        return snapshot, False
 
-    def save(self, state: str, snapshot: Snapshot) -> None:
+    def save(self, state: RepoState, snapshot: Snapshot) -> None:
         with contextlib.suppress(OSError, ValueError):
             if self.path.parent.is_symlink() or self.path.is_symlink():
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            blob = zlib.compress(marshal.dumps((_FORMAT, self.key, state, _encode(snapshot))), 1)
+            payload = (_FORMAT, self.key, state.fingerprint, _encode(snapshot))
+            blob = zlib.compress(marshal.dumps(payload), 1)
             temporary = self.path.with_suffix(".tmp")
             temporary.write_bytes(blob)
             temporary.replace(self.path)
@@ -132,13 +176,23 @@ def _encode(snapshot: Snapshot) -> tuple[Any, ...]:
         snapshot.positives,
         (integrity.shallow_boundary, integrity.gitlinks),
         snapshot.positions,
+        (list(snapshot.packs), snapshot.shallow),
     )
 
 
 def _decode(data: tuple[Any, ...]) -> Snapshot:
-    blob_sizes, commit_ids, commits, changes, gitlinks, referenced, positives, extra, positions = (
-        data
-    )
+    (
+        blob_sizes,
+        commit_ids,
+        commits,
+        changes,
+        gitlinks,
+        referenced,
+        positives,
+        extra,
+        positions,
+        origin,
+    ) = data
     history = History(changes=changes, gitlinks=set(gitlinks), referenced_blobs=set(referenced))
     for sha, parents, ts, committed_at, authored_at, author in commits:
         history.commits[sha] = CommitInfo(
@@ -151,6 +205,8 @@ def _decode(data: tuple[Any, ...]) -> Snapshot:
         positives=positives,
         integrity=Integrity(shallow_boundary=tuple(extra[0]), gitlinks=tuple(extra[1])),
         positions={oid: [tuple(p) for p in found] for oid, found in positions.items()},
+        packs=tuple(origin[0]),
+        shallow=origin[1],
     )
 
 

@@ -135,3 +135,32 @@ def test_saved_positions_and_decoded_findings_survive_a_rescan(tmp_path: Path) -
         _, warm = scan_json(fx.path, tmp_path)
         assert _findings(warm) == _findings(cold), name
         assert warm["scan"]["stats"]["blobs_scanned"] <= 1  # decoded ones are matched again
+
+
+def test_incremental_rescan_after_new_commits_equals_a_cold_scan(tmp_path: Path) -> None:
+    for name in ("merged-feature-branch", "rewritten", "multi-secret"):
+        fx = build(name, tmp_path)
+        scan_json(fx.path, tmp_path)  # saves the snapshot
+        token = next(iter(fx.secrets.values()))
+        _commit(fx.path, "new_one.py", f'KEY = "{token}"\n')
+        _commit(fx.path, "new_two.py", "print('no secret here')\n")
+        subprocess.run(["git", "-C", str(fx.path), "branch", "side", "HEAD~1"], check=True)
+        subprocess.run(["git", "-C", str(fx.path), "rm", "-q", "new_one.py"], check=True)
+        git = ["git", "-C", str(fx.path), "-c", "user.name=T", "-c", "user.email=t@t.test"]
+        subprocess.run([*git, "commit", "-qm", "remove it"], check=True)
+        _, warm = scan_json(fx.path, tmp_path)
+        _, cold = scan_json(fx.path, tmp_path, "--no-cache")
+        assert _findings(warm) == _findings(cold), name
+        assert warm["scan"]["stats"]["commits"] == cold["scan"]["stats"]["commits"], name
+        assert warm["scan"]["stats"]["blobs_scanned"] < cold["scan"]["stats"]["blobs_scanned"]
+
+
+def test_a_repack_falls_back_to_a_full_read(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    scan_json(fx.path, tmp_path)
+    _commit(fx.path, "later.py", "x = 1\n")
+    subprocess.run(["git", "-C", str(fx.path), "repack", "-adq"], check=True)
+    _commit(fx.path, "later2.py", "y = 2\n")
+    _, warm = scan_json(fx.path, tmp_path)
+    _, cold = scan_json(fx.path, tmp_path, "--no-cache")
+    assert _findings(warm) == _findings(cold)
