@@ -155,11 +155,6 @@ def _peel(oids: list[str], repo: Path) -> list[tuple[str, str, str]]:
     return result
 
 
-def list_refs(repo: Path) -> list[Ref]:
-    """Every ref whose target peels to a commit: branches, remote-tracking, tags, stash, notes."""
-    return read_refs(repo).refs
-
-
 def read_head(repo: Path) -> Head:
     symbolic = run_git(["symbolic-ref", "-q", "HEAD"], repo, check=False).decode().strip()
     commit = run_git(["rev-parse", "-q", "--verify", "HEAD^{commit}"], repo, check=False)

@@ -208,7 +208,7 @@ class _LineIndex:
     """
 
     def __init__(self, content: bytes) -> None:
-        self._content = content
+        self.content = content
         self._position = 0
         self._line_start = 0
         self._line_number = 1
@@ -219,7 +219,7 @@ class _LineIndex:
         """(start offset, 1-based number) of the line holding `position`."""
         if position < self._position:  # out of order: start again from the top
             self._position, self._line_start, self._line_number = 0, 0, 1
-        content = self._content
+        content = self.content
         newlines = content.count(b"\n", self._position, position)
         if newlines:
             self._line_start = content.rfind(b"\n", self._position, position) + 1
@@ -231,7 +231,7 @@ class _LineIndex:
         """The line starting at `line_start`, without its newline (sliced once per line)."""
         line = self._lines.get(line_start)
         if line is None:
-            content = self._content
+            content = self.content
             line_end = content.find(b"\n", line_start)
             line = content[line_start : len(content) if line_end < 0 else line_end]
             self._lines[line_start] = line
@@ -241,10 +241,22 @@ class _LineIndex:
         """Whether the line starting at `line_start` (or the one above it) waives findings."""
         cached = self._allowed.get(line_start)
         if cached is None:
-            previous = _previous_line(self._content, line_start)
+            previous = _previous_line(self.content, line_start)
             cached = filters.has_allow_marker(self.text(line_start), previous)
             self._allowed[line_start] = cached
         return cached
+
+
+def _line_windows(content: bytes, starts: list[int]) -> list[tuple[int, int]]:
+    """The whole lines holding keyword hits (a window ends at its line's newline)."""
+    merged: list[tuple[int, int]] = []
+    for start in sorted(starts):
+        if merged and start < merged[-1][1]:
+            continue
+        low = content.rfind(b"\n", 0, start) + 1
+        high = content.find(b"\n", start)
+        merged.append((low, len(content) if high < 0 else high))
+    return merged
 
 
 def _previous_line(content: bytes, line_start: int) -> bytes:
@@ -369,21 +381,6 @@ def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
 
-def _with_spans(
-    found: list[Match], spans: list[tuple[int, int]], content: bytes
-) -> list[tuple[Match, tuple[int, int]]]:
-    """Pair each kept match with its span (spans hold every regex hit, kept or dropped)."""
-    paired: list[tuple[Match, tuple[int, int]]] = []
-    for match in found:
-        for span in spans:
-            line_start = content.rfind(b"\n", 0, span[0]) + 1
-            same_place = span[0] - line_start + 1 == match.column
-            if same_place and content[span[0] : span[1]] == match.secret:
-                paired.append((match, span))
-                break
-    return paired
-
-
 class Matcher:
     """Finds rule matches in one piece of content."""
 
@@ -445,38 +442,39 @@ class Matcher:
 
     def _extract_all(self, content: bytes, path: str | None, screened: Prefiltered) -> list[Match]:
         matches: list[Match] = []
-        generic: list[tuple[Match, tuple[int, int]]] = []
+        generic: list[Match] = []
         claimed: list[tuple[int, int]] = []  # spans a provider rule's pattern took, kept or not
-        self._current = content
         for index, starts in screened.hits.items():
             rule = self._rules[index]
             if path is not None and any(p.search(path) for p in rule.path_ignore):
                 continue
             is_generic = rule.family == GENERIC_FAMILY
-            for window_start, window_end, limit in self._windows(index, starts, len(content)):
-                if is_generic:
-                    spans: list[tuple[int, int]] = []
-                    found = list(
-                        self._extract(rule, content, window_start, window_end, limit, spans)
-                    )
-                    generic.extend(_with_spans(found, spans, content))
-                else:
-                    matches.extend(
-                        self._extract(rule, content, window_start, window_end, limit, claimed)
-                    )
+            # One line index per rule: its windows come in order, so lookups only move forward.
+            lines = _LineIndex(content)
+            for window_start, window_end, limit in self._windows(index, starts, content):
+                found = self._extract(
+                    rule, lines, window_start, window_end, limit, None if is_generic else claimed
+                )
+                (generic if is_generic else matches).extend(found)
         # A generic assignment rule is a fallback: when a provider's pattern matched the same
         # text (even a look-alike its filters rejected), the provider rule has the last word.
         matches.extend(
-            match for match, span in generic if not any(_overlaps(span, c) for c in claimed)
+            match
+            for match in generic
+            if not any(
+                _overlaps((match.offset, match.offset + len(match.secret)), span)
+                for span in claimed
+            )
         )
         return matches
 
-    def _windows(self, index: int, starts: list[int], size: int) -> list[tuple[int, int, int]]:
+    def _windows(self, index: int, starts: list[int], content: bytes) -> list[tuple[int, int, int]]:
         """Merged regions around keyword hits where a match of the rule can lie.
 
         Each is (start, end, limit): matches ending after `limit` are artefacts of the cut.
         A line window ends at a real newline, so nothing is cut there.
         """
+        size = len(content)
         if index not in self._single_line:
             rule = self._rules[index]
             self._single_line[index] = rule_is_single_line(rule)
@@ -489,7 +487,7 @@ class Matcher:
             # A line shorter than the shortest possible match cannot hold one.
             return [
                 (low, high, high)
-                for low, high in self._line_windows(starts, size)
+                for low, high in _line_windows(content, starts)
                 if high - low >= narrowest
             ]
         if index not in self._reach:
@@ -536,29 +534,16 @@ class Matcher:
                 )
         return found
 
-    def _line_windows(self, starts: list[int], size: int) -> list[tuple[int, int]]:
-        """The whole lines holding keyword hits (a window ends at its line's newline)."""
-        content = self._current
-        merged: list[tuple[int, int]] = []
-        for start in sorted(starts):
-            if merged and start < merged[-1][1]:
-                continue
-            low = content.rfind(b"\n", 0, start) + 1
-            high = content.find(b"\n", start)
-            merged.append((low, size if high < 0 else high))
-        return merged
-
     def _extract(
         self,
         rule: Rule,
-        content: bytes,
+        lines: _LineIndex,
         start: int,
         end: int,
         limit: int,
         claimed: list[tuple[int, int]] | None = None,
     ) -> Iterable[Match]:
-        lines = _LineIndex(content)
-        for found in rule.regex.finditer(content, start, end):
+        for found in rule.regex.finditer(lines.content, start, end):
             if found.end() > limit:
                 continue
             secret = found.group(rule.secret_group)

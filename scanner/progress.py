@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, TypeVar
 
 from rich.console import Console
 from rich.filesize import decimal
@@ -56,7 +56,28 @@ class ProgressDisplay(Protocol):
     def close(self) -> None: ...
 
 
-class NullProgress:
+_P = TypeVar("_P", bound="_ClosesOnExit")
+
+
+class _ClosesOnExit:
+    """`with make_progress(...) as progress:` closes the display even when the scan fails."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _P) -> _P:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class NullProgress(_ClosesOnExit):
     """Progress for pipes, files and `--quiet`: accepts every call and draws nothing."""
 
     def __call__(self, phase: str, done: int, total: int) -> None:
@@ -67,17 +88,6 @@ class NullProgress:
 
     def close(self) -> None:
         return None
-
-    def __enter__(self) -> NullProgress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class _CountColumn(ProgressColumn):
@@ -96,7 +106,7 @@ class _RateColumn(ProgressColumn):
         return Text(str(task.fields.get("rate", "")), style="progress.data.speed")
 
 
-class TerminalProgress:
+class TerminalProgress(_ClosesOnExit):
     """A transient rich display: a spinner line per phase, a bar with throughput for blobs."""
 
     def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
@@ -142,17 +152,6 @@ class TerminalProgress:
         if self._started and not self._closed:
             self._display.stop()
         self._closed = True
-
-    def __enter__(self) -> TerminalProgress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _show(self, phase: str, done: int, total: int, now: float) -> None:
         if self._closed:

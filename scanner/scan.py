@@ -35,7 +35,6 @@ from scanner.history import (
     read_inventory,
     read_refs,
     resolve_ref,
-    shallow_boundary,
 )
 from scanner.matching import Matcher
 from scanner.model import (
@@ -175,7 +174,8 @@ def scan_history(
     refs = listing.refs
     head = read_head(repo)
     store = options.snapshot
-    state = repository_state(repo) if store is not None else None
+    refs_signature = repr((sorted((r.name, r.commit) for r in refs), listing.unreadable, head))
+    state = repository_state(repo, refs_signature) if store is not None else None
     loaded = store.load(state) if store is not None and state is not None else None
     if loaded is not None and loaded[1]:
         # Nothing changed since the last complete scan: reuse its history and inventory;
@@ -198,8 +198,8 @@ def scan_history(
             inventory, history, blobs, to_scan = _read_and_match(
                 repo, refs, head, matcher, options, progress
             )
-        boundary = shallow_boundary(repo)
         integrity = check_integrity(repo, listing, inventory, history)
+        boundary = set(integrity.shallow_boundary)
         mark = phase("history", mark)
         phases["blobs"] = 0.0
         complete = not integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
@@ -270,6 +270,54 @@ def scan_history(
     )
 
 
+def _not_known_clean(blob_sizes: dict[str, int], cache: BlobCache | None) -> dict[str, int]:
+    if cache is None or not blob_sizes:
+        return dict(blob_sizes)
+    clean = cache.clean_blobs()
+    return {oid: size for oid, size in blob_sizes.items() if oid not in clean}
+
+
+def _start_matching(
+    repo: Path,
+    to_scan: dict[str, int],
+    matcher: Matcher,
+    options: ScanOptions,
+    progress: Callable[[str, int, int], None] | None,
+) -> list[background.Pending[BlobScanResult]]:
+    """Match blobs in child processes, one per core, each with a contiguous pack-order share
+    (a few blobs are matched here: a process would cost more than it saves)."""
+    parallel = options.parallel and len(to_scan) > 256
+    shares = _split(to_scan, options.jobs if parallel else 1)
+    relay = _ProgressRelay(progress, total=len(to_scan)) if progress is not None else None
+    return [
+        background.start(
+            _scan_blobs_job,
+            repo,
+            share,
+            matcher,
+            options.max_blob_size,
+            progress=relay.for_share(number) if relay is not None else None,
+            parallel=parallel,
+        )
+        for number, share in enumerate(shares)
+    ]
+
+
+def _finish_matching(
+    pending: list[background.Pending[BlobScanResult]],
+    to_scan: dict[str, int],
+    options: ScanOptions,
+) -> BlobScanResult:
+    """Collect the workers' matches and remember the blobs that came out clean."""
+    blobs = _merge([job.result() for job in pending])
+    if options.cache is not None and blobs.stats.blobs_unreadable == 0:
+        cap = options.max_blob_size
+        options.cache.remember_clean(
+            oid for oid, size in to_scan.items() if size <= cap and oid not in blobs.matches
+        )
+    return blobs
+
+
 def _match_known(
     repo: Path,
     snapshot: Snapshot,
@@ -282,31 +330,11 @@ def _match_known(
     new blobs not already known clean."""
     recovered, unfit = recover_matches(repo, snapshot.positions)
     sizes = {**snapshot.inventory.blob_sizes, **new_blobs}
-    clean = options.cache.clean_blobs() if options.cache is not None and new_blobs else set()
-    to_scan = {
-        oid: sizes[oid]
-        for oid in [*snapshot.positives, *unfit, *(o for o in new_blobs if o not in clean)]
-        if oid in sizes
-    }
-    shares = _split(to_scan, options.jobs if options.parallel and len(to_scan) > 256 else 1)
-    pending = [
-        background.start(
-            _scan_blobs_job,
-            repo,
-            share,
-            matcher,
-            options.max_blob_size,
-            progress=None,
-            parallel=options.parallel and len(shares) > 1,
-        )
-        for share in shares
-    ]
-    blobs = _merge([job.result() for job in pending])
-    if options.cache is not None and new_blobs and blobs.stats.blobs_unreadable == 0:
-        cap = options.max_blob_size
-        options.cache.remember_clean(
-            oid for oid, size in new_blobs.items() if size <= cap and oid not in blobs.matches
-        )
+    to_scan = {oid: sizes[oid] for oid in [*snapshot.positives, *unfit] if oid in sizes}
+    to_scan.update(_not_known_clean(new_blobs, options.cache))
+    blobs = _finish_matching(
+        _start_matching(repo, to_scan, matcher, options, None), to_scan, options
+    )
     blobs.matches.update(recovered)
     return blobs, to_scan
 
@@ -372,30 +400,10 @@ def _read_and_match(
     tips = sorted({ref.commit for ref in refs} | ({head.commit} if head.commit else set()))
     reachable = _ThreadResult(read_history, repo, tips) if tips else None
     inventory = read_inventory(repo)
-    cache = options.cache
-    known_clean = cache.clean_blobs() if cache is not None else set()
-    to_scan = {oid: size for oid, size in inventory.blob_sizes.items() if oid not in known_clean}
-    shares = _split(to_scan, options.jobs if options.parallel else 1)
-    relay = _ProgressRelay(progress, total=len(to_scan)) if progress is not None else None
-    pending = [
-        background.start(
-            _scan_blobs_job,
-            repo,
-            share,
-            matcher,
-            options.max_blob_size,
-            progress=relay.for_share(number) if relay is not None else None,
-            parallel=options.parallel,
-        )
-        for number, share in enumerate(shares)
-    ]
+    to_scan = _not_known_clean(inventory.blob_sizes, options.cache)
+    pending = _start_matching(repo, to_scan, matcher, options, progress)
     history = _complete_history(repo, reachable, tips, inventory.commits)
-    blobs = _merge([job.result() for job in pending])
-    if cache is not None and blobs.stats.blobs_unreadable == 0:
-        cap = options.max_blob_size
-        cache.remember_clean(
-            oid for oid, size in to_scan.items() if size <= cap and oid not in blobs.matches
-        )
+    blobs = _finish_matching(pending, to_scan, options)
     return inventory, history, blobs, to_scan
 
 

@@ -52,28 +52,24 @@ class RepoState:
     objects_dir: str
 
 
-def repository_state(repo: Path) -> RepoState:
-    """A fingerprint that changes whenever refs, HEAD or the object database change."""
-    digest = hashlib.sha256()
-    for args in (
-        ["for-each-ref", "--format=%(refname) %(objectname)"],
-        ["symbolic-ref", "-q", "HEAD"],
-        ["rev-parse", "-q", "--verify", "HEAD"],
-        ["count-objects", "-v"],
-    ):
-        digest.update(run_git(args, repo, check=False) + b"\0")
-    objects = Path(
-        run_git(["rev-parse", "--git-path", "objects"], repo).decode().strip() or "objects"
-    )
-    objects = objects if objects.is_absolute() else repo / objects
+def repository_state(repo: Path, refs_signature: str) -> RepoState:
+    """A fingerprint that changes whenever refs, HEAD or the object database change.
+
+    `refs_signature` describes the refs and HEAD the scan already read, so they are not
+    asked of git a second time.
+    """
+    digest = hashlib.sha256(refs_signature.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(run_git(["count-objects", "-v"], repo, check=False) + b"\0")
+    paths = run_git(["rev-parse", "--git-path", "objects", "--git-path", "shallow"], repo)
+    objects_path, shallow_path = (Path(line) for line in paths.decode().splitlines()[:2])
+    objects = objects_path if objects_path.is_absolute() else repo / objects_path
+    shallow_path = shallow_path if shallow_path.is_absolute() else repo / shallow_path
     packs: list[str] = []
     for pack in sorted((objects / "pack").glob("*.pack")):
         with contextlib.suppress(OSError):
             stat = pack.stat()
             packs.append(pack.name)
             digest.update(f"{pack.name} {stat.st_size} {stat.st_mtime_ns}\0".encode())
-    shallow_path = Path(run_git(["rev-parse", "--git-path", "shallow"], repo).decode().strip())
-    shallow_path = shallow_path if shallow_path.is_absolute() else repo / shallow_path
     shallow = b""
     with contextlib.suppress(OSError):
         shallow = shallow_path.read_bytes()

@@ -79,20 +79,17 @@ def _window(
     }
 
 
-def _finding(
-    rule: str,
-    title: str,
-    severity: str,
-    remediation: str,
-    **fields: Any,
+def finding_dict(
+    secret: str, rules: list[str], title: str, severity: str, remediation: str, **fields: Any
 ) -> dict[str, Any]:
-    secret = planted_secrets()[rule].encode()
+    """A finding as the JSON report holds it, for `secret` (only its preview and hash appear)."""
+    raw = secret.encode()
     finding: dict[str, Any] = {
-        "fingerprint": fingerprint_of(secret),
-        "rules": [rule],
+        "fingerprint": fingerprint_of(raw),
+        "rules": rules,
         "title": title,
         "severity": severity,
-        "secret_preview": preview_of(secret),
+        "secret_preview": preview_of(raw),
         "remediation": remediation,
         "decoded": None,
         "verification": {"status": "unchecked", "detail": None, "checked_at": None},
@@ -108,15 +105,30 @@ def _finding(
     return finding
 
 
-def _first_commit(label: str, at: str, author: str, path: str, line: int) -> dict[str, Any]:
+def first_commit_dict(sha: str, at: str, path: str, line: int, author: str) -> dict[str, Any]:
     return {
-        "sha": _sha(label),
+        "sha": sha,
         "committed_at": at,
         "authored_at": at,
         "author": author,
         "path": path,
         "line": line,
     }
+
+
+def _finding(
+    rule: str,
+    title: str,
+    severity: str,
+    remediation: str,
+    **fields: Any,
+) -> dict[str, Any]:
+    secret = planted_secrets()[rule]
+    return finding_dict(secret, [rule], title, severity, remediation, **fields)
+
+
+def _first_commit(label: str, at: str, author: str, path: str, line: int) -> dict[str, Any]:
+    return first_commit_dict(_sha(label), at, path, line, author)
 
 
 def _location(label: str, path: str, line: int, column: int) -> dict[str, Any]:

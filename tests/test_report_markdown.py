@@ -7,8 +7,8 @@ import string
 from typing import Any
 
 import pytest
+from report_samples import finding_dict, first_commit_dict
 
-from scanner.model import fingerprint_of, preview_of
 from scanner.report.markdown import escape_cell, render_markdown, short_ref, window_text
 
 AS_OF = "2025-07-01T00:00:00+00:00"
@@ -54,37 +54,11 @@ def _window(ref: str, opened: str, closed: str | None, days: float, **extra: Any
 
 
 def _finding(key: str, rule: str, title: str, severity: str, **fields: Any) -> dict[str, Any]:
-    secret = SECRETS[key].encode()
-    finding: dict[str, Any] = {
-        "fingerprint": fingerprint_of(secret),
-        "rules": [rule],
-        "title": title,
-        "severity": severity,
-        "secret_preview": preview_of(secret),
-        "remediation": "Rotate it.",
-        "decoded": None,
-        "verification": {"status": "unchecked", "detail": None, "checked_at": None},
-        "first_commit": None,
-        "locations": [],
-        "windows": [],
-        "in_head": False,
-        "reachable_from": [],
-        "dangling": False,
-        "suppressed": None,
-    }
-    finding.update(fields)
-    return finding
+    return finding_dict(SECRETS[key], [rule], title, severity, "Rotate it.", **fields)
 
 
 def _first_commit(label: str, at: str, path: str, line: int) -> dict[str, Any]:
-    return {
-        "sha": _sha(label),
-        "committed_at": at,
-        "authored_at": at,
-        "author": "Test Author",
-        "path": path,
-        "line": line,
-    }
+    return first_commit_dict(_sha(label), at, path, line, "Test Author")
 
 
 def sample_report() -> dict[str, Any]:

@@ -12,8 +12,9 @@ from urllib.parse import unquote
 
 import pytest
 from jsonschema import Draft7Validator
+from report_samples import finding_dict, first_commit_dict
 
-from scanner.model import fingerprint_of, preview_of
+from scanner.model import fingerprint_of
 from scanner.report.sarif import FINGERPRINT_KEY, render_sarif
 from scanner.rules import Rule, load_rules
 
@@ -57,37 +58,13 @@ def _point(label: str, at: str) -> dict[str, str]:
 def _finding(
     key: str, rules: list[str], title: str, severity: str, **fields: Any
 ) -> dict[str, Any]:
-    secret = SECRETS[key].encode()
-    finding: dict[str, Any] = {
-        "fingerprint": fingerprint_of(secret),
-        "rules": rules,
-        "title": title,
-        "severity": severity,
-        "secret_preview": preview_of(secret),
-        "remediation": f"Rotate the {title} at its provider.",
-        "decoded": None,
-        "verification": {"status": "unchecked", "detail": None, "checked_at": None},
-        "first_commit": None,
-        "locations": [],
-        "windows": [],
-        "in_head": False,
-        "reachable_from": [],
-        "dangling": False,
-        "suppressed": None,
-    }
-    finding.update(fields)
-    return finding
+    return finding_dict(
+        SECRETS[key], rules, title, severity, f"Rotate the {title} at its provider.", **fields
+    )
 
 
 def _first_commit(label: str, at: str, path: str, line: int) -> dict[str, Any]:
-    return {
-        "sha": _sha(label),
-        "committed_at": at,
-        "authored_at": at,
-        "author": "Test Author",
-        "path": path,
-        "line": line,
-    }
+    return first_commit_dict(_sha(label), at, path, line, "Test Author")
 
 
 def sample_report() -> dict[str, Any]:
