@@ -220,14 +220,15 @@ def read_inventory(repo: Path) -> Inventory:
     An object whose header cannot be read (a corrupt loose object) is listed as unreadable.
     """
     inventory = Inventory()
-    out = run_git(
-        [
-            "cat-file",
-            "--batch-all-objects",
-            "--batch-check=%(objectname) %(objecttype) %(objectsize)",
-        ],
-        repo,
-    )
+    listing = "--batch-check=%(objectname) %(objecttype) %(objectsize)"
+    try:
+        # Pack order, not id order: the blob workers read blobs in this order, and
+        # neighbours in a pack share delta chains (id order costs git ~8x the inflation).
+        out = run_git(["cat-file", "--batch-all-objects", "--unordered", listing], repo)
+    except LeakwindowError:
+        # A damaged pack stops the pack-order walk; the id-order one lists what it can
+        # (and "missing" for the rest), so nothing readable is lost.
+        out = run_git(["cat-file", "--batch-all-objects", listing], repo)
     for line in out.decode("ascii", "replace").splitlines():
         parts = line.split(" ")
         if len(parts) != 3:
