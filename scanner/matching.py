@@ -1,7 +1,10 @@
-"""Content → matches: keyword prefilter, regex extraction, then the heuristic filters.
+"""Content → matches: screening, regex extraction, then the heuristic filters.
 
-Two prefilter engines give identical results by construction (the same keyword semantics and
-the same extraction regexes): Hyperscan when it is installed, plain `bytes.find` otherwise.
+A single-line rule's regex runs on each line that holds one of its keywords and could hold a
+match; a multi-line rule's around its keyword hits. Two screening engines pick those places
+and give identical results by construction: Hyperscan when it is installed (every rule's
+pattern, translated to match a superset, in one database), plain `bytes.find` of keywords
+otherwise.
 """
 
 from __future__ import annotations
@@ -18,17 +21,20 @@ from scanner.decoding import PERCENT_HINTS, KeywordForms
 from scanner.model import Match
 from scanner.rules import Rule, RulePack
 
-_KEYWORD = 0
-_BASE64_FORM = -1  # literal owners below zero are decoding hints, not rules
+_BASE64_FORM = -1  # expression owners below zero: decoding hints and shared keywords
 _PERCENT_HINT = -2
+_KEYWORD = -3
 _HIT_CAP = 2000  # more keyword hits than this for one rule: scan the whole content once
 
 
 @dataclass
 class Prefiltered:
-    """Keyword hits per rule (start offsets) and whether decoding is worth trying."""
+    """Hits per rule (offsets) and whether decoding is worth trying."""
 
     hits: dict[int, list[int]] = field(default_factory=dict)
+    # Rules whose hits are where their screening pattern may end (not keyword starts): a
+    # line there is tried only if it holds a keyword too.
+    screened: set[int] = field(default_factory=set)
     encoded_hint: bool = False
     # Where keywords' base64 forms were seen (Hyperscan), so only the runs around them are
     # examined; None means "look at every base64 run" (the Python engine).
@@ -60,86 +66,120 @@ class _PythonPrefilter:
         return result
 
 
-def keyword_starts(lowered: bytes, keywords: Sequence[bytes]) -> list[int]:
-    """Offsets of every occurrence of the keywords (capped) in already-lowercased content."""
+def keyword_starts(
+    lowered: bytes, keywords: Sequence[bytes], cap: int | None = _HIT_CAP
+) -> list[int]:
+    """Offsets of the keywords' occurrences in already-lowercased content: every one, or a
+    few more than `cap` (enough to tell that there are too many to list)."""
     starts: list[int] = []
+    most = len(lowered) if cap is None else cap
     for keyword in keywords:
         if keyword not in lowered:
             continue
         position = lowered.find(keyword)
-        while position >= 0 and len(starts) <= _HIT_CAP:
+        while position >= 0 and len(starts) <= most:
             starts.append(position)
             position = lowered.find(keyword, position + 1)
     return starts
 
 
 class _HyperscanPrefilter:
-    """One literal Hyperscan database: every rule keyword (reported with its positions), the
-    keywords' base64 forms (where to look for encoded secrets) and percent-encoding hints.
+    """One Hyperscan database screens for every rule at once.
 
-    Rule patterns themselves are not compiled into Hyperscan: with the python-hyperscan 0.9
-    build, counted repeats such as `["'][A-Z]{0,40}SECRET` were seen to miss real matches a
-    few lines into a file, and a screen that can miss would lose findings. Literals are
-    exact; the Python regex decides around each keyword hit.
+    A single-line rule is screened by its own pattern, rebuilt from Python's parse into an
+    expression that matches a superset (`hs_expression`): the screen reports where a match
+    may end, and the Python regex then runs only on those lines (and only where a keyword is,
+    as with keyword screening), so the lines tried are the same as the Python engine's that
+    can hold a match. Multi-line rules, rules whose pattern cannot be translated safely, and
+    every rule when `screen_patterns` is off (a pre-commit hook, where compiling ~300 patterns
+    costs more than the scan) are screened by their keywords. The keywords' base64 forms
+    (where to look for encoded secrets) and percent-encoding hints are in the same database.
     """
 
     name = "hyperscan"
 
     def __init__(
-        self, rules: Sequence[Rule], forms: KeywordForms, compiled: bytes | None = None
+        self,
+        rules: Sequence[Rule],
+        forms: KeywordForms,
+        compiled: bytes | None = None,
+        screen_patterns: bool = True,
     ) -> None:
         """`compiled` is `serialized()` of a database built from the same rules (a cache)."""
         import hyperscan
 
-        literals: list[bytes] = []
-        flags: list[int] = []
-        self._owner: list[int] = []  # literal id -> _KEYWORD, or a decoding hint (< 0)
-        self._length: list[int] = []
+        self._rules = rules
+        self._forms = forms
+        if compiled is not None:
+            header, _, database = compiled.partition(b"\n")
+            self._layout(frozenset(int(i) for i in header.split(b",") if i))
+            self._database = _load_database(database)
+            return
+        expressions: dict[int, str] = {}
+        if screen_patterns and screening_is_sound():
+            for index, rule in enumerate(rules):
+                expression = _screening_expression(rule)
+                if expression is not None:
+                    expressions[index] = expression
+        while True:
+            entries = self._layout(frozenset(expressions))
+            try:
+                self._database = _compile(entries, expressions)
+                return
+            except hyperscan.error:
+                if not expressions:
+                    raise
+            # Some pattern is beyond this Hyperscan build: find which, screen them by keyword.
+            for index in list(expressions):
+                try:
+                    _compile([(_PATTERN_ENTRY, index)], expressions)
+                except hyperscan.error:
+                    del expressions[index]
+
+    def _layout(self, pattern_rules: frozenset[int]) -> list[tuple[int, Any]]:
+        """Expression ids in order: what each one is and whom its hits go to."""
+        entries: list[tuple[int, Any]] = []
+        self._pattern_rules = pattern_rules
+        self._owner: list[int] = []  # expression id -> rule index (>= 0) or a kind (< 0)
+        self._length: list[int] = []  # a keyword literal's length (its hit's start)
         # Each distinct keyword is one literal, whatever the number of rules sharing it
         # ("token" has a dozen): one callback per occurrence, then fanned out to its rules.
         self._rules_of: list[list[int]] = []
         literal_of: dict[bytes, int] = {}
-        caseless = hyperscan.HS_FLAG_CASELESS
-        for index, rule in enumerate(rules):
+        for index, rule in enumerate(self._rules):
+            if index in pattern_rules:
+                entries.append((_PATTERN_ENTRY, index))
+                self._owner.append(index)
+                self._length.append(0)
+                self._rules_of.append([])
+                continue
             for keyword in _keyword_bytes(rule):
                 literal = literal_of.get(keyword)
                 if literal is None:
-                    literal = literal_of[keyword] = len(literals)
-                    literals.append(keyword)
-                    flags.append(caseless)
+                    literal = literal_of[keyword] = len(entries)
+                    entries.append((_KEYWORD, keyword))
                     self._owner.append(_KEYWORD)
                     self._length.append(len(keyword))
                     self._rules_of.append([])
                 if index not in self._rules_of[literal]:
                     self._rules_of[literal].append(index)
-        for form in forms.forms:
-            literals.append(form)
-            flags.append(0)
+        for form in self._forms.forms:
+            entries.append((_BASE64_FORM, form))
             self._owner.append(_BASE64_FORM)
             self._length.append(len(form))
             self._rules_of.append([])
         for hint in PERCENT_HINTS:
-            literals.append(hint)
-            flags.append(caseless | hyperscan.HS_FLAG_SINGLEMATCH)
+            entries.append((_PERCENT_HINT, hint))
             self._owner.append(_PERCENT_HINT)
             self._length.append(len(hint))
             self._rules_of.append([])
-        if compiled is not None:
-            self._literals = _load_database(compiled)
-            return
-        self._literals = hyperscan.Database()
-        self._literals.compile(
-            expressions=literals,
-            ids=list(range(len(literals))),
-            elements=len(literals),
-            flags=flags,
-            literal=True,
-        )
+        return entries
 
     def serialized(self) -> bytes:
         import hyperscan
 
-        return bytes(hyperscan.dumpb(self._literals))
+        header = ",".join(str(index) for index in sorted(self._pattern_rules)).encode()
+        return header + b"\n" + bytes(hyperscan.dumpb(self._database))
 
     def prefilter(self, content: bytes) -> Prefiltered:
         result = Prefiltered(base64_near=[])
@@ -148,30 +188,109 @@ class _HyperscanPrefilter:
         near = result.base64_near
         assert near is not None
         seen: dict[int, list[int]] = {}
+        screened: dict[int, list[int]] = {}
 
-        def on_literal(literal_id: int, start: int, end: int, flags: int, context: Any) -> None:
-            kind = owner[literal_id]
-            if kind < 0:
+        def on_hit(expression: int, start: int, end: int, flags: int, context: Any) -> None:
+            kind = owner[expression]
+            if kind >= 0:  # a rule's pattern may end at end - 1: note that line
+                ends = screened.get(kind)
+                if ends is None:
+                    screened[kind] = [end - 1]
+                elif len(ends) <= _HIT_CAP:
+                    ends.append(end - 1)
+            elif kind == _KEYWORD:
+                starts = seen.get(expression)
+                if starts is None:
+                    seen[expression] = [end - length[expression]]
+                elif len(starts) <= _HIT_CAP:
+                    starts.append(end - length[expression])
+            else:
                 result.encoded_hint = True
                 if kind == _BASE64_FORM and len(near) <= _HIT_CAP:
                     near.append(end - 1)
-                return
-            starts = seen.get(literal_id)
-            if starts is None:
-                seen[literal_id] = [end - length[literal_id]]
-            elif len(starts) <= _HIT_CAP:
-                starts.append(end - length[literal_id])
 
-        self._literals.scan(content, match_event_handler=on_literal)
+        self._database.scan(content, match_event_handler=on_hit)
         hits = result.hits
-        for literal_id, starts in seen.items():
-            for index in self._rules_of[literal_id]:
+        for literal, starts in seen.items():
+            for index in self._rules_of[literal]:
                 existing = hits.get(index)
                 if existing is None:
                     hits[index] = list(starts)
                 else:
                     existing.extend(starts)
+        hits.update(screened)
+        result.screened = set(screened)
         return result
+
+
+_PATTERN_ENTRY = 1
+
+# Hyperscan builds known to miss real matches of ordinary patterns. Vectorscan 5.4.12
+# (python-hyperscan 0.7.23 to at least 0.9.1) misses this one when other text comes first.
+# If a build fails any probe, rules are screened by keywords (exact, only slower).
+_KNOWN_REGRESSIONS: tuple[tuple[str, bytes, int], ...] = (
+    (r"""\([ \t]{0,4}["][A-Z]{0,40}SECRET""", b'import os\n\ndefine("SECRET_KEY", "x");', 25),
+)
+_soundness: list[bool] = []
+
+
+def screening_is_sound() -> bool:
+    """Whether this Hyperscan build passes the known-regression probes (checked once)."""
+    if not _soundness:
+        from scanner.hs_expression import screening_expression
+
+        ends: list[int] = []
+        sound = True
+        for pattern, text, end in _KNOWN_REGRESSIONS:
+            probe = _compile([(_PATTERN_ENTRY, 0)], {0: screening_expression(pattern)})
+            ends.clear()
+            probe.scan(text, match_event_handler=lambda *hit: ends.append(hit[2]))
+            sound = sound and end in ends
+        _soundness.append(sound)
+    return _soundness[0]
+
+
+def _screening_expression(rule: Rule) -> str | None:
+    """The rule's pattern as a Hyperscan screening expression, or None to screen by keyword."""
+    from scanner.hs_expression import Untranslatable, screening_expression
+
+    if not rule_is_single_line(rule) or shortest_match(rule) == 0:
+        return None
+    try:
+        return screening_expression(rule.pattern)
+    except (Untranslatable, re.error):
+        return None
+
+
+def _literal_expression(literal: bytes) -> str:
+    return "".join(f"\\x{byte:02x}" for byte in literal)
+
+
+def _compile(entries: list[tuple[int, Any]], expressions: dict[int, str]) -> Any:
+    import hyperscan
+
+    texts: list[bytes] = []
+    flags: list[int] = []
+    caseless = hyperscan.HS_FLAG_CASELESS
+    for kind, payload in entries:
+        if kind == _PATTERN_ENTRY:
+            texts.append(expressions[payload].encode("ascii"))
+            # Multi-line: `^` and `$` then hold at every line's ends, as in a line window.
+            flags.append(hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE)
+        elif kind == _KEYWORD:
+            texts.append(_literal_expression(payload).encode("ascii"))
+            flags.append(caseless)
+        elif kind == _BASE64_FORM:
+            texts.append(_literal_expression(payload).encode("ascii"))
+            flags.append(0)
+        else:
+            texts.append(_literal_expression(payload).encode("ascii"))
+            flags.append(caseless | hyperscan.HS_FLAG_SINGLEMATCH)
+    database = hyperscan.Database()
+    database.compile(
+        expressions=texts, ids=list(range(len(texts))), elements=len(texts), flags=flags
+    )
+    return database
 
 
 def _load_database(blob: bytes) -> Any:
@@ -245,6 +364,25 @@ class _LineIndex:
             cached = filters.has_allow_marker(self.text(line_start), previous)
             self._allowed[line_start] = cached
         return cached
+
+
+def _holds_keyword(line: bytes, keywords: Sequence[bytes]) -> bool:
+    lowered = line.lower()
+    return any(keyword in lowered for keyword in keywords)
+
+
+class _Lowered:
+    """A content and, computed on first use, its ASCII-lowercased copy (for keyword checks)."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self._lowered: bytes | None = None
+
+    @property
+    def text(self) -> bytes:
+        if self._lowered is None:
+            self._lowered = self.content.lower()
+        return self._lowered
 
 
 def _line_windows(content: bytes, starts: list[int]) -> list[tuple[int, int]]:
@@ -389,16 +527,19 @@ class Matcher:
         pack: RulePack,
         engine: str = "auto",
         compiled_prefilter: bytes | None = None,
+        screen_patterns: bool = True,
     ) -> None:
         """`compiled_prefilter`: a `compiled_prefilter()` of a Hyperscan matcher for the same
-        pack, matching code and Hyperscan version (the on-disk cache keys on all three)."""
+        pack, matching code, Hyperscan version and `screen_patterns` (the on-disk cache keys
+        on all four). `screen_patterns=False` screens by keywords only: a database that
+        compiles in milliseconds, for small inputs such as a staged change."""
         self.pack = pack
         self._forms = KeywordForms(kw for rule in pack.rules for kw in _keyword_bytes(rule))
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"
         if engine == "hyperscan":
             self._prefilter: _PythonPrefilter | _HyperscanPrefilter = _HyperscanPrefilter(
-                pack.rules, self._forms, compiled_prefilter
+                pack.rules, self._forms, compiled_prefilter, screen_patterns
             )
         elif engine == "python":
             self._prefilter = _PythonPrefilter(pack.rules)
@@ -444,6 +585,7 @@ class Matcher:
         matches: list[Match] = []
         generic: list[Match] = []
         claimed: list[tuple[int, int]] = []  # spans a provider rule's pattern took, kept or not
+        lowered = _Lowered(content)
         for index, starts in screened.hits.items():
             rule = self._rules[index]
             if path is not None and any(p.search(path) for p in rule.path_ignore):
@@ -451,7 +593,8 @@ class Matcher:
             is_generic = rule.family == GENERIC_FAMILY
             # One line index per rule: its windows come in order, so lookups only move forward.
             lines = _LineIndex(content)
-            for window_start, window_end, limit in self._windows(index, starts, content):
+            windows = self._windows(index, starts, lowered, index in screened.screened)
+            for window_start, window_end, limit in windows:
                 found = self._extract(
                     rule, lines, window_start, window_end, limit, None if is_generic else claimed
                 )
@@ -468,28 +611,41 @@ class Matcher:
         )
         return matches
 
-    def _windows(self, index: int, starts: list[int], content: bytes) -> list[tuple[int, int, int]]:
-        """Merged regions around keyword hits where a match of the rule can lie.
+    def _windows(
+        self, index: int, hits: list[int], lowered: _Lowered, screened: bool
+    ) -> list[tuple[int, int, int]]:
+        """Merged regions around hits where a match of the rule can lie.
 
         Each is (start, end, limit): matches ending after `limit` are artefacts of the cut.
-        A line window ends at a real newline, so nothing is cut there.
+        A line window ends at a real newline, so nothing is cut there. A single-line rule is
+        tried on each line that holds one of its keywords (with a screening hit, when its
+        pattern was screened); a multi-line rule around its keyword hits.
         """
+        content = lowered.content
         size = len(content)
+        rule = self._rules[index]
         if index not in self._single_line:
-            rule = self._rules[index]
             self._single_line[index] = rule_is_single_line(rule)
-        if len(starts) > _HIT_CAP:
-            return [(0, size, size)]  # too many hits to list: the whole content, once
         if self._single_line[index]:
+            keywords = _keyword_bytes(rule)
+            if len(hits) > _HIT_CAP:  # too many to have been listed: every keyword line
+                hits = keyword_starts(lowered.text, keywords, cap=None)
+                screened = False
             narrowest = self._narrowest.get(index)
             if narrowest is None:
-                narrowest = self._narrowest[index] = shortest_match(self._rules[index])
+                narrowest = self._narrowest[index] = shortest_match(rule)
             # A line shorter than the shortest possible match cannot hold one.
-            return [
+            windows = [
                 (low, high, high)
-                for low, high in _line_windows(content, starts)
+                for low, high in _line_windows(content, hits)
                 if high - low >= narrowest
             ]
+            if screened:
+                windows = [w for w in windows if _holds_keyword(content[w[0] : w[1]], keywords)]
+            return windows
+        if len(hits) > _HIT_CAP:
+            return [(0, size, size)]  # too many hits to list: the whole content, once
+        starts = hits
         if index not in self._reach:
             self._reach[index] = match_reach(self._rules[index])
         reach = self._reach[index]

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scanner import hs_expression as expression_module
 from scanner import matching as matching_module
 from scanner import rules as rules_module
 from scanner.config import Config, load_pack
@@ -157,31 +158,39 @@ def _write(directory: Path, path: Path, blob: bytes) -> None:
         stale.unlink(missing_ok=True)
 
 
-def matcher_cached(pack: RulePack, engine: str) -> Matcher:
+def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = True) -> Matcher:
     """A Matcher for `pack`; a Hyperscan one loads its compiled database from the cache.
 
-    The database depends on the pack, on how matching.py turns rules into literals, and on
-    the Hyperscan build, so all three are in the key.
+    The database depends on the pack, on how matching.py and hs_expression.py turn rules into
+    expressions, on whether patterns are screened and on the Hyperscan build: all are in the
+    key.
     """
     if engine == "auto":
         engine = "hyperscan" if hyperscan_available() else "python"
     if engine != "hyperscan" or not cache_enabled():
-        return Matcher(pack, engine=engine)
+        return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
     import hyperscan
 
     digest = hashlib.sha256(_FORMAT + b"\0hyperscan\0" + pack.digest.encode())
+    digest.update(b"patterns" if screen_patterns else b"keywords")
     digest.update(str(getattr(hyperscan, "__version__", "")).encode())
     try:
-        digest.update(Path(matching_module.__file__ or "").read_bytes())
+        for module in (matching_module, expression_module):
+            digest.update(Path(module.__file__ or "").read_bytes())
     except OSError:
-        return Matcher(pack, engine=engine)
+        return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
     directory = cache_dir()
     path = directory / f"prefilter-{digest.hexdigest()[:40]}.hsdb"
     try:
-        return Matcher(pack, engine=engine, compiled_prefilter=path.read_bytes())
+        return Matcher(
+            pack,
+            engine=engine,
+            compiled_prefilter=path.read_bytes(),
+            screen_patterns=screen_patterns,
+        )
     except (OSError, hyperscan.error):
         pass  # missing, or from another build or platform: compile it again
-    matcher = Matcher(pack, engine=engine)
+    matcher = Matcher(pack, engine=engine, screen_patterns=screen_patterns)
     compiled = matcher.compiled_prefilter()
     if compiled is not None:
         with contextlib.suppress(OSError):

@@ -108,7 +108,8 @@ def run(argv: list[str]) -> int:
     diff = staged_diff(root)
     pack = load_pack_cached(config, args.rules)
     keep = path_filter(config, pack)
-    matcher = matcher_cached(pack, args.engine)
+    # A staged change is small: keyword screening compiles in milliseconds, patterns do not.
+    matcher = matcher_cached(pack, args.engine, screen_patterns=False)
     matches, scanned = scan_added(diff, matcher)
     if keep is not None:
         matches = [m for m in matches if keep(m.match.rule_id, m.path)]

@@ -1,0 +1,185 @@
+"""Python regex → a Hyperscan expression that matches at least everything the regex matches.
+
+Hyperscan screens the content with every single-line rule's pattern at once; the rule's own
+Python regex then runs only on the lines the screen reported. A screen that missed a match
+would lose a finding, so the expression is not the rule's text handed to Hyperscan (whose
+syntax differs from Python's in places: `{,3}` is a literal there, `\\Z` is refused) but is
+rebuilt from Python's own parse of the pattern, construct by construct:
+
+- literals and classes are spelled as explicit byte ranges (`\\w`, `\\s` and `\\d` with
+  Python's bytes meanings), case-insensitivity as `(?i:...)` exactly where Python applies it;
+- lookarounds and `\\A`/`\\Z` become empty, which can only widen the match set;
+- `^`/`$` are compiled multi-line: a rule's regex runs on one line, where they hold at the
+  line's ends;
+- backreferences and conditionals are not translated: such a rule keeps keyword screening.
+
+Widening is safe (the Python regex still decides); narrowing never happens by construction.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+_MAX_REPEAT_BOUND = 1000  # larger counted repeats are widened to open-ended ones
+
+
+class Untranslatable(Exception):
+    """The pattern uses a construct with no safe Hyperscan equivalent."""
+
+
+def _parser() -> Any:
+    if sys.version_info >= (3, 11):
+        from re import _parser as sre_parse
+    else:  # pragma: no cover
+        import sre_parse
+    return sre_parse
+
+
+# Python's bytes categories, spelled as byte ranges (Hyperscan's own differ at the edges).
+_CATEGORIES: dict[str, str] = {
+    "CATEGORY_DIGIT": r"\x30-\x39",
+    "CATEGORY_WORD": r"\x30-\x39\x41-\x5a\x5f\x61-\x7a",
+    "CATEGORY_SPACE": r"\x09-\x0d\x20",
+}
+_NEGATED_CATEGORIES: dict[str, str] = {
+    "CATEGORY_NOT_DIGIT": "CATEGORY_DIGIT",
+    "CATEGORY_NOT_WORD": "CATEGORY_WORD",
+    "CATEGORY_NOT_SPACE": "CATEGORY_SPACE",
+}
+
+
+def _byte(value: int) -> str:
+    if value > 0xFF:
+        raise Untranslatable("a character beyond one byte")
+    return f"\\x{value:02x}"
+
+
+def _complement(ranges: str) -> str:
+    """The byte ranges outside `ranges` (written as \\xHH-\\xHH pairs or single \\xHH)."""
+    covered = [False] * 256
+    for low, high in re.findall(r"\\x([0-9a-f]{2})(?:-\\x([0-9a-f]{2}))?", ranges):
+        for value in range(int(low, 16), int(high or low, 16) + 1):
+            covered[value] = True
+    return _ranges_of([value for value in range(256) if not covered[value]])
+
+
+def _ranges_of(values: list[int]) -> str:
+    parts: list[str] = []
+    index = 0
+    while index < len(values):
+        end = index
+        while end + 1 < len(values) and values[end + 1] == values[end] + 1:
+            end += 1
+        low, high = values[index], values[end]
+        parts.append(_byte(low) if low == high else f"{_byte(low)}-{_byte(high)}")
+        index = end + 1
+    return "".join(parts)
+
+
+def _category(name: str) -> str:
+    if name in _CATEGORIES:
+        return _CATEGORIES[name]
+    if name in _NEGATED_CATEGORIES:
+        return _complement(_CATEGORIES[_NEGATED_CATEGORIES[name]])
+    raise Untranslatable(f"category {name}")
+
+
+def _class(items: Any) -> str:
+    negate = False
+    parts: list[str] = []
+    for op, value in items:
+        name = str(op)
+        if name == "NEGATE":
+            negate = True
+        elif name == "LITERAL":
+            parts.append(_byte(value))
+        elif name == "RANGE":
+            parts.append(f"{_byte(value[0])}-{_byte(value[1])}")
+        elif name == "CATEGORY":
+            parts.append(_category(str(value)))
+        else:
+            raise Untranslatable(f"class item {name}")
+    if not parts:
+        raise Untranslatable("an empty class")
+    return f"[{'^' if negate else ''}{''.join(parts)}]"
+
+
+def _bound(value: int) -> int | None:
+    return None if value >= _MAX_REPEAT_BOUND else int(value)
+
+
+def _repeat(low: int, high: int, body: str) -> str:
+    lowest, highest = _bound(low), _bound(high)
+    if lowest is None:  # a huge minimum: widen to any number at all
+        return f"(?:{body})*"
+    if highest is None:
+        return f"(?:{body}){{{lowest},}}"
+    if lowest == highest:
+        return f"(?:{body}){{{lowest}}}"
+    return f"(?:{body}){{{lowest},{highest}}}"
+
+
+def _sequence(items: Any, dotall: bool) -> str:
+    return "".join(_item(op, value, dotall) for op, value in items)
+
+
+def _item(op: Any, value: Any, dotall: bool) -> str:
+    name = str(op)
+    if name == "LITERAL":
+        return _byte(value)
+    if name == "NOT_LITERAL":
+        return f"[^{_byte(value)}]"
+    if name == "ANY":
+        return r"[\x00-\xff]" if dotall else r"[^\x0a]"
+    if name == "IN":
+        return _class(value)
+    if name == "AT":
+        return _anchor(str(value))
+    if name == "BRANCH":
+        return "(?:" + "|".join(_sequence(branch, dotall) for branch in value[1]) + ")"
+    if name == "SUBPATTERN":
+        _group, add_flags, del_flags, body = value
+        inner_dotall = (dotall or bool(add_flags & re.DOTALL)) and not del_flags & re.DOTALL
+        inner = _sequence(body, inner_dotall)
+        if add_flags & re.IGNORECASE:
+            return f"(?i:{inner})"
+        if del_flags & re.IGNORECASE:
+            return f"(?-i:{inner})"
+        return f"(?:{inner})"
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, high, body = value
+        return _repeat(low, high, _sequence(body, dotall))
+    if name == "ATOMIC_GROUP":  # atomicity only narrows what matches: drop it
+        return f"(?:{_sequence(value, dotall)})"
+    if name in ("ASSERT", "ASSERT_NOT"):  # lookarounds only narrow: drop them
+        return ""
+    raise Untranslatable(f"construct {name}")
+
+
+def _anchor(name: str) -> str:
+    if name == "AT_BEGINNING":
+        return "^"  # compiled multi-line: also at every line start, a superset
+    if name == "AT_END":
+        return "$"
+    if name == "AT_BOUNDARY":
+        return r"\b"
+    if name == "AT_NON_BOUNDARY":
+        return r"\B"
+    if name in ("AT_BEGINNING_STRING", "AT_END_STRING"):
+        return ""  # the regex runs on a line window: these hold at its ends; drop, a superset
+    raise Untranslatable(f"anchor {name}")
+
+
+def screening_expression(pattern: str) -> str:
+    """A Hyperscan expression accepting every string `pattern` (a bytes regex) accepts.
+
+    Raises Untranslatable for constructs with no safe equivalent.
+    """
+    parsed = _parser().parse(pattern.encode("utf-8"))
+    flags = parsed.state.flags
+    body = _sequence(parsed, bool(flags & re.DOTALL))
+    if flags & re.IGNORECASE:
+        body = f"(?i:{body})"
+    return body
