@@ -18,14 +18,16 @@ from pathlib import Path
 from typing import IO
 
 from scanner.content import BINARY_SNIFF_BYTES, is_lfs_pointer, scannable_text, utf16_encoding
-from scanner.git import start_git, stop
+from scanner.git import start_git, stop, widen_pipe
 from scanner.matching import Matcher
 from scanner.model import Match
 
 WINDOW_BYTES = 8 << 20  # text matched at once in a large blob
 OVERLAP_BYTES = 1 << 20  # carried to the next window: a match may start at a window's end
 LEAD_BYTES = 4096  # context before a window's own region, for \b and look-behinds
-_PIECE_BYTES = 1 << 20  # read size from the cat-file pipe
+# Read size from the cat-file pipe: a blob up to a window's size arrives in one read (no
+# pieces to join), a larger one a window at a time.
+_PIECE_BYTES = WINDOW_BYTES
 _NEWLINE = re.compile(rb"\n")
 
 
@@ -234,8 +236,10 @@ def _read_blobs(
     next_index = 0
     while next_index < len(oids):
         batch = oids[next_index:]
-        process = start_git(["cat-file", "--batch"], repo, stdin=subprocess.PIPE)
+        # --buffer: all ids are sent up front, so git need not flush after every object.
+        process = start_git(["cat-file", "--batch", "--buffer"], repo, stdin=subprocess.PIPE)
         assert process.stdin is not None and process.stdout is not None
+        widen_pipe(process.stdout)
         feeder = threading.Thread(target=_feed, args=(process.stdin, batch), daemon=True)
         feeder.start()
         out = process.stdout

@@ -8,7 +8,8 @@ rebuilt from Python's own parse of the pattern, construct by construct:
 
 - literals and classes are spelled as explicit byte ranges (`\\w`, `\\s` and `\\d` with
   Python's bytes meanings), case-insensitivity as `(?i:...)` exactly where Python applies it;
-- lookarounds and `\\A`/`\\Z` become empty, which can only widen the match set;
+- lookarounds and `\\A`/`\\Z` become empty, which can only widen the match set (except
+  alternatives that all end in a lookahead: see `_branch`);
 - `^`/`$` are compiled multi-line: a rule's regex runs on one line, where they hold at the
   line's ends;
 - backreferences and conditionals are not translated: such a rule keeps keyword screening.
@@ -121,41 +122,79 @@ def _repeat(low: int, high: int, body: str) -> str:
     return f"(?:{body}){{{lowest},{highest}}}"
 
 
-def _sequence(items: Any, dotall: bool) -> str:
-    return "".join(_item(op, value, dotall) for op, value in items)
+def _sequence(items: Any, dotall: bool, may_cut: bool) -> tuple[str, bool]:
+    """The items' expression, and whether it was cut short (what follows is dropped too)."""
+    parts: list[str] = []
+    for op, value in items:
+        text, cut = _item(op, value, dotall, may_cut)
+        parts.append(text)
+        if cut:
+            return "".join(parts), True
+    return "".join(parts), False
 
 
-def _item(op: Any, value: Any, dotall: bool) -> str:
+def _ends_in_lookahead(branch: Any) -> bool:
+    if not branch:
+        return False
+    op, value = branch[-1]
+    return str(op) == "ASSERT" and value[0] == 1
+
+
+def _item(op: Any, value: Any, dotall: bool, may_cut: bool) -> tuple[str, bool]:
     name = str(op)
     if name == "LITERAL":
-        return _byte(value)
+        return _byte(value), False
     if name == "NOT_LITERAL":
-        return f"[^{_byte(value)}]"
+        return f"[^{_byte(value)}]", False
     if name == "ANY":
-        return r"[\x00-\xff]" if dotall else r"[^\x0a]"
+        return (r"[\x00-\xff]" if dotall else r"[^\x0a]"), False
     if name == "IN":
-        return _class(value)
+        return _class(value), False
     if name == "AT":
-        return _anchor(str(value))
+        return _anchor(str(value)), False
     if name == "BRANCH":
-        return "(?:" + "|".join(_sequence(branch, dotall) for branch in value[1]) + ")"
+        return _branch(value[1], dotall, may_cut)
     if name == "SUBPATTERN":
         _group, add_flags, del_flags, body = value
         inner_dotall = (dotall or bool(add_flags & re.DOTALL)) and not del_flags & re.DOTALL
-        inner = _sequence(body, inner_dotall)
+        inner, cut = _sequence(body, inner_dotall, may_cut)
         if add_flags & re.IGNORECASE:
-            return f"(?i:{inner})"
+            return f"(?i:{inner})", cut
         if del_flags & re.IGNORECASE:
-            return f"(?-i:{inner})"
-        return f"(?:{inner})"
+            return f"(?-i:{inner})", cut
+        return f"(?:{inner})", cut
     if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
         low, high, body = value
-        return _repeat(low, high, _sequence(body, dotall))
+        inner, _ = _sequence(body, dotall, may_cut=False)
+        return _repeat(low, high, inner), False
     if name == "ATOMIC_GROUP":  # atomicity only narrows what matches: drop it
-        return f"(?:{_sequence(value, dotall)})"
+        inner, cut = _sequence(value, dotall, may_cut)
+        return f"(?:{inner})", cut
     if name in ("ASSERT", "ASSERT_NOT"):  # lookarounds only narrow: drop them
-        return ""
+        return "", False
     raise Untranslatable(f"construct {name}")
+
+
+def _branch(branches: Any, dotall: bool, may_cut: bool) -> tuple[str, bool]:
+    """Alternatives. When every one ends in a lookahead (`key=(?=[0-9a-f]{40})|(?=...NRAL)`),
+    the lookaheads are what is selective: each alternative is matched through its lookahead's
+    text and the rest of the pattern is dropped. That is still a superset for screening: the
+    pattern's prefix up to the lookahead, then the lookahead's own match, both lie on the
+    matched line; and without it, the alternatives here would match any 40 hex digits."""
+    if may_cut and all(_ends_in_lookahead(branch) for branch in branches):
+        texts = []
+        for branch in branches:
+            head, _ = _sequence(branch[:-1], dotall, may_cut=False)
+            ahead, _ = _sequence(branch[-1][1][1], dotall, may_cut=False)
+            texts.append(head + ahead)
+        return "(?:" + "|".join(texts) + ")", True
+    texts = []
+    cut = False
+    for branch in branches:
+        text, branch_cut = _sequence(branch, dotall, may_cut)
+        texts.append(text)
+        cut = cut or branch_cut
+    return "(?:" + "|".join(texts) + ")", cut
 
 
 def _anchor(name: str) -> str:
@@ -179,7 +218,7 @@ def screening_expression(pattern: str) -> str:
     """
     parsed = _parser().parse(pattern.encode("utf-8"))
     flags = parsed.state.flags
-    body = _sequence(parsed, bool(flags & re.DOTALL))
+    body, _ = _sequence(parsed, bool(flags & re.DOTALL), may_cut=True)
     if flags & re.IGNORECASE:
         body = f"(?i:{body})"
     return body
