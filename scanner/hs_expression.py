@@ -23,7 +23,7 @@ import re
 import sys
 from typing import Any
 
-_MAX_REPEAT_BOUND = 1000  # larger counted repeats are widened to open-ended ones
+_MAX_REPEAT_BOUND = 100  # counts above this are widened (see _repeat)
 
 
 class Untranslatable(Exception):
@@ -107,19 +107,17 @@ def _class(items: Any) -> str:
     return f"[{'^' if negate else ''}{''.join(parts)}]"
 
 
-def _bound(value: int) -> int | None:
-    return None if value >= _MAX_REPEAT_BOUND else int(value)
-
-
 def _repeat(low: int, high: int, body: str) -> str:
-    lowest, highest = _bound(low), _bound(high)
-    if lowest is None:  # a huge minimum: widen to any number at all
-        return f"(?:{body})*"
-    if highest is None:
+    """`body{low,high}`, widened where counts are large: big counted repeats make
+    Hyperscan's compile slow (seconds for a PEM body) for no gain in a screen."""
+    lowest = min(int(low), _MAX_REPEAT_BOUND)  # fewer repeats: still a superset
+    if high == 0:
+        return ""
+    if high >= _MAX_REPEAT_BOUND:
         return f"(?:{body}){{{lowest},}}"
-    if lowest == highest:
+    if lowest == high:
         return f"(?:{body}){{{lowest}}}"
-    return f"(?:{body}){{{lowest},{highest}}}"
+    return f"(?:{body}){{{lowest},{int(high)}}}"
 
 
 def _sequence(items: Any, dotall: bool, may_cut: bool) -> tuple[str, bool]:
@@ -133,11 +131,15 @@ def _sequence(items: Any, dotall: bool, may_cut: bool) -> tuple[str, bool]:
     return "".join(parts), False
 
 
-def _ends_in_lookahead(branch: Any) -> bool:
+def _cuts_to_something(branch: Any) -> bool:
+    """Whether the alternative ends in a lookahead, and it and what precedes it cannot both
+    match nothing (a screen that can match an empty string reports nonsense positions)."""
     if not branch:
         return False
     op, value = branch[-1]
-    return str(op) == "ASSERT" and value[0] == 1
+    if str(op) != "ASSERT" or value[0] != 1:
+        return False
+    return bool(branch[:-1].getwidth()[0] + value[1].getwidth()[0] > 0)
 
 
 def _item(op: Any, value: Any, dotall: bool, may_cut: bool) -> tuple[str, bool]:
@@ -181,7 +183,7 @@ def _branch(branches: Any, dotall: bool, may_cut: bool) -> tuple[str, bool]:
     text and the rest of the pattern is dropped. That is still a superset for screening: the
     pattern's prefix up to the lookahead, then the lookahead's own match, both lie on the
     matched line; and without it, the alternatives here would match any 40 hex digits."""
-    if may_cut and all(_ends_in_lookahead(branch) for branch in branches):
+    if may_cut and all(_cuts_to_something(branch) for branch in branches):
         texts = []
         for branch in branches:
             head, _ = _sequence(branch[:-1], dotall, may_cut=False)
@@ -221,4 +223,8 @@ def screening_expression(pattern: str) -> str:
     body, _ = _sequence(parsed, bool(flags & re.DOTALL), may_cut=True)
     if flags & re.IGNORECASE:
         body = f"(?i:{body})"
+    # The expression is valid Python syntax too: make sure it cannot match an empty string
+    # (Hyperscan would report zero-length hits, whose positions name no line).
+    if _parser().parse(body.encode("ascii")).getwidth()[0] == 0:
+        raise Untranslatable("the screen could match an empty string")
     return body

@@ -9,6 +9,7 @@ otherwise.
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -35,6 +36,9 @@ class Prefiltered:
     # Rules whose hits are where their screening pattern may end (not keyword starts): a
     # line there is tried only if it holds a keyword too.
     screened: set[int] = field(default_factory=set)
+    # Multi-line rules: where their screening pattern may end; only keyword windows holding
+    # one of these are tried (a rule absent here has no gate).
+    gates: dict[int, list[int]] = field(default_factory=dict)
     encoded_hint: bool = False
     # Where keywords' base64 forms were seen (Hyperscan), so only the runs around them are
     # examined; None means "look at every base64 run" (the Python engine).
@@ -112,17 +116,22 @@ class _HyperscanPrefilter:
         self._forms = forms
         if compiled is not None:
             header, _, database = compiled.partition(b"\n")
-            self._layout(frozenset(int(i) for i in header.split(b",") if i))
+            lines, _, gated = header.partition(b";")
+            self._layout(_indices(lines), _indices(gated))
             self._database = _load_database(database)
             return
         expressions: dict[int, str] = {}
+        multi_line: set[int] = set()
         if screen_patterns and screening_is_sound():
             for index, rule in enumerate(rules):
                 expression = _screening_expression(rule)
                 if expression is not None:
                     expressions[index] = expression
+                    if not rule_is_single_line(rule):
+                        multi_line.add(index)
         while True:
-            entries = self._layout(frozenset(expressions))
+            single = frozenset(index for index in expressions if index not in multi_line)
+            entries = self._layout(single, frozenset(expressions) - single)
             try:
                 self._database = _compile(entries, expressions)
                 return
@@ -136,10 +145,18 @@ class _HyperscanPrefilter:
                 except hyperscan.error:
                     del expressions[index]
 
-    def _layout(self, pattern_rules: frozenset[int]) -> list[tuple[int, Any]]:
-        """Expression ids in order: what each one is and whom its hits go to."""
+    def _layout(
+        self, pattern_rules: frozenset[int], gated_rules: frozenset[int]
+    ) -> list[tuple[int, Any]]:
+        """Expression ids in order: what each one is and whom its hits go to.
+
+        `pattern_rules` (single-line) are screened by their pattern alone; `gated_rules`
+        (multi-line) by their keywords, and a keyword's window is tried only if the rule's
+        pattern may end inside it.
+        """
         entries: list[tuple[int, Any]] = []
         self._pattern_rules = pattern_rules
+        self._gated_rules = gated_rules
         self._owner: list[int] = []  # expression id -> rule index (>= 0) or a kind (< 0)
         self._length: list[int] = []  # a keyword literal's length (its hit's start)
         # Each distinct keyword is one literal, whatever the number of rules sharing it
@@ -147,12 +164,13 @@ class _HyperscanPrefilter:
         self._rules_of: list[list[int]] = []
         literal_of: dict[bytes, int] = {}
         for index, rule in enumerate(self._rules):
-            if index in pattern_rules:
+            if index in pattern_rules or index in gated_rules:
                 entries.append((_PATTERN_ENTRY, index))
                 self._owner.append(index)
                 self._length.append(0)
                 self._rules_of.append([])
-                continue
+                if index in pattern_rules:
+                    continue
             for keyword in _keyword_bytes(rule):
                 literal = literal_of.get(keyword)
                 if literal is None:
@@ -178,7 +196,7 @@ class _HyperscanPrefilter:
     def serialized(self) -> bytes:
         import hyperscan
 
-        header = ",".join(str(index) for index in sorted(self._pattern_rules)).encode()
+        header = f"{_listed(self._pattern_rules)};{_listed(self._gated_rules)}".encode()
         return header + b"\n" + bytes(hyperscan.dumpb(self._database))
 
     def prefilter(self, content: bytes) -> Prefiltered:
@@ -195,9 +213,9 @@ class _HyperscanPrefilter:
             if kind >= 0:  # a rule's pattern may end at end - 1: note that line
                 ends = screened.get(kind)
                 if ends is None:
-                    screened[kind] = [end - 1]
+                    screened[kind] = [max(end - 1, 0)]
                 elif len(ends) <= _HIT_CAP:
-                    ends.append(end - 1)
+                    ends.append(max(end - 1, 0))
             elif kind == _KEYWORD:
                 starts = seen.get(expression)
                 if starts is None:
@@ -218,12 +236,30 @@ class _HyperscanPrefilter:
                     hits[index] = list(starts)
                 else:
                     existing.extend(starts)
-        hits.update(screened)
-        result.screened = set(screened)
+        for index, ends in screened.items():
+            if index in self._gated_rules:
+                if len(ends) <= _HIT_CAP:  # (past the cap: no gate, every keyword window)
+                    result.gates[index] = sorted(ends)
+            else:
+                hits[index] = ends
+                result.screened.add(index)
+        # A gated rule whose pattern never matched cannot match near its keywords either.
+        for index in self._gated_rules:
+            if index in hits and index not in screened:
+                del hits[index]
         return result
 
 
 _PATTERN_ENTRY = 1
+
+
+def _indices(listed: bytes) -> frozenset[int]:
+    return frozenset(int(index) for index in listed.split(b",") if index)
+
+
+def _listed(indices: frozenset[int]) -> str:
+    return ",".join(str(index) for index in sorted(indices))
+
 
 # Hyperscan builds known to miss real matches of ordinary patterns. Vectorscan 5.4.12
 # (python-hyperscan 0.7.23 to at least 0.9.1) misses this one when other text comes first.
@@ -254,7 +290,7 @@ def _screening_expression(rule: Rule) -> str | None:
     """The rule's pattern as a Hyperscan screening expression, or None to screen by keyword."""
     from scanner.hs_expression import Untranslatable, screening_expression
 
-    if not rule_is_single_line(rule) or shortest_match(rule) == 0:
+    if shortest_match(rule) == 0:
         return None
     try:
         return screening_expression(rule.pattern)
@@ -364,6 +400,12 @@ class _LineIndex:
             cached = filters.has_allow_marker(self.text(line_start), previous)
             self._allowed[line_start] = cached
         return cached
+
+
+def _holds_any(positions: list[int], low: int, high: int) -> bool:
+    """Whether some position lies in [low, high) (`positions` sorted)."""
+    at = bisect.bisect_left(positions, low)
+    return at < len(positions) and positions[at] < high
 
 
 def _holds_keyword(line: bytes, keywords: Sequence[bytes]) -> bool:
@@ -594,6 +636,9 @@ class Matcher:
             # One line index per rule: its windows come in order, so lookups only move forward.
             lines = _LineIndex(content)
             windows = self._windows(index, starts, lowered, index in screened.screened)
+            gate = screened.gates.get(index)
+            if gate is not None:
+                windows = [w for w in windows if _holds_any(gate, w[0], w[1])]
             for window_start, window_end, limit in windows:
                 found = self._extract(
                     rule, lines, window_start, window_end, limit, None if is_generic else claimed
