@@ -125,9 +125,14 @@ def base64_runs(content: bytes, near: Iterable[int] | None = None) -> list[tuple
 
 
 def encoded_spans(
-    content: bytes, forms: KeywordForms, near: Iterable[int] | None = None
+    content: bytes,
+    forms: KeywordForms,
+    near: Iterable[int] | None = None,
+    percent_at: list[list[int]] | None = None,
 ) -> Iterator[DecodedSpan]:
-    """Text-looking decodings of encoded spans that hold a keyword, within the size budget."""
+    """Text-looking decodings of encoded spans that hold a keyword, within the size budget.
+
+    `percent_at`: where each of PERCENT_HINTS occurs, when the caller has already found them."""
     budget = MAX_DECODED_PER_BLOB
     for run_start, run_end in base64_runs(content, near):
         span = content[run_start:run_end]
@@ -145,7 +150,7 @@ def encoded_spans(
         yield DecodedSpan(run_start, "base64", decoded)
     if b"%" not in content:
         return
-    for run_start, run_end in percent_runs(content):
+    for run_start, run_end in percent_runs(content, percent_at):
         span = content[run_start:run_end]
         if span.count(b"%") < 2:
             continue
@@ -164,17 +169,37 @@ _URL_CHARS = frozenset(
 _PERCENT_MIN, _PERCENT_MAX = 12, 4096
 
 
-def percent_runs(content: bytes) -> list[tuple[int, int]]:
+def _hint_positions(content: bytes) -> list[list[int]]:
+    lowered = content.lower()
+    found: list[list[int]] = []
+    for hint in PERCENT_HINTS:
+        positions: list[int] = []
+        position = lowered.find(hint)
+        while position >= 0:
+            positions.append(position)
+            position = lowered.find(hint, position + 1)
+        found.append(positions)
+    return found
+
+
+def percent_runs(
+    content: bytes, hint_positions: list[list[int]] | None = None
+) -> list[tuple[int, int]]:
     """Maximal runs of URL characters that hold a percent-encoded delimiter (`%2D`, `%3A`, …).
 
-    Found by expanding around each hint, so a file full of `%s` format strings costs a few
-    `find` calls, not a regex pass.
+    Found by expanding around each hint (positions per hint, from the caller's screen or
+    found here), so a file full of `%s` format strings costs no regex pass.
     """
-    lowered = content.lower()
+    if hint_positions is None:
+        hint_positions = _hint_positions(content)
     runs: set[tuple[int, int]] = set()
-    for hint in PERCENT_HINTS:
-        position = lowered.find(hint)
-        while position >= 0 and len(runs) < 4096:
+    for positions in hint_positions:
+        end = 0
+        for position in positions:
+            if position < end:
+                continue  # inside the run just expanded
+            if len(runs) >= 4096:
+                break
             start = position
             while start > 0 and content[start - 1] in _URL_CHARS:
                 start -= 1
@@ -183,5 +208,4 @@ def percent_runs(content: bytes) -> list[tuple[int, int]]:
                 end += 1
             if _PERCENT_MIN <= end - start <= _PERCENT_MAX:
                 runs.add((start, end))
-            position = lowered.find(hint, end)
     return sorted(runs)

@@ -40,6 +40,9 @@ class Prefiltered:
     # one of these are tried (a rule absent here has no gate).
     gates: dict[int, list[int]] = field(default_factory=dict)
     encoded_hint: bool = False
+    # Where percent-encoding hints (`%2D`, `%3A`, ...) were seen, per hint: percent runs are
+    # found around them. None: not listed (look for them in the content).
+    percent_at: list[list[int]] | None = None
     # Where keywords' base64 forms were seen (Hyperscan), so only the runs around them are
     # examined; None means "look at every base64 run" (the Python engine).
     base64_near: list[int] | None = None
@@ -186,6 +189,7 @@ class _HyperscanPrefilter:
             self._owner.append(_BASE64_FORM)
             self._length.append(len(form))
             self._rules_of.append([])
+        self._first_hint = len(entries)
         for hint in PERCENT_HINTS:
             entries.append((_PERCENT_HINT, hint))
             self._owner.append(_PERCENT_HINT)
@@ -200,7 +204,8 @@ class _HyperscanPrefilter:
         return header + b"\n" + bytes(hyperscan.dumpb(self._database))
 
     def prefilter(self, content: bytes) -> Prefiltered:
-        result = Prefiltered(base64_near=[])
+        result = Prefiltered(base64_near=[], percent_at=[[] for _ in PERCENT_HINTS])
+        first_hint = self._first_hint
         owner = self._owner
         length = self._length
         near = result.base64_near
@@ -226,6 +231,12 @@ class _HyperscanPrefilter:
                 result.encoded_hint = True
                 if kind == _BASE64_FORM and len(near) <= _HIT_CAP:
                     near.append(end - 1)
+                elif kind == _PERCENT_HINT and result.percent_at is not None:
+                    listed = result.percent_at[expression - first_hint]
+                    if len(listed) < _HIT_CAP:
+                        listed.append(end - 3)
+                    else:  # too many to list: let the decoder find them itself
+                        result.percent_at = None
 
         self._database.scan(content, match_event_handler=on_hit)
         hits = result.hits
@@ -321,7 +332,7 @@ def _compile(entries: list[tuple[int, Any]], expressions: dict[int, str]) -> Any
             flags.append(0)
         else:
             texts.append(_literal_expression(payload).encode("ascii"))
-            flags.append(caseless | hyperscan.HS_FLAG_SINGLEMATCH)
+            flags.append(caseless)
     database = hyperscan.Database()
     database.compile(
         expressions=texts, ids=list(range(len(texts))), elements=len(texts), flags=flags
@@ -614,7 +625,12 @@ class Matcher:
             plain = {m.secret for m in matches}
             matches.extend(
                 self._scan_decoded(
-                    content, path, plain, depth=1, screened_near=screened.base64_near
+                    content,
+                    path,
+                    plain,
+                    depth=1,
+                    screened_near=screened.base64_near,
+                    percent_at=screened.percent_at,
                 )
             )
         unique = {(m.rule_id, m.secret, m.line, m.column): m for m in matches}
@@ -714,12 +730,14 @@ class Matcher:
         plain: set[bytes],
         depth: int,
         screened_near: list[int] | None = None,
+        percent_at: list[list[int]] | None = None,
     ) -> list[Match]:
         from scanner.decoding import MAX_DEPTH, encoded_spans
 
         found: list[Match] = []
         near = screened_near if depth == 1 else None
-        for span in encoded_spans(content, self._forms, near):
+        hints = percent_at if depth == 1 else None
+        for span in encoded_spans(content, self._forms, near, percent_at=hints):
             inner = self._scan_plain(span.text, path)
             if depth < MAX_DEPTH:
                 inner.extend(self._scan_decoded(span.text, path, plain, depth + 1, None))
