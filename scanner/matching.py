@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,8 @@ _BASE64_FORM = -1  # expression owners below zero: decoding hints and shared key
 _PERCENT_HINT = -2
 _KEYWORD = -3
 _HIT_CAP = 2000  # more keyword hits than this for one rule: scan the whole content once
+_EVENT_CAP = 1 << 16  # Hyperscan reports collected as they come, before the capped rescan
+_NO_PERCENT_HINTS: list[list[int]] = []  # shared, never written: a screen that saw none
 
 
 @dataclass
@@ -204,6 +206,41 @@ class _HyperscanPrefilter:
         return header + b"\n" + bytes(hyperscan.dumpb(self._database))
 
     def prefilter(self, content: bytes) -> Prefiltered:
+        # Most contents give a handful of hits: collect them with the cheapest callback and
+        # sort them out afterwards. A content with very many is scanned again with the
+        # capped bookkeeping below, so memory stays bounded.
+        events: list[tuple[int, int]] = []
+        collect = events.append
+
+        def on_event(expression: int, start: int, end: int, flags: int, context: Any) -> bool:
+            collect((expression, end))
+            return len(events) > _EVENT_CAP  # True stops the scan
+
+        import hyperscan
+
+        try:
+            self._database.scan(content, match_event_handler=on_event)
+        except hyperscan.ScanTerminated:
+            return self._prefilter_capped(content)
+        if not events:
+            return Prefiltered(percent_at=_NO_PERCENT_HINTS)
+        return self._sort_out(iter(events))
+
+    def _prefilter_capped(self, content: bytes) -> Prefiltered:
+        kept: list[tuple[int, int]] = []
+        counts: dict[int, int] = {}
+
+        def on_event(expression: int, start: int, end: int, flags: int, context: Any) -> None:
+            count = counts.get(expression, 0)
+            if count <= _HIT_CAP + 1:  # one past the cap says "too many" downstream
+                counts[expression] = count + 1
+                kept.append((expression, end))
+
+        self._database.scan(content, match_event_handler=on_event)
+        return self._sort_out(iter(kept))
+
+    def _sort_out(self, events: Iterator[tuple[int, int]]) -> Prefiltered:
+        """Hits per rule, gates, decoding hints from (expression, end offset) events."""
         result = Prefiltered(base64_near=[], percent_at=[[] for _ in PERCENT_HINTS])
         first_hint = self._first_hint
         owner = self._owner
@@ -212,8 +249,7 @@ class _HyperscanPrefilter:
         assert near is not None
         seen: dict[int, list[int]] = {}
         screened: dict[int, list[int]] = {}
-
-        def on_hit(expression: int, start: int, end: int, flags: int, context: Any) -> None:
+        for expression, end in events:
             kind = owner[expression]
             if kind >= 0:  # a rule's pattern may end at end - 1: note that line
                 ends = screened.get(kind)
@@ -238,7 +274,6 @@ class _HyperscanPrefilter:
                     else:  # too many to list: let the decoder find them itself
                         result.percent_at = None
 
-        self._database.scan(content, match_event_handler=on_hit)
         hits = result.hits
         for literal, starts in seen.items():
             for index in self._rules_of[literal]:
@@ -620,6 +655,8 @@ class Matcher:
         encoding and the position of the encoded span.
         """
         screened = self._prefilter.prefilter(content)
+        if not screened.hits and not screened.encoded_hint:
+            return []  # most contents: nothing to look at
         matches = self._extract_all(content, path, screened)
         if decode and screened.encoded_hint:
             plain = {m.secret for m in matches}

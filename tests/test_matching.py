@@ -75,3 +75,24 @@ def test_a_secret_after_thousands_of_keyword_lines_is_still_found(engine: str) -
     content = ("token_count = 1\n" * 3000 + f'db_secret = "{value}"\n').encode()
     found = Matcher(PACK, engine=engine).scan(content)
     assert [(m.secret, m.line) for m in found] == [(value.encode(), 3001)]
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="Hyperscan not installed")
+def test_a_content_with_more_screen_hits_than_collected_at_once_is_rescanned_capped() -> None:
+    # Over 65,536 Hyperscan reports (percent hints and base64 forms on every line) switch
+    # the screen to its capped rescan; the findings must not change.
+    token = make_token("github-pat", random.Random(3))
+    content = ("x = '%2d %3a %2f' % (1, 2, 3)\n" * 30000 + f'gh = "{token}"\n').encode()
+    matcher = Matcher(PACK, engine="hyperscan")
+    rescans = []
+    capped = matcher._prefilter._prefilter_capped  # type: ignore[union-attr]
+
+    def counting(text: bytes) -> object:
+        rescans.append(len(text))
+        return capped(text)
+
+    matcher._prefilter._prefilter_capped = counting  # type: ignore[union-attr,method-assign]
+    found = [(m.rule_id, m.line) for m in matcher.scan(content)]
+    assert rescans == [len(content)]
+    assert found == [(m.rule_id, m.line) for m in Matcher(PACK, engine="python").scan(content)]
+    assert ("github-pat", 30001) in found
