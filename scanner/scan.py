@@ -624,10 +624,11 @@ def _first_commit(
         return None
     reachable = [i for i in introductions if masks.get(i.sha)]
     candidates = reachable or introductions
-    position = {sha: n for n, sha in enumerate(history.order)}
+    # Ties in commit time go to the commit listed first (few candidates: a list lookup each
+    # beats indexing the whole history for every finding).
     chosen = min(
         candidates,
-        key=lambda i: (history.commits[i.sha].committed_ts, position[i.sha]),
+        key=lambda i: (history.commits[i.sha].committed_ts, history.order.index(i.sha)),
     )
     commit: CommitInfo = history.commits[chosen.sha]
     match = index.first_match(chosen.blob, secret)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from scanner.git import run_git
 from scanner.history import History, Integrity, Inventory
 from scanner.model import CommitInfo
 
-_FORMAT = 3
+_FORMAT = 4
 
 
 @dataclass
@@ -132,11 +131,11 @@ class SnapshotStore:
         try:
             if self.path.is_symlink() or self.path.parent.is_symlink():
                 return None
-            data: Any = marshal.loads(zlib.decompress(self.path.read_bytes()))
+            data: Any = marshal.loads(self.path.read_bytes())
             if data[0] != _FORMAT or data[1] != self.key:
                 return None
             snapshot = _decode(data[3])
-        except (OSError, ValueError, EOFError, TypeError, IndexError, zlib.error):
+        except (OSError, ValueError, EOFError, TypeError, IndexError):
             return None
         if data[2] == state.fingerprint:
             return snapshot, True
@@ -150,7 +149,9 @@ class SnapshotStore:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             payload = (_FORMAT, self.key, state.fingerprint, _encode(snapshot))
-            blob = zlib.compress(marshal.dumps(payload), 1)
+            # Not compressed: inflating it cost a rescan more time than reading the bigger
+            # file (~19 MB for 60,000 commits) from the page cache.
+            blob = marshal.dumps(payload)
             temporary = self.path.with_suffix(".tmp")
             temporary.write_bytes(blob)
             temporary.replace(self.path)
