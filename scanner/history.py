@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import IO, TypeAlias
 
 from scanner.errors import LeakwindowError
-from scanner.git import ObjectReader, first_problem, run_git, run_git_completed, start_git
+from scanner.git import (
+    ObjectReader,
+    first_problem,
+    run_git,
+    run_git_completed,
+    start_git,
+    widen_pipe,
+)
 from scanner.model import CommitInfo
 
 _GITLINK_MODE = "160000"
@@ -281,8 +288,11 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) 
         "-z",
         f"--format={_LOG_FORMAT}",
     ]
-    process = start_git(args, repo, stdin=-1, stderr=errors)  # tips are read from stdin
-    assert process.stdin is not None and process.stdout is not None
+    # GIT_FLUSH=0: git flushes after every commit into a pipe otherwise, and each of those
+    # small writes wakes this reader (60,000 wake-ups for 60,000 commits).
+    process = start_git(args, repo, stdin=-1, stderr=errors, env={"GIT_FLUSH": "0"})
+    assert process.stdin is not None and process.stdout is not None  # tips go to stdin
+    widen_pipe(process.stdout)  # git runs ahead while a chunk is parsed
 
     def feed() -> None:
         assert process.stdin is not None
@@ -294,63 +304,69 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) 
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-    pending = b""
-    while True:
-        chunk = process.stdout.read(_READ_CHUNK)
-        if not chunk:
-            break
-        pending += chunk
-        parts = pending.split(b"\x01")
-        pending = parts.pop()
-        for part in parts:
-            if part:
-                yield part
-    if pending:
-        yield pending
+    # The unfinished record, kept in pieces: a record larger than a chunk is joined once,
+    # not copied and re-split with every chunk.
+    pending: list[bytes] = []
+    read = process.stdout.read
+    while chunk := read(_READ_CHUNK):
+        parts = chunk.split(b"\x01")
+        if len(parts) > 1:
+            pending.append(parts[0])
+            parts[0] = b"".join(pending)
+            pending = [parts.pop()]
+            yield from filter(None, parts)
+        else:
+            pending.append(chunk)
+    last = b"".join(pending)
+    if last:
+        yield last
     feeder.join()
     if process.wait() != 0:
         errors.seek(0)
         raise LeakwindowError(f"git log failed: {first_problem(errors.read(), 128)}")
 
 
-def _is_null(oid: str) -> bool:
-    return not oid.strip("0")  # 40 zeros (SHA-1) or 64 (SHA-256)
-
-
 def _parse_record(record: bytes, history: History) -> None:
-    header, _, raw = record.partition(b"\0")
-    sha, parents, ts, committed_at, authored_at, author = header.decode(
-        "utf-8", "backslashreplace"
-    ).split("\x02")
+    """One commit: `header NUL`, then `:meta NUL path NUL` per changed path."""
+    if record.isascii():  # the usual case: one decode gives every field
+        fields = record.decode("ascii").split("\0")
+        header = fields[0]
+        metas = fields[1::2]
+        paths = fields[2::2]
+    else:
+        # Decoding all fields at once gives the same strings as field by field: a NUL is
+        # never part of a multi-byte sequence, nor of an invalid one that gets escaped.
+        head, _, raw = record.partition(b"\0")
+        header = head.decode("utf-8", "backslashreplace")
+        metas = raw.decode("ascii", "replace").split("\0")[0::2]
+        paths = raw.decode("utf-8", "backslashreplace").split("\0")[1::2]
+    if metas:
+        metas[0] = metas[0].lstrip("\n")  # the change list starts on a line of its own
+    sha, parents, ts, committed_at, authored_at, author = header.split("\x02")
     changes: list[tuple[str, str | None]] = []
-    fields = raw.lstrip(b"\n").split(b"\0")
-    index = 0
-    while index + 1 < len(fields):
-        meta = fields[index].decode("ascii", "replace")
-        path = fields[index + 1].decode("utf-8", "backslashreplace")
-        index += 2
-        if not meta.startswith(":"):
+    add_change = changes.append
+    add_blob = history.referenced_blobs.add
+    for meta, path in zip(metas, paths, strict=False):  # ends with an empty, unpaired field
+        # ":<old mode> <new mode> <old oid> <new oid> <status>": git prints modes with 6
+        # digits; both oids have the repository's hash length (40 for SHA-1, 64 for SHA-256).
+        if meta[:1] != ":":
             continue
-        _old_mode, new_mode, _old_oid, new_oid, _status = meta[1:].split(" ")
-        if new_mode == _GITLINK_MODE:
+        if meta[8:14] == _GITLINK_MODE:
             history.gitlinks.add(path)
-            changes.append((path, None))  # a file replaced by a submodule is gone
+            add_change((path, None))  # a file replaced by a submodule is gone
             continue
-        if _is_null(new_oid):
-            changes.append((path, None))
-        else:
-            changes.append((path, new_oid))
-            history.referenced_blobs.add(new_oid)
+        width = meta.find(" ", 15) - 15  # of the old oid, so of the new one too
+        new_oid = meta[16 + width : 16 + 2 * width]
+        if new_oid.strip("0"):
+            add_change((path, new_oid))
+            add_blob(new_oid)
+        else:  # all zeros: deleted
+            add_change((path, None))
     if sha in history.commits:
         return
-    history.commits[sha] = CommitInfo(
-        sha=sha,
-        parents=tuple(parents.split()),
-        committed_ts=int(ts),
-        committed_at=committed_at,
-        authored_at=authored_at,
-        author=author,
-    )
+    # Positional arguments: a quarter cheaper than keywords, and this runs once per commit.
+    info = CommitInfo(sha, tuple(parents.split()), int(ts), committed_at, authored_at, author)
+    history.commits[sha] = info
     history.order.append(sha)
     if changes:
         history.changes[sha] = changes

@@ -1,0 +1,227 @@
+"""The fast parser of `git log --raw -z` records gives exactly what the plain field-by-field
+parser gives, on git's output and on odd bytes alike, whatever the read chunk size."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner import history
+from scanner.history import History, _parse_record, read_history
+from scanner.model import CommitInfo
+
+# --- the reference: the field-by-field parser the fast one replaced --------------------
+
+
+def reference_record(record: bytes, result: History) -> None:
+    header, _, raw = record.partition(b"\0")
+    sha, parents, ts, committed_at, authored_at, author = header.decode(
+        "utf-8", "backslashreplace"
+    ).split("\x02")
+    changes: list[tuple[str, str | None]] = []
+    fields = raw.lstrip(b"\n").split(b"\0")
+    index = 0
+    while index + 1 < len(fields):
+        meta = fields[index].decode("ascii", "replace")
+        path = fields[index + 1].decode("utf-8", "backslashreplace")
+        index += 2
+        if not meta.startswith(":"):
+            continue
+        _old_mode, new_mode, _old_oid, new_oid, _status = meta[1:].split(" ")
+        if new_mode == "160000":
+            result.gitlinks.add(path)
+            changes.append((path, None))
+            continue
+        if not new_oid.strip("0"):
+            changes.append((path, None))
+        else:
+            changes.append((path, new_oid))
+            result.referenced_blobs.add(new_oid)
+    if sha in result.commits:
+        return
+    result.commits[sha] = CommitInfo(
+        sha, tuple(parents.split()), int(ts), committed_at, authored_at, author
+    )
+    result.order.append(sha)
+    if changes:
+        result.changes[sha] = changes
+
+
+def snapshot(result: History) -> tuple[object, ...]:
+    """Everything, order included (dict equality alone ignores order)."""
+    return (
+        list(result.commits.items()),
+        result.order,
+        list(result.changes.items()),
+        result.gitlinks,
+        result.referenced_blobs,
+    )
+
+
+def same_records(records: list[bytes]) -> None:
+    fast, plain = History(), History()
+    for record in records:
+        _parse_record(record, fast)
+        reference_record(record, plain)
+    assert snapshot(fast) == snapshot(plain)
+
+
+# --- records ----------------------------------------------------------------------------
+
+SHA1, SHA256 = 40, 64
+
+
+def oid(seed: int, size: int = SHA1) -> str:
+    return (f"{seed:x}" * size)[:size] if seed else "0" * size
+
+
+def record(
+    sha: str, changes: list[tuple[str, bytes]], parents: str = "", author: str = "A <a@x>"
+) -> bytes:
+    header = f"{sha}\x02{parents}\x021735689600\x022025-01-01T00:00:00+00:00\x02"
+    header += f"2024-12-31T23:00:00-01:00\x02{author}"
+    raw = b"".join(meta.encode() + b"\0" + path + b"\0" for meta, path in changes)
+    return header.encode() + b"\0" + (b"\n" + raw if changes else b"")
+
+
+def meta(old_mode: str, new_mode: str, old: str, new: str, status: str) -> str:
+    return f":{old_mode} {new_mode} {old} {new} {status}"
+
+
+@pytest.mark.parametrize("size", [SHA1, SHA256])
+def test_records_of_every_kind_of_change(size: int) -> None:
+    null = oid(0, size)
+    records = [
+        record(
+            oid(1, size),
+            [
+                (meta("100644", "100644", oid(2, size), oid(3, size), "M"), b"src/app.py"),
+                (meta("000000", "100755", null, oid(4, size), "A"), b"bin/run"),
+                (meta("100644", "000000", oid(5, size), null, "D"), b"old.txt"),
+                (meta("100644", "160000", oid(6, size), oid(7, size), "T"), b"vendor/lib"),
+                (meta("000000", "120000", null, oid(8, size), "A"), b"link"),
+                (meta("100644", "100644", null, "0" * (size - 1) + "1", "M"), b"leading zeros"),
+            ],
+            parents=f"{oid(9, size)} {oid(10, size)}",
+        ),
+        record(oid(9, size), [], parents=oid(11, size)),  # a commit that changes nothing
+        record(oid(11, size), [(meta("000000", "100644", null, oid(3, size), "A"), b"a")]),
+    ]
+    same_records(records)
+
+
+def test_odd_paths_authors_and_fields() -> None:
+    records = [
+        record(
+            oid(1),
+            [
+                (meta("100644", "100644", oid(2), oid(3), "M"), "café/naïve ✓.txt".encode()),
+                (meta("100644", "100644", oid(2), oid(4), "M"), b"bad\xff\xfe utf8"),
+                (meta("100644", "100644", oid(2), oid(5), "M"), b"cut \xe2\x82"),  # truncated
+                (meta("100644", "100644", oid(2), oid(6), "M"), b"\xc3"),
+                ("not a change", b"skipped along with its field"),
+                (meta("100644", "100644", oid(2), oid(7), "M"), b"\n:leading newline"),
+                (meta("100644", "100644", oid(2), oid(8), "M"), b""),
+            ],
+            author="Zoë Ünal <z@x>",
+        ),
+        record(oid(12), [(meta("100644", "100644", oid(2), oid(9), "M"), b"x")], author="Jos\xe9"),
+    ]
+    same_records(records)
+    # An author name that is not UTF-8 (an old latin-1 commit).
+    raw_author = record(oid(13), [], author="X").replace(b"\x02X", b"\x02Jos\xe9 <j@x>")
+    same_records([raw_author, raw_author.replace(b"\0", b"\0\n\n")])
+
+
+def test_a_commit_listed_twice_keeps_its_first_entry() -> None:
+    first = record(oid(1), [(meta("100644", "100644", oid(2), oid(3), "M"), b"a")])
+    again = record(oid(1), [(meta("100644", "160000", oid(2), oid(4), "M"), b"sub")])
+    same_records([first, again])
+
+
+_path_bytes = st.binary(max_size=12).filter(lambda b: b"\0" not in b)
+_changes = st.lists(
+    st.tuples(
+        st.sampled_from(["000000", "100644", "100755", "120000", "160000"]),
+        st.integers(0, 15),
+        st.sampled_from("AMDT"),
+        st.one_of(_path_bytes, st.sampled_from(["é".encode(), b"\xe2\x82", b"\xf0\x9f\x98\x80"])),
+        st.booleans(),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), _changes), max_size=6), st.sampled_from([40, 64]))
+def test_random_records_match_the_reference(
+    commits: list[tuple[int, list[tuple[str, int, str, bytes, bool]]]], size: int
+) -> None:
+    records = []
+    for sha, changes in commits:
+        fields = [
+            (
+                meta("100644", mode, oid(15, size), oid(new, size), status)
+                if is_change
+                else "junk",
+                path,
+            )
+            for mode, new, status, path, is_change in changes
+        ]
+        records.append(record(oid(sha, size), fields, parents=oid(sha + 1, size)))
+    same_records(records)
+
+
+# --- the record stream: chunk boundaries anywhere -----------------------------------------
+
+
+def _git(repo: Path, *args: str, date: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env |= {
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "Dana Développeur",
+        "GIT_AUTHOR_EMAIL": "dana@example.test",
+        "GIT_COMMITTER_NAME": "Dana Développeur",
+        "GIT_COMMITTER_EMAIL": "dana@example.test",
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+    }
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def test_read_history_is_the_same_whatever_the_chunk_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", "--template=", date="2025-01-01T00:00:00Z")
+    for day in range(1, 8):
+        for name in ("a.txt", f"dir/f{day % 3}.py", "naïve.txt"):
+            (repo / name).parent.mkdir(exist_ok=True)
+            (repo / name).write_text(f"{name} on day {day}\n" * day)
+        if day == 4:
+            (repo / "a.txt").unlink()
+        date = f"2025-01-0{day}T09:00:00Z"
+        _git(repo, "add", "-A", date=date)
+        _git(repo, "commit", "-q", "--allow-empty", "-m", f"day {day}", date=date)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, check=True, text=True
+    ).stdout.strip()
+    whole = snapshot(read_history(repo, [head]))
+    plain = History()
+    with tempfile.TemporaryFile() as errors:
+        for raw in history._records(repo, [head], errors):
+            reference_record(raw, plain)
+    plain.order.reverse()  # as read_history does: parents first
+    assert whole == snapshot(plain)
+    assert len(plain.order) == 7 and any(not path.isascii() for path, _ in plain.changes[head])
+    for chunk in (1, 2, 7, 64, 1000):
+        monkeypatch.setattr(history, "_READ_CHUNK", chunk)
+        assert snapshot(read_history(repo, [head])) == whole
