@@ -153,3 +153,30 @@ def test_history_benchmark_prints_floor_and_pass(built: Any) -> None:
     for values in built.secret_values.values():
         for value in values:
             assert value not in completed.stdout + completed.stderr
+
+
+def test_rescan_benchmark_times_rescans_and_checks_their_findings(built: Any) -> None:
+    before = subprocess.run(
+        ["git", "-C", str(built.repo), "rev-parse", "refs/heads/main"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / "rescan.py"), str(built.repo), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "rescan, unchanged" in completed.stdout
+    assert "rescan, one new commit" in completed.stdout
+    assert "findings identical in every rescan: yes" in completed.stdout
+    after = subprocess.run(
+        ["git", "-C", str(built.repo), "rev-parse", "refs/heads/main"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert after == before  # the benchmark works on a clone, never on the repository
