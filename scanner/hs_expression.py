@@ -30,7 +30,8 @@ class Untranslatable(Exception):
     """The pattern uses a construct with no safe Hyperscan equivalent."""
 
 
-def _parser() -> Any:
+def sre_parser() -> Any:
+    """Python's own regex parser (the module moved in 3.11)."""
     if sys.version_info >= (3, 11):
         from re import _parser as sre_parse
     else:  # pragma: no cover
@@ -218,13 +219,13 @@ def screening_expression(pattern: str) -> str:
 
     Raises Untranslatable for constructs with no safe equivalent.
     """
-    parsed = _parser().parse(pattern.encode("utf-8"))
+    parsed = sre_parser().parse(pattern.encode("utf-8"))
     flags = parsed.state.flags
     body, _ = _sequence(parsed, bool(flags & re.DOTALL), may_cut=True)
     if flags & re.IGNORECASE:
         body = f"(?i:{body})"
     # The expression is valid Python syntax too: make sure it cannot match an empty string
     # (Hyperscan would report zero-length hits, whose positions name no line).
-    if _parser().parse(body.encode("ascii")).getwidth()[0] == 0:
+    if sre_parser().parse(body.encode("ascii")).getwidth()[0] == 0:
         raise Untranslatable("the screen could match an empty string")
     return body

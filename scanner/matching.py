@@ -10,8 +10,8 @@ otherwise.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,15 +19,16 @@ from typing import Any
 from scanner import filters
 from scanner.checksums import CHECKSUMS
 from scanner.decoding import PERCENT_HINTS, KeywordForms
+from scanner.hs_expression import Untranslatable, screening_expression, sre_parser
 from scanner.model import Match
 from scanner.rules import Rule, RulePack
 
 _BASE64_FORM = -1  # expression owners below zero: decoding hints and shared keywords
 _PERCENT_HINT = -2
 _KEYWORD = -3
+_PATTERN_ENTRY = 1  # a database entry that is a rule's screening expression
 _HIT_CAP = 2000  # more keyword hits than this for one rule: scan the whole content once
 _EVENT_CAP = 1 << 16  # Hyperscan reports collected as they come, before the capped rescan
-_NO_PERCENT_HINTS: list[list[int]] = []  # shared, never written: a screen that saw none
 
 
 @dataclass
@@ -223,7 +224,7 @@ class _HyperscanPrefilter:
         except hyperscan.ScanTerminated:
             return self._prefilter_capped(content)
         if not events:
-            return Prefiltered(percent_at=_NO_PERCENT_HINTS)
+            return Prefiltered()
         return self._sort_out(iter(events))
 
     def _prefilter_capped(self, content: bytes) -> Prefiltered:
@@ -296,9 +297,6 @@ class _HyperscanPrefilter:
         return result
 
 
-_PATTERN_ENTRY = 1
-
-
 def _indices(listed: bytes) -> frozenset[int]:
     return frozenset(int(index) for index in listed.split(b",") if index)
 
@@ -313,32 +311,24 @@ def _listed(indices: frozenset[int]) -> str:
 _KNOWN_REGRESSIONS: tuple[tuple[str, bytes, int], ...] = (
     (r"""\([ \t]{0,4}["][A-Z]{0,40}SECRET""", b'import os\n\ndefine("SECRET_KEY", "x");', 25),
 )
-_soundness: list[bool] = []
 
 
+@functools.cache
 def screening_is_sound() -> bool:
     """Whether this Hyperscan build passes the known-regression probes (checked once)."""
-    if not _soundness:
-        from scanner.hs_expression import screening_expression
-
-        ends: list[int] = []
-        sound = True
-        for pattern, text, end in _KNOWN_REGRESSIONS:
-            probe = _compile([(_PATTERN_ENTRY, 0)], {0: screening_expression(pattern)})
-            ends.clear()
-            probe.scan(text, match_event_handler=lambda *hit: ends.append(hit[2]))
-            sound = sound and end in ends
-        _soundness.append(sound)
-    return _soundness[0]
+    ends: list[int] = []
+    sound = True
+    for pattern, text, end in _KNOWN_REGRESSIONS:
+        probe = _compile([(_PATTERN_ENTRY, 0)], {0: screening_expression(pattern)})
+        ends.clear()
+        probe.scan(text, match_event_handler=lambda *hit: ends.append(hit[2]))
+        sound = sound and end in ends
+    return sound
 
 
 def _screening_expression(rule: Rule) -> str | None:
     """The rule's pattern as a Hyperscan screening expression, or None to screen by keyword."""
-    from scanner.hs_expression import Untranslatable, screening_expression
-
-    if shortest_match(rule) == 0:
-        return None
-    try:
+    try:  # (an expression that could match an empty string is refused too)
         return screening_expression(rule.pattern)
     except (Untranslatable, re.error):
         return None
@@ -459,20 +449,6 @@ def _holds_keyword(line: bytes, keywords: Sequence[bytes]) -> bool:
     return any(keyword in lowered for keyword in keywords)
 
 
-class _Lowered:
-    """A content and, computed on first use, its ASCII-lowercased copy (for keyword checks)."""
-
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-        self._lowered: bytes | None = None
-
-    @property
-    def text(self) -> bytes:
-        if self._lowered is None:
-            self._lowered = self.content.lower()
-        return self._lowered
-
-
 def _line_windows(content: bytes, starts: list[int]) -> list[tuple[int, int]]:
     """The whole lines holding keyword hits (a window ends at its line's newline)."""
     merged: list[tuple[int, int]] = []
@@ -514,14 +490,6 @@ _UNBOUNDED = 1 << 16
 _WINDOW_SLACK = 16  # room for lookarounds and word boundaries at a window's edges
 
 
-def _parser() -> Any:
-    if sys.version_info >= (3, 11):
-        from re import _parser as sre_parse
-    else:  # pragma: no cover
-        import sre_parse
-    return sre_parse
-
-
 _WHITESPACE_RUN = 40  # a `\\s` repeated more than this is meant to span lines (PEM bodies)
 
 
@@ -534,7 +502,7 @@ def crosses_lines(pattern: str) -> bool:
     line: single-line rules are looked for only on the lines of their keyword hits, which is
     what keeps common keywords cheap.
     """
-    tree = _parser().parse(pattern.encode("utf-8"))
+    tree = sre_parser().parse(pattern.encode("utf-8"))
 
     def crossing_class(value: Any, repeat: int) -> bool:
         if any(str(o) == "NEGATE" for o, _ in value):
@@ -583,7 +551,7 @@ def rule_is_single_line(rule: Rule) -> bool:
 
 def shortest_match(rule: Rule) -> int:
     """The fewest bytes a match of the rule can span (lookarounds count as zero)."""
-    shortest, _ = _parser().parse(rule.pattern.encode("utf-8")).getwidth()
+    shortest, _ = sre_parser().parse(rule.pattern.encode("utf-8")).getwidth()
     return int(shortest)
 
 
@@ -593,7 +561,7 @@ def match_reach(rule: Rule) -> int | None:
     A match is looked for only within this distance of an occurrence of one of the rule's
     keywords: exact for rules whose matches contain their keyword.
     """
-    _, widest = _parser().parse(rule.pattern.encode("utf-8")).getwidth()
+    _, widest = sre_parser().parse(rule.pattern.encode("utf-8")).getwidth()
     if widest >= _UNBOUNDED:
         return None
     return int(widest) + _WINDOW_SLACK
@@ -680,7 +648,6 @@ class Matcher:
         matches: list[Match] = []
         generic: list[Match] = []
         claimed: list[tuple[int, int]] = []  # spans a provider rule's pattern took, kept or not
-        lowered = _Lowered(content)
         for index, starts in screened.hits.items():
             rule = self._rules[index]
             if path is not None and any(p.search(path) for p in rule.path_ignore):
@@ -688,7 +655,7 @@ class Matcher:
             is_generic = rule.family == GENERIC_FAMILY
             # One line index per rule: its windows come in order, so lookups only move forward.
             lines = _LineIndex(content)
-            windows = self._windows(index, starts, lowered, index in screened.screened)
+            windows = self._windows(index, starts, content, index in screened.screened)
             gate = screened.gates.get(index)
             if gate is not None:
                 windows = [w for w in windows if _holds_any(gate, w[0], w[1])]
@@ -710,7 +677,7 @@ class Matcher:
         return matches
 
     def _windows(
-        self, index: int, hits: list[int], lowered: _Lowered, screened: bool
+        self, index: int, hits: list[int], content: bytes, screened: bool
     ) -> list[tuple[int, int, int]]:
         """Merged regions around hits where a match of the rule can lie.
 
@@ -719,7 +686,6 @@ class Matcher:
         tried on each line that holds one of its keywords (with a screening hit, when its
         pattern was screened); a multi-line rule around its keyword hits.
         """
-        content = lowered.content
         size = len(content)
         rule = self._rules[index]
         if index not in self._single_line:
@@ -727,7 +693,7 @@ class Matcher:
         if self._single_line[index]:
             keywords = _keyword_bytes(rule)
             if len(hits) > _HIT_CAP:  # too many to have been listed: every keyword line
-                hits = keyword_starts(lowered.text, keywords, cap=None)
+                hits = keyword_starts(content.lower(), keywords, cap=None)
                 screened = False
             narrowest = self._narrowest.get(index)
             if narrowest is None:
@@ -743,14 +709,13 @@ class Matcher:
             return windows
         if len(hits) > _HIT_CAP:
             return [(0, size, size)]  # too many hits to list: the whole content, once
-        starts = hits
         if index not in self._reach:
             self._reach[index] = match_reach(self._rules[index])
         reach = self._reach[index]
-        if reach is None or len(starts) > _HIT_CAP:
+        if reach is None:
             return [(0, size, size)]
         merged: list[tuple[int, int]] = []
-        for start in sorted(starts):
+        for start in sorted(hits):
             low, high = max(0, start - reach), min(size, start + reach)
             if merged and low <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], high))

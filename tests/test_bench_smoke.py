@@ -138,13 +138,7 @@ def test_same_seed_builds_the_same_history_in_another_process(built: Any, tmp_pa
 
 
 def test_history_benchmark_prints_floor_and_pass(built: Any) -> None:
-    completed = subprocess.run(
-        [sys.executable, str(BENCH / "history.py"), str(built.repo), "--runs", "1", "--skip-peers"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = _run_bench("history.py", built.repo, "--runs", "1", "--skip-peers")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "floor: git cat-file" in completed.stdout
     assert "floor: git log --raw" in completed.stdout
@@ -155,28 +149,30 @@ def test_history_benchmark_prints_floor_and_pass(built: Any) -> None:
             assert value not in completed.stdout + completed.stderr
 
 
-def test_rescan_benchmark_times_rescans_and_checks_their_findings(built: Any) -> None:
-    before = subprocess.run(
-        ["git", "-C", str(built.repo), "rev-parse", "refs/heads/main"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    completed = subprocess.run(
-        [sys.executable, str(BENCH / "rescan.py"), str(built.repo), "--runs", "1"],
+def _run_bench(script: str, repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCH / script), str(repo), *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "rescan, unchanged" in completed.stdout
-    assert "rescan, one new commit" in completed.stdout
-    assert "findings identical in every rescan: yes" in completed.stdout
-    after = subprocess.run(
-        ["git", "-C", str(built.repo), "rev-parse", "refs/heads/main"],
+
+
+def _main_tip(repo: Path) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "refs/heads/main"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert after == before  # the benchmark works on a clone, never on the repository
+
+
+def test_rescan_benchmark_times_rescans_and_checks_their_findings(built: Any) -> None:
+    before = _main_tip(built.repo)
+    completed = _run_bench("rescan.py", built.repo, "--runs", "1")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "rescan, unchanged" in completed.stdout
+    assert "rescan, one new commit" in completed.stdout
+    assert "findings identical in every rescan: yes" in completed.stdout
+    assert _main_tip(built.repo) == before  # it works on a clone, never on REPO

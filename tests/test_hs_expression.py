@@ -21,7 +21,6 @@ from __future__ import annotations
 import importlib.metadata
 import random
 import re
-import sys
 import sysconfig
 from collections.abc import Iterable
 from functools import cache
@@ -33,7 +32,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from scanner.hs_expression import Untranslatable, screening_expression
+from scanner.hs_expression import Untranslatable, screening_expression, sre_parser
 from scanner.matching import (
     _KNOWN_REGRESSIONS,
     Matcher,
@@ -44,10 +43,6 @@ from scanner.matching import (
 from scanner.rules import Rule, load_rules
 
 hyperscan = pytest.importorskip("hyperscan")
-if sys.version_info >= (3, 11):
-    from re import _parser as re_parser
-else:  # pragma: no cover
-    import sre_parse as re_parser
 
 PACK = load_rules()
 SCANNER_FLAGS = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE
@@ -133,7 +128,7 @@ def cuts_at_lookaheads(pattern: str) -> bool:
                 return True
         return False
 
-    parse: Any = re_parser.parse  # parses bytes patterns too
+    parse: Any = sre_parser().parse  # parses bytes patterns too
     return walk(parse(pattern.encode("utf-8")))
 
 
