@@ -9,7 +9,6 @@ stay reported; unaudited entries and `is_secret: false` ones are suppressed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import LeakwindowError
+from scanner.model import SecretDigests, digests_of
 
 BASELINE_NAME = ".leakwindow-baseline.json"
 BASELINE_SCHEMA = "leakwindow.baseline/1"
@@ -31,9 +31,13 @@ class Baseline:
 
     def reason(self, secret: bytes) -> str | None:
         """Why this secret is suppressed, or None when it is not in the baseline."""
-        if hashlib.sha256(secret).hexdigest() in self.fingerprints:
+        return self.reason_for(digests_of(secret))
+
+    def reason_for(self, digests: SecretDigests) -> str | None:
+        """`reason`, from the secret's digests (all a saved scan result keeps)."""
+        if digests.sha256 in self.fingerprints:
             return f"baseline {self.source}"
-        if hashlib.sha1(secret, usedforsecurity=False).hexdigest() in self.sha1s:
+        if digests.sha1 in self.sha1s:
             return f"detect-secrets baseline {self.source}"
         return None
 

@@ -11,6 +11,19 @@ def fingerprint_of(secret: bytes) -> str:
     return hashlib.sha256(secret).hexdigest()
 
 
+@dataclass(frozen=True)
+class SecretDigests:
+    """What baselines name a secret by: sha256 (our fingerprint) and sha1 (detect-secrets')."""
+
+    sha256: str
+    sha1: str
+
+
+def digests_of(secret: bytes) -> SecretDigests:
+    sha1 = hashlib.sha1(secret, usedforsecurity=False).hexdigest()
+    return SecretDigests(fingerprint_of(secret), sha1)
+
+
 def preview_of(secret: bytes) -> str:
     """A redacted preview that identifies a secret to a human without revealing it.
 

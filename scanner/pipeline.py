@@ -18,6 +18,7 @@ from scanner.model import Finding
 from scanner.pack_cache import load_pack_cached, matcher_cached
 from scanner.report.build import build_report
 from scanner.repository import open_repository
+from scanner.result_cache import ResultStore, result_path
 from scanner.rules import RulePack
 from scanner.scan import (
     DEFAULT_MAX_BLOB_SIZE,
@@ -92,7 +93,6 @@ def run_history_scan(
     snapshot_key = hashlib.sha256(
         f"{blob_key}\0{config.exclude_paths}\0{config.noise_paths}".encode()
     ).hexdigest()
-    matcher = matcher_cached(pack, engine)
     options = ScanOptions(
         as_of=as_of,
         all_branches=all_branches,
@@ -100,14 +100,17 @@ def run_history_scan(
         max_blob_size=max_blob_size,
         path_allowed=path_filter(config, pack),
         only_introduced_in=in_range,
-        suppression=baseline.reason if baseline else None,
+        suppression=baseline.reason_for if baseline else None,
         collect_verification=verify,
         cache=BlobCache(cache_file, blob_key) if use_cache else None,
         snapshot=SnapshotStore(snapshot_path(cache_file), snapshot_key) if use_cache else None,
+        results=ResultStore(result_path(cache_file), snapshot_key) if use_cache else None,
         parallel=parallel,
     )
     try:
-        result = scan_history(repository.root, pack, matcher, options, progress)
+        result = scan_history(
+            repository.root, pack, lambda: matcher_cached(pack, engine), options, progress
+        )
     finally:
         if options.cache is not None:
             options.cache.close()

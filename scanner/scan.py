@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,14 @@ from scanner.model import (
     FirstCommit,
     Location,
     Match,
+    SecretDigests,
     Window,
+    digests_of,
     fingerprint_of,
     preview_of,
 )
 from scanner.provenance import Introduction, Provenance, compute_provenance, reachability
+from scanner.result_cache import ResultStore, SavedResult
 from scanner.rules import SEVERITIES, RulePack
 from scanner.snapshot import (
     RepoState,
@@ -70,11 +74,12 @@ class ScanOptions:
     max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
     path_allowed: Callable[[str, str], bool] | None = None  # (rule id, path) -> keep?
     only_introduced_in: frozenset[str] | None = None  # range mode: commits of the range
-    suppression: Callable[[bytes], str | None] | None = None  # secret -> reason, or None
+    suppression: Callable[[SecretDigests], str | None] | None = None  # -> reason, or None
     collect_verification: bool = False  # keep what --verify needs: secret and its pair
     cache: BlobCache | None = None  # blobs known clean from earlier scans
     parallel: bool = True  # match blobs in child processes while the history is parsed
     snapshot: SnapshotStore | None = None  # reuse the history of an unchanged repository
+    results: ResultStore | None = None  # reuse the findings of an unchanged repository
     jobs: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
 
 
@@ -154,10 +159,12 @@ class _SecretIndex:
 def scan_history(
     repo: Path,
     pack: RulePack,
-    matcher: Matcher,
+    make_matcher: Callable[[], Matcher],
     options: ScanOptions,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ScanResult:
+    """Scan every commit's tree and every object; `make_matcher` is only called when blobs
+    must be matched (a saved result of an unchanged repository needs no matcher)."""
     started = time.monotonic()
     phases: dict[str, float] = {}
 
@@ -175,7 +182,29 @@ def scan_history(
     head = read_head(repo)
     store = options.snapshot
     refs_signature = repr((sorted((r.name, r.commit) for r in refs), listing.unreadable, head))
-    state = repository_state(repo, refs_signature) if store is not None else None
+    results = _result_store(options)
+    needs_state = store is not None or results is not None
+    state = repository_state(repo, refs_signature) if needs_state else None
+    result_state = _result_state(state, options, extra_refs)
+    saved = results.load(result_state) if results is not None and result_state else None
+    if saved is not None:
+        phase("saved result", mark)
+        return ScanResult(
+            target=str(repo),
+            head=head,
+            refs=refs,
+            findings=sorted(
+                saved.findings_as_of(options.as_of, options.suppression), key=finding_order
+            ),
+            commits=saved.commits,
+            blob_stats=BlobScanStats(),
+            seconds=round(time.monotonic() - started, 3),
+            engine=saved.engine,
+            phases=phases,
+            integrity=saved.integrity,
+            blobs_cached=saved.blobs,
+        )
+    matcher = make_matcher()
     loaded = store.load(state) if store is not None and state is not None else None
     if loaded is not None and loaded[1]:
         # Nothing changed since the last complete scan: reuse its history and inventory;
@@ -253,6 +282,23 @@ def scan_history(
         suppression=options.suppression,
     )
     phase("windows", mark)
+    if (
+        results is not None
+        and result_state
+        and not integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
+    ):
+        results.save(
+            result_state,
+            _saved_result(
+                findings,
+                index,
+                history,
+                integrity,
+                masks,
+                blobs=len(inventory.blob_sizes),
+                engine=matcher.engine,
+            ),
+        )
     candidates = verify_candidates(pack, index, findings) if options.collect_verification else []
     return ScanResult(
         target=str(repo),
@@ -267,6 +313,50 @@ def scan_history(
         verify_candidates=candidates,
         integrity=integrity,
         blobs_cached=blobs_cached,
+    )
+
+
+def _result_store(options: ScanOptions) -> ResultStore | None:
+    """The saved-result store, when this scan can use one: not for --verify (it needs the
+    secrets) nor for a range (few commits, and findings filtered by them)."""
+    if options.collect_verification or options.only_introduced_in is not None:
+        return None
+    return options.results
+
+
+def _result_state(
+    state: RepoState | None, options: ScanOptions, extra_refs: list[tuple[str, str]]
+) -> str:
+    """The repository state plus the options that decide which windows are drawn."""
+    if state is None:
+        return ""
+    drawn = repr((options.all_branches, sorted(extra_refs)))
+    return hashlib.sha256(f"{state.fingerprint}\0{drawn}".encode()).hexdigest()
+
+
+def _saved_result(
+    findings: list[Finding],
+    index: _SecretIndex,
+    history: History,
+    integrity: Integrity,
+    masks: dict[str, int],
+    blobs: int,
+    engine: str,
+) -> SavedResult:
+    secrets = {
+        fingerprint_of(m.secret): m.secret for found in index.matches.values() for m in found
+    }
+    return SavedResult(
+        findings=[replace(finding, suppressed=None) for finding in findings],
+        sha1s={f.fingerprint: digests_of(secrets[f.fingerprint]).sha1 for f in findings},
+        opened_ts={
+            f.fingerprint: [history.commits[w.opened.sha].committed_ts for w in f.windows]
+            for f in findings
+        },
+        commits=sum(1 for sha in history.order if masks.get(sha)),
+        blobs=blobs,
+        integrity=integrity,
+        engine=engine,
     )
 
 
@@ -515,7 +605,7 @@ def _assemble_findings(
     windows: dict[bytes, list[Window]],
     head: Head,
     only_introduced_in: frozenset[str] | None,
-    suppression: Callable[[bytes], str | None] | None,
+    suppression: Callable[[SecretDigests], str | None] | None,
 ) -> list[Finding]:
     rules_by_secret: dict[bytes, set[str]] = {}
     blobs_by_secret: dict[bytes, list[str]] = {}
@@ -564,7 +654,7 @@ def _assemble_findings(
                     name for bit, name in enumerate(ref_names) if reachable_mask >> bit & 1
                 ),
                 dangling=reachable_mask == 0,
-                suppressed=suppression(secret) if suppression else None,
+                suppressed=suppression(digests_of(secret)) if suppression else None,
                 decoded=_only_encoding(encodings[secret]),
             )
         )

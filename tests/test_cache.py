@@ -20,9 +20,15 @@ def _commit(repo: Path, name: str, text: str) -> None:
     subprocess.run([*git, "commit", "-qm", f"add {name}"], check=True)
 
 
+def _forget_saved_result(repo: Path) -> None:
+    """Drop the saved findings, so a rescan goes through the saved history and blob cache."""
+    (repo / ".git" / "leakwindow" / "cache-result.json").unlink()
+
+
 def test_rescan_of_an_unchanged_repository_reads_only_matching_blobs(tmp_path: Path) -> None:
     fx = build("multi-secret", tmp_path)
     _, cold = scan_json(fx.path, tmp_path)
+    _forget_saved_result(fx.path)
     _, warm = scan_json(fx.path, tmp_path)
     assert _findings(warm) == _findings(cold)
     stats = warm["scan"]["stats"]
@@ -108,6 +114,7 @@ def test_unchanged_repository_reuses_the_saved_history_with_identical_findings(
     snapshot = fx.path / ".git" / "leakwindow" / "cache-history.bin"
     assert snapshot.is_file()
     saved = snapshot.stat().st_mtime_ns
+    _forget_saved_result(fx.path)
     _, warm = scan_json(fx.path, tmp_path)
     assert _findings(warm) == _findings(cold)
     assert warm["scan"]["stats"]["commits"] == cold["scan"]["stats"]["commits"]
@@ -132,6 +139,7 @@ def test_saved_positions_and_decoded_findings_survive_a_rescan(tmp_path: Path) -
         fx = build(name, tmp_path)
         _, cold = scan_json(fx.path, tmp_path, "--no-cache")
         scan_json(fx.path, tmp_path)
+        _forget_saved_result(fx.path)
         _, warm = scan_json(fx.path, tmp_path)
         assert _findings(warm) == _findings(cold), name
         assert warm["scan"]["stats"]["blobs_scanned"] <= 1  # decoded ones are matched again

@@ -356,7 +356,9 @@ def test_windows_reachability_and_first_commit_match_git(model: Model) -> None:
         repo = Path(workdir) / "repo"
         shas = write_repository(model, repo)
         expected = oracle(repo, shas)
-        result = scan_history(repo, PACK, MATCHER, ScanOptions(as_of=AS_OF, all_branches=True))
+        result = scan_history(
+            repo, PACK, lambda: MATCHER, ScanOptions(as_of=AS_OF, all_branches=True)
+        )
     got = {finding.fingerprint: observed(finding) for finding in result.findings}
     _note_shape(model, expected)
     assert got.keys() == expected.keys()
