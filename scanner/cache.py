@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from scanner import blobscan, checksums, content, decoding, filters, matching
@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS clean_blobs (
 ) WITHOUT ROWID;
 """
 _KEEP_KEYS = 3  # older rule packs' rows are dropped
+_LOOK_UP_AT_MOST = 2000  # beyond this many ids, one pass over all clean ids is faster
+_BATCH = 500  # ids per query (SQLite's variable limit is 999 on old builds)
 
 
 def scan_key(pack: RulePack, max_blob_size: int) -> str:
@@ -64,12 +66,23 @@ class BlobCache:
     def enabled(self) -> bool:
         return self._db is not None
 
-    def clean_blobs(self) -> set[str]:
-        if self._db is None:
+    def clean_among(self, oids: Collection[str]) -> set[str]:
+        """Which of `oids` were scanned clean. A few (a rescan's new blobs) are looked up by
+        the primary key; many are checked against every clean id, read in one pass."""
+        if self._db is None or not oids:
             return set()
         try:
-            rows = self._db.execute("SELECT oid FROM clean_blobs WHERE scan_key = ?", (self.key,))
-            return {oid for (oid,) in rows}
+            if len(oids) > _LOOK_UP_AT_MOST:
+                query = "SELECT oid FROM clean_blobs WHERE scan_key = ?"
+                return {oid for (oid,) in self._db.execute(query, (self.key,)) if oid in oids}
+            asked = list(oids)
+            clean: set[str] = set()
+            for start in range(0, len(asked), _BATCH):
+                batch = asked[start : start + _BATCH]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT oid FROM clean_blobs WHERE scan_key = ? AND oid IN ({marks})"
+                clean.update(oid for (oid,) in self._db.execute(query, (self.key, *batch)))
+            return clean
         except sqlite3.Error:
             self._db = None
             return set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 def fingerprint_of(secret: bytes) -> str:
@@ -49,8 +50,10 @@ class Match:
     offset: int = field(default=-1, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
+    """One commit. A named tuple, not a frozen dataclass: one is built per commit on every
+    scan and rescan, and a frozen dataclass takes 3-4x longer to build."""
+
     sha: str
     parents: tuple[str, ...]
     committed_ts: int

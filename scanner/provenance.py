@@ -7,8 +7,10 @@ the commit's changes are applied, so renames need no rename detection.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from scanner.history import History
 
@@ -38,44 +40,70 @@ def compute_provenance(
     history: History, interesting: set[str], secrets_at: SecretsAt
 ) -> Provenance:
     result = Provenance()
+    present_of = result.present
+    commits = history.commits
+    changes_of = history.changes
     states: dict[str, dict[str, str]] = {}
-    pending_children: dict[str, int] = {}
-    for sha in history.order:
-        for parent in history.commits[sha].parents:
-            pending_children[parent] = pending_children.get(parent, 0) + 1
+    # A commit's state is dropped once its last child has used it: memory stays proportional
+    # to the live branches, not to history.
+    pending_children = Counter(chain.from_iterable(c.parents for c in commits.values()))
 
     for sha in history.order:
-        commit = history.commits[sha]
-        parents = [p for p in commit.parents if p in states]
-        base = states[parents[0]] if parents and parents[0] == commit.parents[0] else _EMPTY
-        state = base
-        changed: list[str] = []
-        for path, blob in history.changes.get(sha, ()):
-            if blob is not None and blob in interesting and secrets_at(blob, path):
-                if state is base:
-                    state = dict(base)
-                state[path] = blob
-                changed.append(path)
-            elif path in state:
-                if state is base:
-                    state = dict(base)
-                del state[path]
-        states[sha] = state
-        if state is base and parents and parents[0] == commit.parents[0]:
-            present = result.present[parents[0]]
+        commit_parents = commits[sha].parents
+        first = commit_parents[0] if commit_parents else None
+        changes = changes_of.get(sha)
+        if changes is None and first in states:
+            # Most commits change no path that ever held a secret: the first parent's tree.
+            states[sha] = states[first]
+            present_of[sha] = present_of[first]
         else:
-            present = _secrets_of(state, secrets_at)
-        result.present[sha] = present
-        if present:
-            _record_introductions(result, sha, state, changed, parents, states, secrets_at)
-        for parent in commit.parents:
-            left = pending_children.get(parent, 0) - 1
+            _apply_changes(
+                result, sha, commit_parents, changes or (), states, interesting, secrets_at
+            )
+        for parent in commit_parents:
+            left = pending_children[parent] - 1
             pending_children[parent] = left
             if left <= 0 and parent in states:
                 del states[parent]
-        if pending_children.get(sha, 0) == 0:
+        if sha not in pending_children:
             del states[sha]
     return result
+
+
+def _apply_changes(
+    result: Provenance,
+    sha: str,
+    commit_parents: tuple[str, ...],
+    changes: Sequence[tuple[str, str | None]],
+    states: dict[str, dict[str, str]],
+    interesting: set[str],
+    secrets_at: SecretsAt,
+) -> None:
+    """The state and present secrets of a commit that changes tracked paths (or whose first
+    parent is not in the history: a shallow or damaged boundary)."""
+    parents = [p for p in commit_parents if p in states]
+    on_first = bool(parents) and parents[0] == commit_parents[0]
+    base = states[parents[0]] if on_first else _EMPTY
+    state = base
+    changed: list[str] = []
+    for path, blob in changes:
+        if blob is not None and blob in interesting and secrets_at(blob, path):
+            if state is base:
+                state = dict(base)
+            state[path] = blob
+            changed.append(path)
+        elif path in state:
+            if state is base:
+                state = dict(base)
+            del state[path]
+    states[sha] = state
+    if state is base and on_first:
+        present = result.present[parents[0]]
+    else:
+        present = _secrets_of(state, secrets_at)
+    result.present[sha] = present
+    if changed:  # nothing placed: its tree holds no secret its parents' trees lack
+        _record_introductions(result, sha, state, changed, parents, states, secrets_at)
 
 
 def _secrets_of(state: Mapping[str, str], secrets_at: SecretsAt) -> frozenset[bytes]:
@@ -122,10 +150,11 @@ def reachability(history: History, tips: Mapping[str, str]) -> dict[str, int]:
     masks: dict[str, int] = {}
     for bit, tip in enumerate(tips.values()):
         masks[tip] = masks.get(tip, 0) | (1 << bit)
+    commits = history.commits
+    known = masks.get
     for sha in reversed(history.order):
-        mask = masks.get(sha, 0)
-        if not mask:
-            continue
-        for parent in history.commits[sha].parents:
-            masks[parent] = masks.get(parent, 0) | mask
+        mask = known(sha)
+        if mask:
+            for parent in commits[sha].parents:
+                masks[parent] = known(parent, 0) | mask
     return masks

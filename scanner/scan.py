@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -21,6 +22,7 @@ from scanner.blobscan import (
     scan_blobs,
 )
 from scanner.cache import BlobCache
+from scanner.errors import LeakwindowError
 from scanner.git import run_git
 from scanner.history import (
     Head,
@@ -54,6 +56,7 @@ from scanner.provenance import Introduction, Provenance, compute_provenance, rea
 from scanner.result_cache import ResultStore, SavedResult
 from scanner.rules import SEVERITIES, RulePack
 from scanner.snapshot import (
+    BaseFile,
     RepoState,
     Snapshot,
     SnapshotStore,
@@ -205,6 +208,7 @@ def scan_history(
             blobs_cached=saved.blobs,
         )
     matcher = make_matcher()
+    saving: background.Pending[None] | None = None
     loaded = store.load(state) if store is not None and state is not None else None
     if loaded is not None and loaded[1]:
         # Nothing changed since the last complete scan: reuse its history and inventory;
@@ -233,19 +237,20 @@ def scan_history(
         phases["blobs"] = 0.0
         complete = not integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
         if store is not None and state is not None and complete:
-            positions, again = saved_positions(blobs.matches, inventory.blob_sizes)
-            history_kept = restricted(history, set(blobs.matches))
-            store.save(
+            base = loaded[0].base if extended is not None and loaded is not None else None
+            # A full save is written by a forked child while this process computes windows
+            # (it inherits the data: nothing is copied), and waited for before returning.
+            # An extension writes only the small main file: here, a fork would cost more.
+            saving = background.start(
+                _save_snapshot_job,
+                store,
                 state,
-                Snapshot(
-                    inventory,
-                    history_kept,
-                    again,
-                    integrity,
-                    positions,
-                    packs=state.packs,
-                    shallow=state.shallow,
-                ),
+                inventory,
+                history,
+                blobs.matches,
+                integrity,
+                base,
+                parallel=options.parallel and base is None,
             )
     blobs_cached = len(inventory.blob_sizes) - len(to_scan)
     if progress is not None:
@@ -282,6 +287,7 @@ def scan_history(
         suppression=options.suppression,
     )
     phase("windows", mark)
+    reached = len(masks.keys() & history.commits.keys())  # masks hold only reached commits
     if (
         results is not None
         and result_state
@@ -294,18 +300,21 @@ def scan_history(
                 index,
                 history,
                 integrity,
-                masks,
+                commits=reached,
                 blobs=len(inventory.blob_sizes),
                 engine=matcher.engine,
             ),
         )
     candidates = verify_candidates(pack, index, findings) if options.collect_verification else []
+    if saving is not None:
+        with contextlib.suppress(LeakwindowError):  # a rescan just reads the history again
+            saving.result()
     return ScanResult(
         target=str(repo),
         head=head,
         refs=refs,
         findings=findings,
-        commits=sum(1 for sha in history.order if masks.get(sha)),
+        commits=reached,
         blob_stats=blobs.stats,
         seconds=round(time.monotonic() - started, 3),
         engine=matcher.engine,
@@ -339,7 +348,7 @@ def _saved_result(
     index: _SecretIndex,
     history: History,
     integrity: Integrity,
-    masks: dict[str, int],
+    commits: int,
     blobs: int,
     engine: str,
 ) -> SavedResult:
@@ -353,17 +362,43 @@ def _saved_result(
             f.fingerprint: [history.commits[w.opened.sha].committed_ts for w in f.windows]
             for f in findings
         },
-        commits=sum(1 for sha in history.order if masks.get(sha)),
+        commits=commits,
         blobs=blobs,
         integrity=integrity,
         engine=engine,
     )
 
 
+def _save_snapshot_job(
+    store: SnapshotStore,
+    state: RepoState,
+    inventory: Inventory,
+    history: History,
+    matches: dict[str, list[Match]],
+    integrity: Integrity,
+    base: BaseFile | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> None:
+    """Save what a rescan reuses: the history kept only where matches are, and where in
+    each matching blob its secrets sit (`base`: the bulk an extended snapshot came from)."""
+    positions, again = saved_positions(matches, inventory.blob_sizes)
+    snapshot = Snapshot(
+        inventory,
+        restricted(history, set(matches)),
+        again,
+        integrity,
+        positions,
+        packs=state.packs,
+        shallow=state.shallow,
+        base=base,
+    )
+    store.save(state, snapshot)
+
+
 def _not_known_clean(blob_sizes: dict[str, int], cache: BlobCache | None) -> dict[str, int]:
     if cache is None or not blob_sizes:
         return dict(blob_sizes)
-    clean = cache.clean_blobs()
+    clean = cache.clean_among(blob_sizes.keys())
     return {oid: size for oid, size in blob_sizes.items() if oid not in clean}
 
 

@@ -8,6 +8,11 @@ that is all presence needs, and it keeps the file small. Like the blob cache it 
 dates, author names and paths, never a secret: for blobs that matched it keeps where (rule,
 offset, length, line, column), and a rescan reads those blobs to take the secret from there.
 
+The bulk (every commit's row, every blob's size) sits in a file of its own
+(`cache-history-base.bin`), which a rescan after new commits keeps: it rewrites only the
+small main file, holding what was added since and the parts that change. The bulk is
+rewritten after a full read, or once the additions outgrow a tenth of it.
+
 When anything changed the snapshot is simply not used (the blob cache still saves the
 matching); it is also ignored when it cannot be read.
 """
@@ -16,7 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import marshal
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +32,7 @@ from scanner.git import run_git
 from scanner.history import History, Integrity, Inventory
 from scanner.model import CommitInfo
 
-_FORMAT = 4
+_FORMAT = 5
 
 
 @dataclass
@@ -38,6 +45,20 @@ class Snapshot:
     positions: dict[str, list[tuple[str, int, int, int, int]]] = field(default_factory=dict)
     packs: tuple[str, ...] = ()  # the packs the inventory was read from
     shallow: str = ""
+    base: BaseFile | None = None  # the saved bulk this snapshot was loaded from
+
+
+@dataclass(frozen=True)
+class BaseFile:
+    """The bulk of a saved history (every commit, every blob size), in a file of its own so
+    that a rescan after a few new commits rewrites only the small rest. What it holds is a
+    prefix of the snapshot's lists; the last entry of each is kept to check that."""
+
+    token: str
+    commits: int
+    blobs: int
+    inventory_commits: int
+    last: tuple[str, str, str]  # last commit row, blob, inventory commit ("" when none)
 
 
 @dataclass(frozen=True)
@@ -125,16 +146,23 @@ class SnapshotStore:
         self.path = path
         self.key = key
 
+    @property
+    def base_path(self) -> Path:
+        return self.path.with_name(self.path.stem + "-base.bin")
+
     def load(self, state: RepoState) -> tuple[Snapshot, bool] | None:
         """The saved snapshot and whether it matches `state` exactly; None when it cannot
         serve (other rules or code, a different boundary, packs removed by a repack/gc)."""
         try:
-            if self.path.is_symlink() or self.path.parent.is_symlink():
+            if any(p.is_symlink() for p in (self.path, self.base_path, self.path.parent)):
                 return None
             data: Any = marshal.loads(self.path.read_bytes())
             if data[0] != _FORMAT or data[1] != self.key:
                 return None
-            snapshot = _decode(data[3])
+            bulk: Any = marshal.loads(self.base_path.read_bytes())
+            if bulk[0] != _FORMAT or bulk[1] != self.key or bulk[2] != data[3]:
+                return None  # the bulk was rewritten since (by another scan)
+            snapshot = _decode(data[4], bulk[3:], data[3])
         except (OSError, ValueError, EOFError, TypeError, IndexError):
             return None
         if data[2] == state.fingerprint:
@@ -144,29 +172,106 @@ class SnapshotStore:
         return snapshot, False
 
     def save(self, state: RepoState, snapshot: Snapshot) -> None:
+        """Write the snapshot; the bulk file only when it cannot be kept: the snapshot was
+        not loaded from it, or has outgrown it by a tenth."""
         with contextlib.suppress(OSError, ValueError):
-            if self.path.parent.is_symlink() or self.path.is_symlink():
+            if any(p.is_symlink() for p in (self.path, self.base_path, self.path.parent)):
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            payload = (_FORMAT, self.key, state.fingerprint, _encode(snapshot))
+            base = snapshot.base if _extends(snapshot) else None
+            if base is None:
+                base = _bulk_of(snapshot)
+                _write(self.base_path, (_FORMAT, self.key, base.token, *_encode_bulk(snapshot)))
             # Not compressed: inflating it cost a rescan more time than reading the bigger
-            # file (~19 MB for 60,000 commits) from the page cache.
-            blob = marshal.dumps(payload)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_bytes(blob)
-            temporary.replace(self.path)
+            # file (~12 MB for 60,000 commits) from the page cache.
+            _write(
+                self.path,
+                (_FORMAT, self.key, state.fingerprint, base.token, _encode(snapshot, base)),
+            )
 
 
-def _encode(snapshot: Snapshot) -> tuple[Any, ...]:
-    history = snapshot.history
-    integrity = snapshot.integrity
+def _write(path: Path, payload: tuple[Any, ...]) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(marshal.dumps(payload))
+    temporary.replace(path)
+
+
+def _extends(snapshot: Snapshot) -> bool:
+    """Whether the snapshot is its base's lists plus a little more (checked, not assumed)."""
+    base = snapshot.base
+    if base is None:
+        return False
+    order = snapshot.history.order
+    blobs = snapshot.inventory.blob_sizes
+    commits = snapshot.inventory.commits
+    if len(order) - base.commits > max(1000, base.commits // 10):
+        return False
+    if (
+        len(order) < base.commits
+        or len(blobs) < base.blobs
+        or len(commits) < base.inventory_commits
+    ):
+        return False
+    last = (
+        order[base.commits - 1] if base.commits else "",
+        next(itertools.islice(blobs, base.blobs - 1, None)) if base.blobs else "",
+        commits[base.inventory_commits - 1] if base.inventory_commits else "",
+    )
+    return last == base.last
+
+
+def _bulk_of(snapshot: Snapshot) -> BaseFile:
+    order = snapshot.history.order
+    blobs = snapshot.inventory.blob_sizes
+    commits = snapshot.inventory.commits
+    return BaseFile(
+        token=secrets.token_hex(16),
+        commits=len(order),
+        blobs=len(blobs),
+        inventory_commits=len(commits),
+        last=(
+            order[-1] if order else "",
+            next(reversed(blobs)) if blobs else "",
+            commits[-1] if commits else "",
+        ),
+    )
+
+
+def _commit_rows(history: History, shas: list[str]) -> list[tuple[Any, ...]]:
+    # One object per distinct id or author: marshal then writes each once and refers back to
+    # it (a commit id recurs as a parent), and loading gets faster.
+    same: dict[str, str] = {}
+    one = same.setdefault
+    return [
+        (
+            one(c.sha, c.sha),
+            tuple(one(p, p) for p in c.parents),
+            c.committed_ts,
+            c.committed_at,
+            c.authored_at,
+            one(c.author, c.author),
+        )
+        for c in (history.commits[sha] for sha in shas)
+    ]
+
+
+def _encode_bulk(snapshot: Snapshot) -> tuple[Any, ...]:
     return (
         snapshot.inventory.blob_sizes,
         snapshot.inventory.commits,
-        [
-            (c.sha, c.parents, c.committed_ts, c.committed_at, c.authored_at, c.author)
-            for c in (history.commits[sha] for sha in history.order)
-        ],
+        _commit_rows(snapshot.history, snapshot.history.order),
+    )
+
+
+def _encode(snapshot: Snapshot, base: BaseFile) -> tuple[Any, ...]:
+    """Everything but the base's bulk: what was added since, and the small parts."""
+    history = snapshot.history
+    integrity = snapshot.integrity
+    blob_sizes = snapshot.inventory.blob_sizes
+    return (
+        dict(itertools.islice(blob_sizes.items(), base.blobs, None)),
+        snapshot.inventory.commits[base.inventory_commits :],
+        _commit_rows(history, history.order[base.commits :]),
         history.changes,
         sorted(history.gitlinks),
         sorted(history.referenced_blobs),
@@ -177,11 +282,11 @@ def _encode(snapshot: Snapshot) -> tuple[Any, ...]:
     )
 
 
-def _decode(data: tuple[Any, ...]) -> Snapshot:
+def _decode(data: tuple[Any, ...], bulk: tuple[Any, ...], token: str) -> Snapshot:
     (
-        blob_sizes,
-        commit_ids,
-        commits,
+        more_blob_sizes,
+        more_commit_ids,
+        more_commits,
         changes,
         gitlinks,
         referenced,
@@ -190,20 +295,32 @@ def _decode(data: tuple[Any, ...]) -> Snapshot:
         positions,
         origin,
     ) = data
+    blob_sizes, commit_ids, commits = bulk
+    base = BaseFile(
+        token=token,
+        commits=len(commits),
+        blobs=len(blob_sizes),
+        inventory_commits=len(commit_ids),
+        last=(
+            commits[-1][0] if commits else "",
+            next(reversed(blob_sizes)) if blob_sizes else "",
+            commit_ids[-1] if commit_ids else "",
+        ),
+    )
+    blob_sizes.update(more_blob_sizes)
     history = History(changes=changes, gitlinks=set(gitlinks), referenced_blobs=set(referenced))
-    for sha, parents, ts, committed_at, authored_at, author in commits:
-        history.commits[sha] = CommitInfo(
-            sha, tuple(parents), ts, committed_at, authored_at, author
-        )
-        history.order.append(sha)
+    rows = [*commits, *more_commits]
+    history.commits = dict(zip([row[0] for row in rows], map(CommitInfo._make, rows), strict=True))
+    history.order = list(history.commits)
     return Snapshot(
-        inventory=Inventory(blob_sizes=blob_sizes, commits=commit_ids),
+        inventory=Inventory(blob_sizes=blob_sizes, commits=[*commit_ids, *more_commit_ids]),
         history=history,
         positives=positives,
         integrity=Integrity(shallow_boundary=tuple(extra[0]), gitlinks=tuple(extra[1])),
         positions={oid: [tuple(p) for p in found] for oid, found in positions.items()},
         packs=tuple(origin[0]),
         shallow=origin[1],
+        base=base,
     )
 
 

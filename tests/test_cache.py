@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import marshal
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from scenario_support import build, scan_json
+
+from scanner.snapshot import RepoState, SnapshotStore
 
 
 def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -119,8 +122,10 @@ def test_unchanged_repository_reuses_the_saved_history_with_identical_findings(
     assert _findings(warm) == _findings(cold)
     assert warm["scan"]["stats"]["commits"] == cold["scan"]["stats"]["commits"]
     assert snapshot.stat().st_mtime_ns == saved  # reused, not rewritten
+    bulk = snapshot.with_name("cache-history-base.bin")
     for secret in fx.secrets.values():
         assert secret.encode() not in snapshot.read_bytes()
+        assert secret.encode() not in bulk.read_bytes()
 
 
 def test_a_new_commit_or_ref_invalidates_the_saved_history(tmp_path: Path) -> None:
@@ -172,3 +177,51 @@ def test_a_repack_falls_back_to_a_full_read(tmp_path: Path) -> None:
     _, warm = scan_json(fx.path, tmp_path)
     _, cold = scan_json(fx.path, tmp_path, "--no-cache")
     assert _findings(warm) == _findings(cold)
+
+
+def test_an_extension_keeps_the_saved_bulk_and_a_replaced_bulk_is_not_trusted(
+    tmp_path: Path,
+) -> None:
+    fx = build("merged-feature-branch", tmp_path)
+    scan_json(fx.path, tmp_path)
+    bulk = fx.path / ".git" / "leakwindow" / "cache-history-base.bin"
+    first = bulk.read_bytes()
+    _commit(fx.path, "one.py", f'KEY = "{next(iter(fx.secrets.values()))}"\n')
+    _, warm = scan_json(fx.path, tmp_path)
+    assert bulk.read_bytes() == first  # only the small main file was rewritten
+    _commit(fx.path, "two.py", "x = 2\n")
+    _, warm = scan_json(fx.path, tmp_path)
+    _, cold = scan_json(fx.path, tmp_path, "--no-cache")
+    assert _findings(warm) == _findings(cold)
+    assert warm["scan"]["stats"]["blobs_scanned"] < cold["scan"]["stats"]["blobs_scanned"]
+    # Another scan's bulk (another token) under the same name: the history is read again.
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(fx.path), str(other)], check=True)
+    scan_json(other, tmp_path)
+    foreign = (other / ".git" / "leakwindow" / "cache-history-base.bin").read_bytes()
+    bulk.write_bytes(foreign)
+    _commit(fx.path, "three.py", "x = 3\n")
+    _, again = scan_json(fx.path, tmp_path)
+    _, cold = scan_json(fx.path, tmp_path, "--no-cache")
+    assert _findings(again) == _findings(cold)
+    assert bulk.read_bytes() != foreign  # read in full and saved afresh, not extended
+
+
+def test_a_snapshot_that_is_not_its_bulk_plus_more_rewrites_the_bulk(tmp_path: Path) -> None:
+    fx = build("merged-feature-branch", tmp_path)
+    scan_json(fx.path, tmp_path)
+    main_file = fx.path / ".git" / "leakwindow" / "cache-history.bin"
+    _, key, fingerprint, *_ = marshal.loads(main_file.read_bytes())
+    store = SnapshotStore(main_file, key)
+    state = RepoState(fingerprint=fingerprint, packs=(), shallow="", objects_dir="")
+    loaded = store.load(state)
+    assert loaded is not None and loaded[1] and loaded[0].base is not None
+    snapshot = loaded[0]
+    bulk = store.base_path.read_bytes()
+    store.save(state, snapshot)
+    assert store.base_path.read_bytes() == bulk  # its own bulk: kept
+    snapshot.history.order.reverse()  # same length, but no longer the bulk's prefix
+    store.save(state, snapshot)
+    assert store.base_path.read_bytes() != bulk
+    reloaded = store.load(state)
+    assert reloaded is not None and reloaded[0].history.order == snapshot.history.order
