@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scenario_support import build
 
 from scanner import history
 from scanner.history import History, _parse_record, read_history
@@ -225,3 +226,30 @@ def test_read_history_is_the_same_whatever_the_chunk_size(
     for chunk in (1, 2, 7, 64, 1000):
         monkeypatch.setattr(history, "_READ_CHUNK", chunk)
         assert snapshot(read_history(repo, [head])) == whole
+
+
+def test_inventory_regexes_agree_with_a_line_by_line_parse(tmp_path: Path) -> None:
+    fx = build("tag-only", tmp_path)
+    repo = fx.path
+    git = ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@t.test"]
+    subprocess.run([*git, "tag", "-a", "-m", "annotated", "annotated-tag", "HEAD"], check=True)
+    listing = subprocess.run(
+        ["git", "-C", str(repo), "cat-file", "--batch-all-objects", "--batch-check"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    blobs: dict[str, int] = {}
+    commits: set[str] = set()
+    kinds: set[str] = set()
+    for line in listing.splitlines():
+        oid, kind, size = line.split(" ")
+        kinds.add(kind)
+        if kind == "blob":
+            blobs[oid] = int(size)
+        elif kind == "commit":
+            commits.add(oid)
+    assert kinds == {"blob", "commit", "tree", "tag"}
+    inventory = history.read_inventory(repo)
+    assert inventory.blob_sizes == blobs
+    assert set(inventory.commits) == commits and len(inventory.commits) == len(commits)
+    assert not inventory.unreadable
