@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
+from typing import NoReturn
 
 
 def run() -> None:
@@ -13,14 +15,34 @@ def run() -> None:
     # 0.2 s less, at the same peak memory. The process is short-lived; what little cyclic
     # garbage it makes is freed when it exits.
     gc.disable()
-    argv = sys.argv[1:]
+    _exit(main(sys.argv[1:]))
+
+
+def main(argv: list[str]) -> int:
     if argv[:1] == ["staged"]:
         from scanner.staged_cli import main as staged_main
 
-        sys.exit(staged_main(argv[1:]))
-    from scanner.cli import main
+        return staged_main(argv[1:])
+    from scanner.cli import main as cli_main
 
-    sys.exit(main(argv))
+    return cli_main(argv)
+
+
+def _exit(code: int) -> NoReturn:
+    """Leave without tearing the interpreter down object by object (tens of milliseconds
+    after a scan of a big history, a tenth of a rescan): output is flushed and child
+    processes are stopped first, which is all that teardown would do for us."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: the output did not all arrive
+            code = code or 1
+    processes = sys.modules.get("multiprocessing")
+    if processes is not None:  # a scan stopped by an error may leave blob workers running
+        for child in processes.active_children():
+            child.terminate()
+            child.join()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -192,21 +192,7 @@ def scan_history(
     saved = results.load(result_state) if results is not None and result_state else None
     if saved is not None:
         phase("saved result", mark)
-        return ScanResult(
-            target=str(repo),
-            head=head,
-            refs=refs,
-            findings=sorted(
-                saved.findings_as_of(options.as_of, options.suppression), key=finding_order
-            ),
-            commits=saved.commits,
-            blob_stats=BlobScanStats(),
-            seconds=round(time.monotonic() - started, 3),
-            engine=saved.engine,
-            phases=phases,
-            integrity=saved.integrity,
-            blobs_cached=saved.blobs,
-        )
+        return _from_saved(saved, repo, head, refs, options, started, phases)
     matcher = make_matcher()
     saving: background.Pending[None] | None = None
     loaded = store.load(state) if store is not None and state is not None else None
@@ -322,6 +308,32 @@ def scan_history(
         verify_candidates=candidates,
         integrity=integrity,
         blobs_cached=blobs_cached,
+    )
+
+
+def _from_saved(
+    saved: SavedResult,
+    repo: Path,
+    head: Head,
+    refs: list[Ref],
+    options: ScanOptions,
+    started: float,
+    phases: dict[str, float],
+) -> ScanResult:
+    """The scan result of an unchanged repository: its saved findings, as of now."""
+    findings = saved.findings_as_of(options.as_of, options.suppression)
+    return ScanResult(
+        target=str(repo),
+        head=head,
+        refs=refs,
+        findings=sorted(findings, key=finding_order),
+        commits=saved.commits,
+        blob_stats=BlobScanStats(),
+        seconds=round(time.monotonic() - started, 3),
+        engine=saved.engine,
+        phases=phases,
+        integrity=saved.integrity,
+        blobs_cached=saved.blobs,
     )
 
 

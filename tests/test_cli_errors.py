@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,32 @@ def test_unknown_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "--no-such-flag"]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_a_failure() -> None:
+    """Through the console-script entry (which leaves without interpreter teardown): the
+    first line arrives, the closed pipe is a non-zero exit, and no traceback is printed."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from scanner.entry import run; run()", "rules", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    fcntl.fcntl(child.stdout.fileno(), 1031, 4096)  # F_SETPIPE_SZ: the list cannot fit
+    first = child.stdout.readline()
+    child.stdout.close()
+    errors = child.stderr.read().decode()
+    assert child.wait(timeout=60) != 0
+    assert first.strip()
+    assert "Traceback" not in errors
+
+
+def test_the_entry_exits_with_the_command_status(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from scanner.entry import run; run()", "scan", str(tmp_path)],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith("leakwindow: error:")
+    assert done.stdout == b""

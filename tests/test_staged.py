@@ -458,11 +458,7 @@ def test_the_staged_path_imports_none_of_the_heavy_modules(repo: Repo) -> None:
     probe = (
         "import sys\n"
         "from scanner import entry\n"
-        f"sys.argv = ['leakwindow', 'staged', {str(repo.path)!r}]\n"
-        "try:\n"
-        "    entry.run()\n"
-        "except SystemExit as done:\n"
-        "    code = done.code\n"
+        f"code = entry.main(['staged', {str(repo.path)!r}])\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('scanner.') or '.' not in m)\n"
         "print(code, ' '.join(loaded))\n"
     )
