@@ -237,10 +237,10 @@ def _bulk_of(snapshot: Snapshot) -> BaseFile:
     )
 
 
-def _commit_rows(history: History, shas: list[str]) -> list[tuple[Any, ...]]:
-    # One object per distinct id or author: marshal then writes each once and refers back to
-    # it (a commit id recurs as a parent), and loading gets faster.
-    same: dict[str, str] = {}
+def _commit_rows(history: History, shas: list[str], same: dict[str, str]) -> list[tuple[Any, ...]]:
+    """Each commit as a plain tuple. `same` maps each id or author to one object of that
+    value: marshal then writes it once and refers back to it (a commit id recurs as a parent
+    and in the inventory), and loading gets faster."""
     one = same.setdefault
     return [
         (
@@ -256,10 +256,12 @@ def _commit_rows(history: History, shas: list[str]) -> list[tuple[Any, ...]]:
 
 
 def _encode_bulk(snapshot: Snapshot) -> tuple[Any, ...]:
+    same: dict[str, str] = {}
+    rows = _commit_rows(snapshot.history, snapshot.history.order, same)
     return (
         snapshot.inventory.blob_sizes,
-        snapshot.inventory.commits,
-        _commit_rows(snapshot.history, snapshot.history.order),
+        [same.setdefault(sha, sha) for sha in snapshot.inventory.commits],
+        rows,
     )
 
 
@@ -271,7 +273,7 @@ def _encode(snapshot: Snapshot, base: BaseFile) -> tuple[Any, ...]:
     return (
         dict(itertools.islice(blob_sizes.items(), base.blobs, None)),
         snapshot.inventory.commits[base.inventory_commits :],
-        _commit_rows(history, history.order[base.commits :]),
+        _commit_rows(history, history.order[base.commits :], {}),
         history.changes,
         sorted(history.gitlinks),
         sorted(history.referenced_blobs),
