@@ -575,6 +575,11 @@ def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
 
+# Per rule index: single-line or not; the shortest match (single-line rules); how far a match
+# reaches from a keyword hit (multi-line rules; None: unbounded).
+RuleShapes = tuple[dict[int, bool], dict[int, int], dict[int, int | None]]
+
+
 class Matcher:
     """Finds rule matches in one piece of content."""
 
@@ -584,11 +589,13 @@ class Matcher:
         engine: str = "auto",
         compiled_prefilter: bytes | None = None,
         screen_patterns: bool = True,
+        shapes: RuleShapes | None = None,
     ) -> None:
         """`compiled_prefilter`: a `compiled_prefilter()` of a Hyperscan matcher for the same
         pack, matching code, Hyperscan version and `screen_patterns` (the on-disk cache keys
         on all four). `screen_patterns=False` screens by keywords only: a database that
-        compiles in milliseconds, for small inputs such as a staged change."""
+        compiles in milliseconds, for small inputs such as a staged change. `shapes`: the
+        `rule_shapes()` of a matcher for the same pack and matching code (also cached)."""
         self.pack = pack
         self._forms = KeywordForms(kw for rule in pack.rules for kw in _keyword_bytes(rule))
         if engine == "auto":
@@ -606,9 +613,19 @@ class Matcher:
         # Per-rule regex analysis happens on a rule's first keyword hit: parsing ~300
         # patterns up front costs more than a whole pre-commit run, and a small staged change
         # hits only a few rules.
-        self._reach: dict[int, int | None] = {}
-        self._narrowest: dict[int, int] = {}
-        self._single_line: dict[int, bool] = {}
+        self._single_line, self._narrowest, self._reach = shapes or ({}, {}, {})
+
+    def rule_shapes(self) -> RuleShapes:
+        """Every rule's regex analysis (single-line or not, shortest match, reach), for an
+        on-disk cache: the blob workers of a history scan would each parse the patterns of
+        every rule that gets a hit (~0.15 s of CPU per worker)."""
+        for index, rule in enumerate(self._rules):
+            single_line = self._single_line.setdefault(index, rule_is_single_line(rule))
+            if single_line and index not in self._narrowest:
+                self._narrowest[index] = shortest_match(rule)
+            if not single_line and index not in self._reach:
+                self._reach[index] = match_reach(rule)
+        return self._single_line, self._narrowest, self._reach
 
     def compiled_prefilter(self) -> bytes | None:
         """The Hyperscan database as bytes, for an on-disk cache; None for the Python engine."""

@@ -31,7 +31,7 @@ from scanner.config import Config, load_pack
 from scanner.matching import Matcher, hyperscan_available
 from scanner.rules import Rule, RulePack, builtin_rule_files
 
-_FORMAT = b"leakwindow-pack-cache/1"
+_FORMAT = b"leakwindow-pack-cache/2"
 _KEEP_FILES = 8  # one entry per distinct rule set; a few repositories' configs at most
 _REGEX_TAG = "__regex__"
 
@@ -161,9 +161,10 @@ def _write(directory: Path, path: Path, blob: bytes) -> None:
 def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = True) -> Matcher:
     """A Matcher for `pack`; a Hyperscan one loads its compiled database from the cache.
 
-    The database depends on the pack, on how matching.py and hs_expression.py turn rules into
-    expressions, on whether patterns are screened and on the Hyperscan build: all are in the
-    key.
+    Saved with it: the rules' regex analysis (`Matcher.rule_shapes`), so that no process
+    parses patterns again. Both depend on the pack, on how matching.py and hs_expression.py
+    turn rules into expressions, on whether patterns are screened and on the Hyperscan build:
+    all are in the key.
     """
     if engine == "auto":
         engine = "hyperscan" if hyperscan_available() else "python"
@@ -182,19 +183,21 @@ def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = True) ->
     directory = cache_dir()
     path = directory / f"prefilter-{digest.hexdigest()[:40]}.hsdb"
     try:
+        shapes, compiled = marshal.loads(path.read_bytes())
         return Matcher(
             pack,
             engine=engine,
-            compiled_prefilter=path.read_bytes(),
+            compiled_prefilter=compiled,
             screen_patterns=screen_patterns,
+            shapes=shapes,
         )
-    except (OSError, hyperscan.error):
-        pass  # missing, or from another build or platform: compile it again
+    except (OSError, EOFError, ValueError, TypeError, hyperscan.error):
+        pass  # missing, or from another version, build or platform: compile it again
     matcher = Matcher(pack, engine=engine, screen_patterns=screen_patterns)
     compiled = matcher.compiled_prefilter()
     if compiled is not None:
         with contextlib.suppress(OSError):
-            _write(directory, path, compiled)
+            _write(directory, path, marshal.dumps((matcher.rule_shapes(), compiled)))
     return matcher
 
 
