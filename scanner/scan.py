@@ -508,7 +508,10 @@ def _extend(
                 new_commits.append(parts[0])
     history = snapshot.history
     if new_commits:
-        added = read_commits_only(repo, new_commits)
+        try:
+            added = read_commits_only(repo, new_commits)
+        except LeakwindowError:
+            return None
         if set(added.commits) != set(new_commits):
             return None
         history = merge_histories(history, added)

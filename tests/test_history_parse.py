@@ -182,14 +182,14 @@ def test_random_records_match_the_reference(
 # --- the record stream: chunk boundaries anywhere -----------------------------------------
 
 
-def _git(repo: Path, *args: str, date: str) -> None:
+def _git(repo: Path, *args: str, date: str, name: str = "Dana Développeur") -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env |= {
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Dana Développeur",
+        "GIT_AUTHOR_NAME": name,
         "GIT_AUTHOR_EMAIL": "dana@example.test",
-        "GIT_COMMITTER_NAME": "Dana Développeur",
+        "GIT_COMMITTER_NAME": name,
         "GIT_COMMITTER_EMAIL": "dana@example.test",
         "GIT_AUTHOR_DATE": date,
         "GIT_COMMITTER_DATE": date,
@@ -226,6 +226,35 @@ def test_read_history_is_the_same_whatever_the_chunk_size(
     for chunk in (1, 2, 7, 64, 1000):
         monkeypatch.setattr(history, "_READ_CHUNK", chunk)
         assert snapshot(read_history(repo, [head])) == whole
+
+
+def test_the_record_marker_inside_paths_and_names_splits_no_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git log's records open with \x01 and its header fields are split by \x02; git allows
+    both bytes in paths and in author names."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main", "--template=", date="2025-01-01T00:00:00Z")
+    odd_paths = ["ctl\x01name.py", "\x01lead.txt", "two\x01\x01marks\x02.cfg", "plain.txt"]
+    for day, path in enumerate(odd_paths, start=1):
+        (repo / path).write_text(f"day {day}\n")
+        date = f"2025-01-0{day}T09:00:00Z"
+        _git(repo, "add", "-A", date=date)
+        _git(repo, "commit", "-q", "-m", f"day {day}", date=date, name=f"Ctl\x01Name\x02{day}")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, check=True, text=True
+    ).stdout.strip()
+    whole = read_history(repo, [head])
+    assert not whole.salvaged
+    assert len(whole.order) == len(odd_paths)
+    changed = [path for sha in whole.order for path, _ in whole.changes[sha]]
+    assert changed == odd_paths
+    authors = [whole.commits[sha].author for sha in whole.order]
+    assert authors == [f"Ctl\x01Name\x02{day} <dana@example.test>" for day in range(1, 5)]
+    for chunk in (1, 3, 41, 64, 1000):
+        monkeypatch.setattr(history, "_READ_CHUNK", chunk)
+        assert snapshot(read_history(repo, [head])) == snapshot(whole)
 
 
 def test_inventory_regexes_agree_with_a_line_by_line_parse(tmp_path: Path) -> None:

@@ -250,12 +250,14 @@ def test_symlinks_are_scanned_as_their_target_text_and_never_followed(tmp_path: 
 
 def test_odd_paths_are_scanned_and_reported_exactly(tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "paths")
-    secrets = {seed: token(seed) for seed in (231, 232, 233, 234)}
+    secrets = {seed: token(seed) for seed in (231, 232, 233, 234, 235, 236)}
     names: dict[int, bytes] = {
         231: b"dir with spaces/key file.py",
         232: b"new\nline.py",
         233: b"caf\xe9-latin1-name.py",
         234: "ключи/设置.py".encode(),
+        235: b"ctl\x01mark\x02.py",  # the bytes that delimit git log's records and fields
+        236: b"\x01leading.py",
     }
     for seed, name in names.items():
         path = os.path.join(os.fsencode(repo), name)
@@ -269,6 +271,8 @@ def test_odd_paths_are_scanned_and_reported_exactly(tmp_path: Path) -> None:
         232: "new\nline.py",
         233: "caf\\xe9-latin1-name.py",  # not UTF-8: shown with the byte escaped
         234: "ключи/设置.py",
+        235: "ctl\x01mark\x02.py",
+        236: "\x01leading.py",
     }
     for seed, shown in expected.items():
         found = finding(report, secrets[seed])
