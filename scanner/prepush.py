@@ -24,6 +24,7 @@ from typing import Any
 
 from scanner.errors import LeakwindowError
 from scanner.git import run_git
+from scanner.report.text import printable_lines
 from scanner.rules import SEVERITIES
 
 ZERO_SHA = "0" * 40
@@ -135,7 +136,7 @@ def push_message(findings: Sequence[Mapping[str, Any]], commits: frozenset[str])
             lines.append(
                 f"  {where}  {finding['severity']:<8} {rules}  {finding['secret_preview']}"
             )
-    return "\n".join(lines) + "\n" + _FIX_HELP + "\n"
+    return printable_lines(lines) + "\n" + _FIX_HELP + "\n"
 
 
 def _blocking(report: Mapping[str, Any], fail_on: str) -> list[Mapping[str, Any]]:

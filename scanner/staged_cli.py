@@ -10,6 +10,7 @@ from scanner.config import find_config, path_filter
 from scanner.errors import LeakwindowError
 from scanner.model import fingerprint_of, preview_of
 from scanner.pack_cache import load_pack_cached, matcher_cached
+from scanner.report.text import printable_lines
 from scanner.rules import SEVERITIES, RulePack
 from scanner.staged import StagedMatch, repository_root, scan_added, staged_diff
 
@@ -146,7 +147,7 @@ def _message(matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str
             f"  {item.path}:{item.match.line}:{item.match.column}  {rule.severity:<8} "
             f"{rule.id}  {preview_of(item.match.secret)}{note}"
         )
-    return "\n".join(lines) + "\n" + _FIX_HELP + "\n"
+    return printable_lines(lines) + "\n" + _FIX_HELP + "\n"
 
 
 def main(argv: list[str]) -> int:

@@ -280,6 +280,29 @@ def test_odd_paths_are_scanned_and_reported_exactly(tmp_path: Path) -> None:
         assert found["in_head"] is True
 
 
+def test_hostile_paths_and_names_cannot_steer_the_text_report_or_the_push_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scanner.prepush import push_message
+
+    repo = new_repo(tmp_path / "hostile")
+    secret = token(241)
+    name = b"x\x1b[2Jy\nFAKE no secrets\x1b]8;;e.test\x07.py"
+    with open(os.path.join(os.fsencode(repo), name), "wb") as handle:
+        handle.write(f'KEY = "{secret}"\n'.encode())
+    commit_all(repo, "hostile name")
+    code = main(["scan", str(repo), "--as-of", AS_OF])
+    shown = capsys.readouterr().out
+    assert code == 1
+    assert "x\\x1b[2Jy\\x0aFAKE no secrets\\x1b]8;;e.test\\x07.py:1" in shown
+    assert not set("\x1b\x07") & set(shown)
+    assert not any(line.startswith("FAKE") for line in shown.splitlines())
+    _, report = scan(repo, tmp_path)
+    commits = frozenset({report["scan"]["head"]["sha"]})
+    message = push_message([finding(report, secret)], commits)
+    assert "\\x1b[2Jy\\x0aFAKE" in message and "\x1b" not in message
+
+
 @pytest.mark.parametrize(
     ("name", "encode", "line"),
     [

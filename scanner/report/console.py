@@ -8,7 +8,6 @@ neither restyle the output nor move the cursor.
 
 from __future__ import annotations
 
-import re
 from typing import Any, TextIO
 
 from rich import box
@@ -19,7 +18,7 @@ from rich.text import Text
 
 # The caveat is shared with the plain report so both say exactly the same thing.
 from scanner.report.text import CAVEAT as CAVEAT
-from scanner.report.text import describe_window, render_text, short_ref, verdict
+from scanner.report.text import describe_window, printable, render_text, short_ref, verdict
 
 # Severity is always printed as a word too: colour is never the only signal.
 SEVERITY_STYLES: dict[str, str] = {
@@ -41,19 +40,6 @@ SEVERITY_BORDERS: dict[str, str] = {
     "low": "cyan",
 }
 LIVE_VERDICT_STYLE = "bold white on red"
-
-# C0/C1 controls, DEL, and the bidi overrides that can reorder what a terminal shows.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(value: object) -> str:
-    """`value` as text with every control or bidi character spelled out as an escape."""
-
-    def spell(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _UNPRINTABLE.sub(spell, str(value))
 
 
 def _text(value: object, style: str = "") -> Text:

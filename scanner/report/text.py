@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 CAVEAT = (
     "Commit dates are evidence of when a secret entered history, not proof of when the "
     "repository became public."
 )
+
+
+# C0/C1 controls, DEL, and the bidi overrides that can reorder what a terminal shows.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: object) -> str:
+    """`value` as text with every control or bidi character spelled out as an escape.
+
+    Paths and author names come from the repository: a hostile one must not move the
+    cursor, restyle a CI log, start a fake line or hide a finding."""
+
+    def spell(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(spell, str(value))
+
+
+def printable_lines(lines: list[str]) -> str:
+    """The lines as one text, each made printable (their own newlines included)."""
+    return "\n".join(printable(line) for line in lines)
 
 
 def short_ref(ref: str) -> str:
@@ -118,4 +141,4 @@ def render_text(report: dict[str, Any]) -> str:
     suppressed = report["summary"].get("suppressed", 0)
     if suppressed:
         lines.append(f"{suppressed} suppressed finding(s) not shown.")
-    return "\n".join(lines).rstrip() + "\n"
+    return printable_lines(lines).rstrip() + "\n"
