@@ -133,6 +133,14 @@ def test_hostile_repository_values_are_escaped() -> None:
     assert [tag for tag, _ in _elements(page)].count("img") == 0
 
 
+def test_control_and_bidi_characters_in_values_are_spelled_out() -> None:
+    report = sample_report()
+    report["findings"][0]["first_commit"]["path"] = "cod\u202eyp.exe\x1b[2J\nnext.py"
+    page = render_html(report)
+    assert "\u202e" not in page and "\x1b" not in page
+    assert "cod\\u202eyp.exe\\x1b[2J\\x0anext.py" in page
+
+
 def test_one_lane_per_finding_in_report_order() -> None:
     report = sample_report()
     lanes = _with_class(render_html(report), "lane")

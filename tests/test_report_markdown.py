@@ -263,7 +263,8 @@ def test_hostile_path_cannot_break_the_table_or_inject_markup() -> None:
         ("<b>&", "&lt;b>&amp;"),
         ("[link](x)", "\\[link\\](x)"),
         ("back\\slash", "back\\\\slash"),
-        ("tab\there", "tab here"),
+        ("tab\there", "tab\\\\x09here"),  # spelled out, its backslash escaped
+        ("esc\x1b[2J bidi\u202e c1\x9b", "esc\\\\x1b\\[2J bidi\\\\u202e c1\\\\x9b"),
     ],
 )
 def test_escape_cell(raw: str, escaped: str) -> None:

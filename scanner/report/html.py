@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from scanner.report.text import printable
+
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 SEVERITY_RANK: dict[str, int] = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 SEVERITY_COLOUR: dict[str, str] = {
@@ -78,7 +80,8 @@ def render_html(report: dict[str, Any]) -> str:
 
 
 def _esc(value: object) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+    # Controls and bidi overrides spelled out too: a path must not reorder what is shown.
+    return html.escape(printable("" if value is None else value), quote=True)
 
 
 def _text(value: object, fallback: str = "—") -> str:

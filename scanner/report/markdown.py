@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.report.text import printable
+
 DEFAULT_MAX_ROWS = 200  # GitHub caps a step summary at 1 MiB; keep far below it.
 _MAX_REFS_IN_CELL = 5
 _HEADER = (
@@ -27,13 +29,11 @@ _HEADER = (
 # (line-start syntax such as `#` or `>` cannot occur inside a cell; `<` is turned into `&lt;`).
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]|~])")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def escape_cell(value: object) -> str:
     """Make untrusted text safe and inert inside a GFM table cell."""
-    text = _NEWLINES.sub("↵", str(value))
-    text = _CONTROL.sub(" ", text)
+    text = printable(_NEWLINES.sub("↵", str(value)))  # controls and bidi spelled out
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
