@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -319,11 +319,18 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) 
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-    # The unfinished record, kept in pieces: a record larger than a chunk is joined once,
-    # not copied and re-split with every chunk.
+    yield from _whole_records(_pieces(process.stdout.read))
+    feeder.join()
+    if process.wait() != 0:
+        errors.seek(0)
+        raise LeakwindowError(f"git log failed: {first_problem(errors.read(), 128)}")
+
+
+def _pieces(read: Callable[[int], bytes]) -> Iterator[bytes]:
+    """The stream split at every \x01, across read chunks (the last piece included)."""
+    # The unfinished piece, kept in parts: a piece larger than a chunk is joined once, not
+    # copied and re-split with every chunk.
     pending: list[bytes] = []
-    read = process.stdout.read
-    record: bytes | None = None  # the record being put together, held until the next starts
     while chunk := read(_READ_CHUNK):
         pieces = chunk.split(b"\x01")
         if len(pieces) == 1:
@@ -332,27 +339,23 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) 
         pending.append(pieces[0])
         pieces[0] = b"".join(pending)
         pending = [pieces.pop()]
-        for piece in pieces:
-            # A piece that does not open with a commit id followed a \x01 inside a path or
-            # a name (git allows both): it belongs to the record before.
-            if _opens_record(piece):
-                if record is not None:
-                    yield record
-                record = piece
-            elif record is not None:
-                record += b"\x01" + piece
-    last = b"".join(pending)
-    if record is not None and not _opens_record(last):
-        yield record + b"\x01" + last
-    else:
-        if record is not None:
-            yield record
-        if last:
-            yield last
-    feeder.join()
-    if process.wait() != 0:
-        errors.seek(0)
-        raise LeakwindowError(f"git log failed: {first_problem(errors.read(), 128)}")
+        yield from pieces
+    yield b"".join(pending)
+
+
+def _whole_records(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Commit records from the pieces: a piece that does not open with a commit id followed
+    a \x01 inside a path or a name (git allows both) and belongs to the record before."""
+    record: bytes | None = None
+    for piece in pieces:
+        if _opens_record(piece):
+            if record is not None:
+                yield record
+            record = piece
+        elif record is not None:
+            record += b"\x01" + piece
+    if record is not None:
+        yield record
 
 
 def _opens_record(piece: bytes) -> bool:

@@ -575,9 +575,10 @@ def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 
 
-# Per rule index: single-line or not; the shortest match (single-line rules); how far a match
-# reaches from a keyword hit (multi-line rules; None: unbounded).
-RuleShapes = tuple[dict[int, bool], dict[int, int], dict[int, int | None]]
+# A rule's regex analysis: (single-line, shortest match, reach). Single-line rules are tried
+# on the lines of their hits that are at least the shortest match long (reach unused: None);
+# multi-line rules within `reach` of a hit (None: unbounded; shortest match unused: 0).
+RuleShape = tuple[bool, int, int | None]
 
 
 class Matcher:
@@ -589,7 +590,7 @@ class Matcher:
         engine: str = "auto",
         compiled_prefilter: bytes | None = None,
         screen_patterns: bool = True,
-        shapes: RuleShapes | None = None,
+        shapes: dict[int, RuleShape] | None = None,
     ) -> None:
         """`compiled_prefilter`: a `compiled_prefilter()` of a Hyperscan matcher for the same
         pack, matching code, Hyperscan version and `screen_patterns` (the on-disk cache keys
@@ -613,19 +614,26 @@ class Matcher:
         # Per-rule regex analysis happens on a rule's first keyword hit: parsing ~300
         # patterns up front costs more than a whole pre-commit run, and a small staged change
         # hits only a few rules.
-        self._single_line, self._narrowest, self._reach = shapes or ({}, {}, {})
+        self._shapes: dict[int, RuleShape] = shapes if shapes is not None else {}
 
-    def rule_shapes(self) -> RuleShapes:
-        """Every rule's regex analysis (single-line or not, shortest match, reach), for an
-        on-disk cache: the blob workers of a history scan would each parse the patterns of
-        every rule that gets a hit (~0.15 s of CPU per worker)."""
-        for index, rule in enumerate(self._rules):
-            single_line = self._single_line.setdefault(index, rule_is_single_line(rule))
-            if single_line and index not in self._narrowest:
-                self._narrowest[index] = shortest_match(rule)
-            if not single_line and index not in self._reach:
-                self._reach[index] = match_reach(rule)
-        return self._single_line, self._narrowest, self._reach
+    def rule_shapes(self) -> dict[int, RuleShape]:
+        """Every rule's regex analysis, for an on-disk cache: the blob workers of a history
+        scan would each parse the patterns of every rule that gets a hit (~0.1 s of CPU per
+        worker)."""
+        for index in range(len(self._rules)):
+            self._shape(index)
+        return self._shapes
+
+    def _shape(self, index: int) -> RuleShape:
+        shape = self._shapes.get(index)
+        if shape is None:
+            rule = self._rules[index]
+            if rule_is_single_line(rule):
+                shape = (True, shortest_match(rule), None)
+            else:
+                shape = (False, 0, match_reach(rule))
+            self._shapes[index] = shape
+        return shape
 
     def compiled_prefilter(self) -> bytes | None:
         """The Hyperscan database as bytes, for an on-disk cache; None for the Python engine."""
@@ -704,17 +712,12 @@ class Matcher:
         pattern was screened); a multi-line rule around its keyword hits.
         """
         size = len(content)
-        rule = self._rules[index]
-        if index not in self._single_line:
-            self._single_line[index] = rule_is_single_line(rule)
-        if self._single_line[index]:
-            keywords = _keyword_bytes(rule)
+        single_line, narrowest, reach = self._shape(index)
+        if single_line:
+            keywords = _keyword_bytes(self._rules[index])
             if len(hits) > _HIT_CAP:  # too many to have been listed: every keyword line
                 hits = keyword_starts(content.lower(), keywords, cap=None)
                 screened = False
-            narrowest = self._narrowest.get(index)
-            if narrowest is None:
-                narrowest = self._narrowest[index] = shortest_match(rule)
             # A line shorter than the shortest possible match cannot hold one.
             windows = [
                 (low, high, high)
@@ -724,13 +727,8 @@ class Matcher:
             if screened:
                 windows = [w for w in windows if _holds_keyword(content[w[0] : w[1]], keywords)]
             return windows
-        if len(hits) > _HIT_CAP:
-            return [(0, size, size)]  # too many hits to list: the whole content, once
-        if index not in self._reach:
-            self._reach[index] = match_reach(self._rules[index])
-        reach = self._reach[index]
-        if reach is None:
-            return [(0, size, size)]
+        if reach is None or len(hits) > _HIT_CAP:  # unbounded, or too many hits to list
+            return [(0, size, size)]  # the whole content, once
         merged: list[tuple[int, int]] = []
         for start in sorted(hits):
             low, high = max(0, start - reach), min(size, start + reach)
