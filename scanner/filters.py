@@ -44,9 +44,13 @@ def is_repeated_run(secret: str) -> bool:
     return _REPEATED_RUN.search(secret) is not None
 
 
-# The runs detect-secrets' `is_sequential_string` looks for, compared case-insensitively.
-# Kept here rather than imported: `import detect_secrets` costs 70-130 ms, more than a whole
-# pre-commit run of `leakwindow staged`, and it was paid by every run that found a candidate.
+# detect-secrets' heuristics (`is_sequential_string` and the four behind `is_generic_noise`),
+# written out here rather than imported: `import detect_secrets` pulls in requests, urllib3,
+# ssl and email, 110-150 ms of CPU. A pre-commit run of `leakwindow staged` paid it on its
+# first candidate, and a history scan paid it in every blob worker (a sixth of the CPU of a
+# flask-sized scan). tests/test_filters.py checks each against detect-secrets itself.
+#
+# The runs `is_sequential_string` looks for, compared case-insensitively.
 _SEQUENCES: tuple[str, ...] = (
     string.ascii_uppercase * 2 + string.digits + "+/",  # base64 alphabet, letters first
     string.digits + string.ascii_uppercase * 2 + "+/",  # base64 alphabet, digits first
@@ -75,18 +79,34 @@ def is_low_entropy(secret: str, minimum: float | None) -> bool:
     return minimum is not None and shannon_entropy(secret) < minimum
 
 
+# A UUID anywhere in the value, in either case.
+_UUID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.IGNORECASE)
+# Before the value: a name that ends in `_id` or `_ids`, or a line that opens with `id`, `myid`
+# or `userid` (plural too), followed by something that is neither a letter nor a digit.
+_ID_NAME = re.compile(r"(?:^(?:id|myid|userid)|_id)s?[^a-z0-9]", re.IGNORECASE)
+
+
 def is_generic_noise(secret: str, line: str) -> bool:
     """detect-secrets' heuristics for keyword-context findings: UUIDs, ids (`user_id = …`),
     templated values (`{x}`, `<x>`, `${x}`) and `$`-prefixed references.
 
-    Applied only to the generic assignment rules (provider tokens have exact shapes), and
-    imported on the first such candidate, so pre-commit runs without one never pay for it.
+    Applied only to the generic assignment rules: provider tokens have exact shapes.
     """
-    from detect_secrets.filters import heuristic
-
     return (
-        heuristic.is_potential_uuid(secret)
-        or heuristic.is_templated_secret(secret)
-        or heuristic.is_prefixed_with_dollar_sign(secret)
-        or heuristic.is_likely_id_string(secret, line)
+        _UUID.search(secret) is not None
+        or _is_templated(secret)
+        or secret.startswith("$")
+        or _follows_an_id_name(secret, line)
     )
+
+
+def _is_templated(secret: str) -> bool:
+    if not secret:
+        return True  # nothing to report
+    ends = secret[0] + secret[-1]
+    return ends in ("{}", "<>") or (secret.startswith("${") and secret.endswith("}"))
+
+
+def _follows_an_id_name(secret: str, line: str) -> bool:
+    at = line.find(secret)
+    return at >= 0 and _ID_NAME.search(line, 0, at) is not None

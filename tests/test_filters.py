@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import string
+
 import pytest
+from detect_secrets.filters import heuristic
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner import filters
 
@@ -56,3 +61,85 @@ def test_detect_secrets_heuristics_drop_generic_noise(secret: str, line: str) ->
 
 def test_detect_secrets_heuristics_keep_a_plain_secret() -> None:
     assert not filters.is_generic_noise(REAL, f'api_secret = "{REAL}"')
+
+
+# --- the heuristics written out here agree with detect-secrets' own -------------------
+
+# Characters the heuristics look at (braces, angle brackets, `$`, `_id`, hex, separators),
+# so random values hit every branch rather than almost never.
+_NOISY = "{}<>$_-=:\"' sSdDiImMyYuUeErRaAbBcCfF0123456789xX"
+_UUID_LIKE = st.builds(
+    lambda parts: "-".join(parts),
+    st.tuples(
+        *(st.text("0123456789abcdefABCDEFg", min_size=n, max_size=n) for n in (8, 4, 4, 4, 12))
+    ),
+)
+_SECRETS = st.one_of(
+    st.text(_NOISY, max_size=12),
+    st.builds(
+        lambda a, u, b: a + u + b,
+        st.text(_NOISY, max_size=3),
+        _UUID_LIKE,
+        st.text(_NOISY, max_size=3),
+    ),
+)
+_NAMES = st.sampled_from(
+    ["", "id", "ID", "myid", "userid", "ids", "user_id", "user_ids", "x_Id", "idx", "valid", "_id"]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    secret=_SECRETS,
+    name=_NAMES,
+    before=st.text(_NOISY, max_size=6),
+    after=st.text(_NOISY, max_size=4),
+)
+def test_generic_noise_agrees_with_detect_secrets(
+    secret: str, name: str, before: str, after: str
+) -> None:
+    line = name + before + secret + after
+    expected = (
+        heuristic.is_potential_uuid(secret)
+        or heuristic.is_templated_secret(secret)
+        or heuristic.is_prefixed_with_dollar_sign(secret)
+        or heuristic.is_likely_id_string(secret, line)
+    )
+    assert filters.is_generic_noise(secret, line) == expected
+    unrelated = before + after  # the value is usually not on this line at all
+    assert filters.is_generic_noise(secret, unrelated) == (
+        heuristic.is_potential_uuid(secret)
+        or heuristic.is_templated_secret(secret)
+        or heuristic.is_prefixed_with_dollar_sign(secret)
+        or heuristic.is_likely_id_string(secret, unrelated)
+    )
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.text(string.ascii_letters + string.digits + "+/=", max_size=20),
+        # Slices of the runs themselves, in either case: the values that must be caught.
+        st.builds(
+            lambda run, start, length, upper: (
+                (run[start : start + length]).upper()
+                if upper
+                else run[start : start + length].lower()
+            ),
+            st.sampled_from(
+                [
+                    string.ascii_uppercase * 2 + string.digits + "+/",
+                    string.digits * 3,
+                    string.hexdigits * 2,
+                    (string.digits + string.ascii_letters) * 2,
+                    string.ascii_uppercase + "=/",
+                ]
+            ),
+            st.integers(0, 40),
+            st.integers(0, 30),
+            st.booleans(),
+        ),
+    )
+)
+def test_sequences_agree_with_detect_secrets(secret: str) -> None:
+    assert filters.is_sequential(secret) == heuristic.is_sequential_string(secret)
