@@ -95,7 +95,7 @@ def is_generic_noise(secret: str, line: str) -> bool:
     return (
         _UUID.search(secret) is not None
         or _is_templated(secret)
-        or secret.startswith("$")
+        or secret.startswith("$")  # `${x}` too
         or _follows_an_id_name(secret, line)
     )
 
@@ -103,8 +103,7 @@ def is_generic_noise(secret: str, line: str) -> bool:
 def _is_templated(secret: str) -> bool:
     if not secret:
         return True  # nothing to report
-    ends = secret[0] + secret[-1]
-    return ends in ("{}", "<>") or (secret.startswith("${") and secret.endswith("}"))
+    return secret[0] + secret[-1] in ("{}", "<>")
 
 
 def _follows_an_id_name(secret: str, line: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,10 +112,13 @@ class _HyperscanPrefilter:
         self,
         rules: Sequence[Rule],
         forms: KeywordForms,
-        compiled: bytes | None = None,
-        screen_patterns: bool = True,
+        compiled: bytes | None,
+        screen_patterns: bool,
+        single_line: Callable[[int], bool],
     ) -> None:
-        """`compiled` is `serialized()` of a database built from the same rules (a cache)."""
+        """`compiled` is `serialized()` of a database built from the same rules (a cache).
+        `single_line(index)`: whether rule `index` is single-line (the Matcher's memoised
+        analysis, so a compile does not parse each pattern a second time)."""
         import hyperscan
 
         self._rules = rules
@@ -133,7 +136,7 @@ class _HyperscanPrefilter:
                 expression = _screening_expression(rule)
                 if expression is not None:
                     expressions[index] = expression
-                    if not rule_is_single_line(rule):
+                    if not single_line(index):
                         multi_line.add(index)
         while True:
             single = frozenset(index for index in expressions if index not in multi_line)
@@ -598,23 +601,27 @@ class Matcher:
         compiles in milliseconds, for small inputs such as a staged change. `shapes`: the
         `rule_shapes()` of a matcher for the same pack and matching code (also cached)."""
         self.pack = pack
+        self._rules = pack.rules
+        # Per-rule regex analysis happens on a rule's first keyword hit: parsing ~300
+        # patterns up front costs more than a whole pre-commit run, and a small staged change
+        # hits only a few rules.
+        self._shapes: dict[int, RuleShape] = shapes if shapes is not None else {}
         self._forms = KeywordForms(kw for rule in pack.rules for kw in _keyword_bytes(rule))
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"
         if engine == "hyperscan":
             self._prefilter: _PythonPrefilter | _HyperscanPrefilter = _HyperscanPrefilter(
-                pack.rules, self._forms, compiled_prefilter, screen_patterns
+                pack.rules,
+                self._forms,
+                compiled_prefilter,
+                screen_patterns,
+                single_line=lambda index: self._shape(index)[0],
             )
         elif engine == "python":
             self._prefilter = _PythonPrefilter(pack.rules)
         else:
             raise ValueError(f"unknown matching engine {engine!r}")
         self.engine = self._prefilter.name
-        self._rules = pack.rules
-        # Per-rule regex analysis happens on a rule's first keyword hit: parsing ~300
-        # patterns up front costs more than a whole pre-commit run, and a small staged change
-        # hits only a few rules.
-        self._shapes: dict[int, RuleShape] = shapes if shapes is not None else {}
 
     def rule_shapes(self) -> dict[int, RuleShape]:
         """Every rule's regex analysis, for an on-disk cache: the blob workers of a history
