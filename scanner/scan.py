@@ -421,8 +421,9 @@ def _start_matching(
     options: ScanOptions,
     progress: Callable[[str, int, int], None] | None,
 ) -> list[background.Pending[BlobScanResult]]:
-    """Match blobs in child processes, one per core, each with a contiguous pack-order share
-    (a few blobs are matched here: a process would cost more than it saves)."""
+    """Match blobs in child processes, one per core, each with a share of about equal cost
+    made of pack-order runs (a few blobs are matched here: a process would cost more than it
+    saves)."""
     parallel = options.parallel and len(to_scan) > 256
     shares = _split(to_scan, options.jobs if parallel else 1)
     relay = _ProgressRelay(progress, total=len(to_scan)) if progress is not None else None
@@ -589,17 +590,28 @@ def _complete_history(
     return merge_histories(history, leftovers)
 
 
+# A blob costs a fixed amount (its header, a cat-file lookup, a Hyperscan call, a few Python
+# lines) on top of its bytes: about what 8 KiB of content costs, measured on the 60,000-commit
+# bench repository (a share of many small blobs took 26% more CPU than one of equal bytes).
+_BLOB_OVERHEAD_BYTES = 8 << 10
+# Contiguous runs per share: enough that a stretch of the pack that is costlier to inflate
+# or match (whole objects rather than deltas, dense hits) is spread over every share.
+_RUNS_PER_SHARE = 16
+
+
 def _split(blob_sizes: dict[str, int], parts: int) -> list[dict[str, int]]:
-    """Contiguous shares (pack order is kept within each: inflation stays cache-friendly),
-    balanced by bytes."""
+    """Shares of about equal cost (bytes plus a per-blob overhead), each made of contiguous
+    runs of pack order dealt out in turn: within a run, neighbours share delta chains and
+    inflation stays cache-friendly; across runs, uneven stretches of the pack even out."""
     if parts <= 1 or len(blob_sizes) < 2:
         return [blob_sizes]
-    total = sum(blob_sizes.values()) or 1
+    runs = parts * _RUNS_PER_SHARE
+    total = sum(blob_sizes.values()) + _BLOB_OVERHEAD_BYTES * len(blob_sizes)
     shares: list[dict[str, int]] = [{} for _ in range(parts)]
     running = 0
     for oid, size in blob_sizes.items():
-        shares[min(parts - 1, running * parts // total)][oid] = size
-        running += size
+        shares[running * runs // total % parts][oid] = size
+        running += size + _BLOB_OVERHEAD_BYTES
     return [share for share in shares if share]
 
 
