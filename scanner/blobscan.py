@@ -71,9 +71,9 @@ def scan_blobs(
             stats.blobs_skipped_size += 1
         else:
             wanted.append(oid)
-    for oid, size, pieces in _read_blobs(repo, wanted, stats):
+    for oid, content in _read_blobs(repo, wanted, stats):
         try:
-            found = _scan_one(size, pieces, matcher, stats)
+            found = _scan_one(content, matcher, stats)
         except _Unreadable:  # _read_blobs counts it and moves on
             continue
         if found:
@@ -84,26 +84,25 @@ def scan_blobs(
 
 
 def _scan_one(
-    size: int, pieces: Iterator[bytes], matcher: Matcher, stats: BlobScanStats
+    content: bytes | _Content, matcher: Matcher, stats: BlobScanStats
 ) -> list[Match] | None:
-    if size <= WINDOW_BYTES:
-        raw = b"".join(pieces)
-        if is_lfs_pointer(raw):
+    if isinstance(content, bytes):
+        if is_lfs_pointer(content):
             stats.blobs_lfs_pointers += 1
             return None
-        text = scannable_text(raw)
+        text = scannable_text(content)
         if text is None:
             stats.blobs_skipped_binary += 1
             return None
         stats.blobs_scanned += 1
-        stats.bytes_scanned += len(raw)
+        stats.bytes_scanned += len(content)
         return matcher.scan(text)
-    found = scan_stream(pieces, matcher)
+    found = scan_stream(content.pieces(), matcher)
     if found is None:
         stats.blobs_skipped_binary += 1
         return None
     stats.blobs_scanned += 1
-    stats.bytes_scanned += size
+    stats.bytes_scanned += content.size
     return found
 
 
@@ -227,11 +226,13 @@ class _Windows:
 
 def _read_blobs(
     repo: Path, oids: list[str], stats: BlobScanStats
-) -> Iterator[tuple[str, int, Iterator[bytes]]]:
-    """(id, size, content pieces) per readable blob, in order; pieces must be used in turn.
+) -> Iterator[tuple[str, bytes | _Content]]:
+    """(id, content) per readable blob, in order: the bytes of a blob up to a window's size
+    (nearly all of them: one read, no generator), else its pieces, to be used in turn.
 
-    What the consumer leaves unread of a blob is drained before the next one. When cat-file
-    dies on an object, that object is counted unreadable and a new process takes the rest.
+    What the consumer leaves unread of a large blob is drained before the next one. When
+    cat-file dies on an object, that object is counted unreadable and a new process takes
+    the rest.
     """
     next_index = 0
     while next_index < len(oids):
@@ -242,10 +243,10 @@ def _read_blobs(
         widen_pipe(process.stdout)
         feeder = threading.Thread(target=_feed, args=(process.stdin, batch), daemon=True)
         feeder.start()
-        out = process.stdout
+        read, readline = process.stdout.read, process.stdout.readline
         try:
             for offset, oid in enumerate(batch):
-                header = out.readline().split()
+                header = readline().split()
                 if not header:  # cat-file died on this object: restart after it
                     stats.blobs_unreadable += 1
                     next_index += offset + 1
@@ -253,12 +254,23 @@ def _read_blobs(
                 if len(header) != 3:  # "<oid> missing": unreadable, or gone since listed
                     stats.blobs_unreadable += 1
                     continue
-                content = _Content(out, int(header[2]))
-                yield oid, content.size, content.pieces()
-                content.drain()
-                if content.broken:
-                    stats.blobs_unreadable += 1
-                if content.broken or out.read(1) != b"\n":
+                size = int(header[2])
+                if size <= WINDOW_BYTES:
+                    data = read(size)
+                    if len(data) != size:  # cat-file died inside it
+                        stats.blobs_unreadable += 1
+                        next_index += offset + 1
+                        break
+                    yield oid, data
+                else:
+                    content = _Content(process.stdout, size)
+                    yield oid, content
+                    content.drain()
+                    if content.broken:
+                        stats.blobs_unreadable += 1
+                        next_index += offset + 1
+                        break
+                if read(1) != b"\n":  # out of step with the stream: start afresh after it
                     next_index += offset + 1
                     break
             else:
@@ -319,9 +331,13 @@ def recover_matches(
     failed: list[str] = []
     stats = BlobScanStats()
     read: set[str] = set()
-    for oid, _size, pieces in _read_blobs(repo, list(positions), stats):
+    for oid, content in _read_blobs(repo, list(positions), stats):
+        try:
+            raw = content if isinstance(content, bytes) else b"".join(content.pieces())
+        except _Unreadable:
+            continue  # not read: matched again below
         read.add(oid)
-        text = scannable_text(b"".join(pieces))
+        text = scannable_text(raw)
         rebuilt: list[Match] = []
         for rule_id, offset, length, line, column in positions[oid]:
             secret = text[offset : offset + length] if text is not None else b""
