@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scanner import background
+from scanner import background, parking
 from scanner.blobscan import (
     BlobScanResult,
     BlobScanStats,
@@ -292,6 +292,7 @@ def scan_history(
             ),
         )
     candidates = verify_candidates(pack, index, findings) if options.collect_verification else []
+    parking.park(history, inventory, blobs, index, provenance, masks, windows)
     if saving is not None:
         with contextlib.suppress(LeakwindowError):  # a rescan just reads the history again
             saving.result()
