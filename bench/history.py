@@ -434,6 +434,39 @@ def print_table(results: list[ToolResults], leakwindow: ToolResults) -> None:
         )
 
 
+def paired_ratios(leakwindow: ToolResults, other: ToolResults) -> list[float]:
+    """leakwindow's time over the other tool's, round by round (both ran in the same round,
+    minutes apart): a slow or fast spell of the machine then weighs on both sides alike."""
+    return [
+        mine.seconds / theirs.seconds
+        for mine, theirs in zip(leakwindow.runs, other.runs, strict=False)
+        if theirs.seconds > 0
+        and mine.exit_code in leakwindow.tool.ok_exit_codes
+        and theirs.exit_code in other.tool.ok_exit_codes
+    ]
+
+
+def _per_round(leakwindow: ToolResults, others: list[ToolResults]) -> str:
+    """The per-round ratios against the slowest of `others` in each round (the floor)."""
+    rounds = [
+        max(
+            (
+                o.runs[i].seconds
+                for o in others
+                if i < len(o.runs) and o.runs[i].exit_code in o.tool.ok_exit_codes
+            ),
+            default=0.0,
+        )
+        for i in range(len(leakwindow.runs))
+    ]
+    shown = [
+        f"{run.seconds / slowest:.2f}x"
+        for run, slowest in zip(leakwindow.runs, rounds, strict=True)
+        if slowest > 0 and run.exit_code in leakwindow.tool.ok_exit_codes
+    ]
+    return " ".join(shown)
+
+
 def print_targets(results: list[ToolResults], leakwindow: ToolResults) -> None:
     """Issue 5's goals, as plain facts from this run."""
     by_name = {r.tool.name: r for r in results}
@@ -454,10 +487,14 @@ def print_targets(results: list[ToolResults], leakwindow: ToolResults) -> None:
             ratio = lw / peer_median
             verdict = "met" if ratio <= limit else "not met"
             print(f"goal leakwindow <= {limit}x {name}: {ratio:.2f}x ({verdict})")
+            rounds = " ".join(f"{r:.2f}x" for r in paired_ratios(leakwindow, peer))
+            print(f"     round by round: {rounds}")
     if known_floors:
         ratio = lw / max(known_floors)
         verdict = "met" if ratio <= 2 else "not met"
         print(f"goal leakwindow within 2x of the floor: {ratio:.2f}x ({verdict})")
+        floor_tools = [by_name[n] for n in by_name if n.startswith("floor:")]
+        print(f"     round by round: {_per_round(leakwindow, floor_tools)}")
     rss = max(m.max_rss_mb for m in leakwindow.ok_runs)
     print(f"goal peak RSS under 1 GB: {rss:.0f} MB ({'met' if rss < 1024 else 'not met'})")
 

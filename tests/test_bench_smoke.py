@@ -176,3 +176,19 @@ def test_rescan_benchmark_times_rescans_and_checks_their_findings(built: Any) ->
     assert "rescan, one new commit" in completed.stdout
     assert "findings identical in every rescan: yes" in completed.stdout
     assert _main_tip(built.repo) == before  # it works on a clone, never on REPO
+
+
+def _results(name: str, times: list[float], exits: list[int] | None = None) -> Any:
+    tool = bench_history.Tool(name, "1", lambda repo, report: [])
+    codes = exits or [0] * len(times)
+    pairs = zip(times, codes, strict=True)
+    runs = [bench_history.Measurement(t, t, 10.0, code, "") for t, code in pairs]
+    return bench_history.ToolResults(tool, runs)
+
+
+def test_round_by_round_ratios_pair_runs_of_the_same_round() -> None:
+    leakwindow = _results("leakwindow", [6.0, 5.0, 7.0])
+    gitleaks = _results("gitleaks", [20.0, 25.0, 14.0], exits=[0, 0, 1])  # round 3 failed
+    assert bench_history.paired_ratios(leakwindow, gitleaks) == [0.3, 0.2]
+    floors = [_results("floor: a", [3.0, 2.0, 3.5]), _results("floor: b", [2.0, 2.5, 4.0])]
+    assert bench_history._per_round(leakwindow, floors) == "2.00x 2.00x 1.75x"
