@@ -594,19 +594,25 @@ class Matcher:
         compiled_prefilter: bytes | None = None,
         screen_patterns: bool = True,
         shapes: dict[int, RuleShape] | None = None,
+        forms: list[bytes] | None = None,
     ) -> None:
         """`compiled_prefilter`: a `compiled_prefilter()` of a Hyperscan matcher for the same
         pack, matching code, Hyperscan version and `screen_patterns` (the on-disk cache keys
         on all four). `screen_patterns=False` screens by keywords only: a database that
         compiles in milliseconds, for small inputs such as a staged change. `shapes`: the
-        `rule_shapes()` of a matcher for the same pack and matching code (also cached)."""
+        `rule_shapes()` of a matcher for the same pack and matching code (also cached), and
+        `forms` its `keyword_forms()` (the same, with the decoding code)."""
         self.pack = pack
         self._rules = pack.rules
         # Per-rule regex analysis happens on a rule's first keyword hit: parsing ~300
         # patterns up front costs more than a whole pre-commit run, and a small staged change
         # hits only a few rules.
         self._shapes: dict[int, RuleShape] = shapes if shapes is not None else {}
-        self._forms = KeywordForms(kw for rule in pack.rules for kw in _keyword_bytes(rule))
+        self._forms = (
+            KeywordForms.from_saved(forms)
+            if forms is not None
+            else KeywordForms(kw for rule in pack.rules for kw in _keyword_bytes(rule))
+        )
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"
         if engine == "hyperscan":
@@ -630,6 +636,10 @@ class Matcher:
         for index in range(len(self._rules)):
             self._shape(index)
         return self._shapes
+
+    def keyword_forms(self) -> list[bytes]:
+        """The keywords' encoded forms, for the on-disk cache."""
+        return self._forms.forms
 
     def _shape(self, index: int) -> RuleShape:
         shape = self._shapes.get(index)

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scanner import decoding as decoding_module
 from scanner import hs_expression as expression_module
 from scanner import matching as matching_module
 from scanner import rules as rules_module
@@ -162,9 +163,10 @@ def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = True) ->
     """A Matcher for `pack`; a Hyperscan one loads its compiled database from the cache.
 
     Saved with it: the rules' regex analysis (`Matcher.rule_shapes`), so that no process
-    parses patterns again. Both depend on the pack, on how matching.py and hs_expression.py
-    turn rules into expressions, on whether patterns are screened and on the Hyperscan build:
-    all are in the key.
+    parses patterns again, and the keywords' encoded forms (`Matcher.keyword_forms`). All
+    depend on the pack, on how matching.py, hs_expression.py and decoding.py turn rules into
+    expressions and forms, on whether patterns are screened and on the Hyperscan build: all
+    are in the key.
     """
     if engine == "auto":
         engine = "hyperscan" if hyperscan_available() else "python"
@@ -176,20 +178,21 @@ def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = True) ->
     digest.update(b"patterns" if screen_patterns else b"keywords")
     digest.update(str(getattr(hyperscan, "__version__", "")).encode())
     try:
-        for module in (matching_module, expression_module):
+        for module in (matching_module, expression_module, decoding_module):
             digest.update(Path(module.__file__ or "").read_bytes())
     except OSError:
         return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
     directory = cache_dir()
     path = directory / f"prefilter-{digest.hexdigest()[:40]}.hsdb"
     try:
-        shapes, compiled = marshal.loads(path.read_bytes())
+        shapes, compiled, forms = marshal.loads(path.read_bytes())
         return Matcher(
             pack,
             engine=engine,
             compiled_prefilter=compiled,
             screen_patterns=screen_patterns,
             shapes=shapes,
+            forms=forms,
         )
     except (OSError, EOFError, ValueError, TypeError, hyperscan.error):
         pass  # missing, or from another version, build or platform: compile it again
@@ -197,7 +200,8 @@ def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = True) ->
     compiled = matcher.compiled_prefilter()
     if compiled is not None:
         with contextlib.suppress(OSError):
-            _write(directory, path, marshal.dumps((matcher.rule_shapes(), compiled)))
+            saved = (matcher.rule_shapes(), compiled, matcher.keyword_forms())
+            _write(directory, path, marshal.dumps(saved))
     return matcher
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanner import matching, pack_cache
+from scanner import decoding, matching, pack_cache
 from scanner.config import Config
 from scanner.model import Match
+from scanner.synthetic import make_token
 
 pytestmark = pytest.mark.skipif(
     not matching.hyperscan_available(), reason="the cache holds Hyperscan databases"
@@ -79,3 +82,29 @@ def test_a_damaged_cache_file_is_compiled_again(own_cache: Path) -> None:
         entry.write_bytes(damage)
         assert _found(pack_cache.matcher_cached(pack, "hyperscan").scan(content)) == expected
     assert entry.read_bytes() not in (b"", b"not a cache entry")  # rewritten whole
+
+
+def test_a_cached_matcher_reuses_the_keyword_forms_and_decodes_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pack = pack_cache.load_pack_cached(Config(), [])
+    token = make_token("xai", random.Random(5))
+    encoded = base64.b64encode(f"XAI_API_KEY={token}".encode()).decode()
+    content = _every_example() + f"\ndata:\n  key: {encoded}\n".encode()
+    fresh = pack_cache.matcher_cached(pack, "hyperscan")
+    expected = [(*found, m.decoded) for found, m in _with_matches(fresh.scan(content))]
+    assert "base64" in {decoded for *_, decoded in expected}
+
+    def no_forms(keyword: bytes) -> list[bytes]:
+        raise AssertionError("keyword forms worked out although they are cached")
+
+    monkeypatch.setattr(decoding, "base64_forms", no_forms)
+    cached = pack_cache.matcher_cached(pack, "hyperscan")
+    assert cached.keyword_forms() == fresh.keyword_forms()
+    assert [(*found, m.decoded) for found, m in _with_matches(cached.scan(content))] == expected
+
+
+def _with_matches(
+    matches: list[Match],
+) -> list[tuple[tuple[str, bytes, int, int], Match]]:
+    return list(zip(_found(matches), matches, strict=True))
