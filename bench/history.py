@@ -434,37 +434,29 @@ def print_table(results: list[ToolResults], leakwindow: ToolResults) -> None:
         )
 
 
-def paired_ratios(leakwindow: ToolResults, other: ToolResults) -> list[float]:
-    """leakwindow's time over the other tool's, round by round (both ran in the same round,
-    minutes apart): a slow or fast spell of the machine then weighs on both sides alike."""
-    return [
-        mine.seconds / theirs.seconds
-        for mine, theirs in zip(leakwindow.runs, other.runs, strict=False)
-        if theirs.seconds > 0
-        and mine.exit_code in leakwindow.tool.ok_exit_codes
-        and theirs.exit_code in other.tool.ok_exit_codes
-    ]
+def _round_seconds(result: ToolResults, index: int) -> float | None:
+    """The tool's time in round `index`; None when it did not run or failed there."""
+    if index >= len(result.runs):
+        return None
+    run = result.runs[index]
+    ok = run.exit_code in result.tool.ok_exit_codes and run.seconds > 0
+    return run.seconds if ok else None
 
 
-def _per_round(leakwindow: ToolResults, others: list[ToolResults]) -> str:
-    """The per-round ratios against the slowest of `others` in each round (the floor)."""
-    rounds = [
-        max(
-            (
-                o.runs[i].seconds
-                for o in others
-                if i < len(o.runs) and o.runs[i].exit_code in o.tool.ok_exit_codes
-            ),
-            default=0.0,
-        )
-        for i in range(len(leakwindow.runs))
-    ]
-    shown = [
-        f"{run.seconds / slowest:.2f}x"
-        for run, slowest in zip(leakwindow.runs, rounds, strict=True)
-        if slowest > 0 and run.exit_code in leakwindow.tool.ok_exit_codes
-    ]
-    return " ".join(shown)
+def round_ratios(leakwindow: ToolResults, others: list[ToolResults]) -> list[float]:
+    """leakwindow's time over the slowest of `others` in the same round (one peer, or the
+    floor's two commands): a slow or fast spell of the machine weighs on both sides alike."""
+    ratios: list[float] = []
+    for index in range(len(leakwindow.runs)):
+        mine = _round_seconds(leakwindow, index)
+        theirs = [t for other in others if (t := _round_seconds(other, index)) is not None]
+        if mine is not None and theirs:
+            ratios.append(mine / max(theirs))
+    return ratios
+
+
+def _shown(ratios: list[float]) -> str:
+    return " ".join(f"{ratio:.2f}x" for ratio in ratios)
 
 
 def print_targets(results: list[ToolResults], leakwindow: ToolResults) -> None:
@@ -487,14 +479,13 @@ def print_targets(results: list[ToolResults], leakwindow: ToolResults) -> None:
             ratio = lw / peer_median
             verdict = "met" if ratio <= limit else "not met"
             print(f"goal leakwindow <= {limit}x {name}: {ratio:.2f}x ({verdict})")
-            rounds = " ".join(f"{r:.2f}x" for r in paired_ratios(leakwindow, peer))
-            print(f"     round by round: {rounds}")
+            print(f"     round by round: {_shown(round_ratios(leakwindow, [peer]))}")
     if known_floors:
         ratio = lw / max(known_floors)
         verdict = "met" if ratio <= 2 else "not met"
         print(f"goal leakwindow within 2x of the floor: {ratio:.2f}x ({verdict})")
         floor_tools = [by_name[n] for n in by_name if n.startswith("floor:")]
-        print(f"     round by round: {_per_round(leakwindow, floor_tools)}")
+        print(f"     round by round: {_shown(round_ratios(leakwindow, floor_tools))}")
     rss = max(m.max_rss_mb for m in leakwindow.ok_runs)
     print(f"goal peak RSS under 1 GB: {rss:.0f} MB ({'met' if rss < 1024 else 'not met'})")
 

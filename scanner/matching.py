@@ -609,9 +609,9 @@ class Matcher:
         # hits only a few rules.
         self._shapes: dict[int, RuleShape] = shapes if shapes is not None else {}
         self._forms = (
-            KeywordForms.from_saved(forms)
+            KeywordForms(forms)
             if forms is not None
-            else KeywordForms(kw for rule in pack.rules for kw in _keyword_bytes(rule))
+            else KeywordForms.of_keywords(kw for rule in pack.rules for kw in _keyword_bytes(rule))
         )
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"

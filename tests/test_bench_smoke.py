@@ -189,6 +189,7 @@ def _results(name: str, times: list[float], exits: list[int] | None = None) -> A
 def test_round_by_round_ratios_pair_runs_of_the_same_round() -> None:
     leakwindow = _results("leakwindow", [6.0, 5.0, 7.0])
     gitleaks = _results("gitleaks", [20.0, 25.0, 14.0], exits=[0, 0, 1])  # round 3 failed
-    assert bench_history.paired_ratios(leakwindow, gitleaks) == [0.3, 0.2]
+    assert bench_history.round_ratios(leakwindow, [gitleaks]) == [0.3, 0.2]
     floors = [_results("floor: a", [3.0, 2.0, 3.5]), _results("floor: b", [2.0, 2.5, 4.0])]
-    assert bench_history._per_round(leakwindow, floors) == "2.00x 2.00x 1.75x"
+    ratios = bench_history.round_ratios(leakwindow, floors)
+    assert bench_history._shown(ratios) == "2.00x 2.00x 1.75x"

@@ -13,7 +13,7 @@ from scanner.synthetic import make_token
 
 PACK = load_rules()
 MATCHER = Matcher(PACK)
-FORMS = KeywordForms(kw.encode() for rule in PACK.rules for kw in rule.keywords)
+FORMS = KeywordForms.of_keywords(kw.encode() for rule in PACK.rules for kw in rule.keywords)
 TOKEN = make_token("xai", random.Random(11))
 
 

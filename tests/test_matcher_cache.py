@@ -92,7 +92,7 @@ def test_a_cached_matcher_reuses_the_keyword_forms_and_decodes_the_same(
     encoded = base64.b64encode(f"XAI_API_KEY={token}".encode()).decode()
     content = _every_example() + f"\ndata:\n  key: {encoded}\n".encode()
     fresh = pack_cache.matcher_cached(pack, "hyperscan")
-    expected = [(*found, m.decoded) for found, m in _with_matches(fresh.scan(content))]
+    expected = _found_decoded(fresh.scan(content))
     assert "base64" in {decoded for *_, decoded in expected}
 
     def no_forms(keyword: bytes) -> list[bytes]:
@@ -101,10 +101,8 @@ def test_a_cached_matcher_reuses_the_keyword_forms_and_decodes_the_same(
     monkeypatch.setattr(decoding, "base64_forms", no_forms)
     cached = pack_cache.matcher_cached(pack, "hyperscan")
     assert cached.keyword_forms() == fresh.keyword_forms()
-    assert [(*found, m.decoded) for found, m in _with_matches(cached.scan(content))] == expected
+    assert _found_decoded(cached.scan(content)) == expected
 
 
-def _with_matches(
-    matches: list[Match],
-) -> list[tuple[tuple[str, bytes, int, int], Match]]:
-    return list(zip(_found(matches), matches, strict=True))
+def _found_decoded(matches: list[Match]) -> list[tuple[str, bytes, int, int, str | None]]:
+    return [(m.rule_id, m.secret, m.line, m.column, m.decoded) for m in matches]
