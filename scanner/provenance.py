@@ -88,8 +88,8 @@ def _commits_to_visit(history: History, interesting: set[str], secrets_at: Secre
     those paths enter a state). Every other commit takes its first parent's state as it is.
 
     Two passes with one set check per commit: the walk then does one set lookup per commit
-    instead of two set checks (a never-removed secret keeps most states non-empty), and the
-    whole computation takes 30% less time on the 60,000-commit bench history.
+    instead of two set checks (a never-removed secret keeps most states non-empty): 0.135 s
+    -> 0.097 s for the 60,000-commit bench history, measured alone.
     """
     changes_of = history.changes
     bringing = {
