@@ -257,19 +257,18 @@ def _read_blobs(
                 size = int(header[2])
                 if size <= WINDOW_BYTES:
                     data = read(size)
-                    if len(data) != size:  # cat-file died inside it
-                        stats.blobs_unreadable += 1
-                        next_index += offset + 1
-                        break
-                    yield oid, data
+                    whole = len(data) == size
+                    if whole:
+                        yield oid, data
                 else:
                     content = _Content(process.stdout, size)
                     yield oid, content
                     content.drain()
-                    if content.broken:
-                        stats.blobs_unreadable += 1
-                        next_index += offset + 1
-                        break
+                    whole = not content.broken
+                if not whole:  # cat-file died inside it: restart after it
+                    stats.blobs_unreadable += 1
+                    next_index += offset + 1
+                    break
                 if read(1) != b"\n":  # out of step with the stream: start afresh after it
                     next_index += offset + 1
                     break
