@@ -138,7 +138,7 @@ def round_robin(tools: list[Tool], repo: Path, runs: int, workdir: Path) -> list
 # ----------------------------------------------------------------------------- the tools
 
 
-def leakwindow_tool(binary: Path, as_of: str | None) -> Tool:
+def leakwindow_tool(binary: Path, as_of: str | None, label: str = "leakwindow") -> Tool:
     help_text = subprocess.run(
         [str(binary), "scan", "--help"],
         capture_output=True,
@@ -175,7 +175,7 @@ def leakwindow_tool(binary: Path, as_of: str | None) -> Tool:
             *cold,
         ]
 
-    name = "leakwindow" + (" --no-cache" if cold else "")
+    name = label + (" --no-cache" if cold else "")
     return Tool(name, version or "?", argv, frozenset({0, 1}))
 
 
@@ -490,6 +490,20 @@ def print_targets(results: list[ToolResults], leakwindow: ToolResults) -> None:
     print(f"goal peak RSS under 1 GB: {rss:.0f} MB ({'met' if rss < 1024 else 'not met'})")
 
 
+def print_comparison(leakwindow: ToolResults, other: ToolResults) -> None:
+    """This build against the --compare build, timed in the same rounds."""
+    mine, theirs = leakwindow.median_seconds(), other.median_seconds()
+    if not mine or not theirs:
+        return
+    cpu_mine = statistics.median(m.cpu_seconds for m in leakwindow.ok_runs)
+    cpu_theirs = statistics.median(m.cpu_seconds for m in other.ok_runs)
+    print(
+        f"this build / compare build: wall {mine / theirs:.3f}x ({mine:.2f} s vs {theirs:.2f} s), "
+        f"cpu {cpu_mine / cpu_theirs:.3f}x"
+    )
+    print(f"     round by round: {_shown(round_ratios(leakwindow, [other]))}")
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -510,6 +524,11 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(sys.executable).parent / "leakwindow",
         help="the leakwindow to time (default: this venv's)",
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="another leakwindow (e.g. an older build's) timed in the same rounds",
+    )
     args = parser.parse_args(argv)
     repo: Path = args.repo.resolve()
     if not (repo / ".git").exists() and not (repo / "HEAD").exists():
@@ -526,6 +545,12 @@ def main(argv: list[str] | None = None) -> int:
     git_version = subprocess.run(["git", "--version"], capture_output=True, text=True, check=True)
     leakwindow = leakwindow_tool(args.leakwindow, manifest["as_of"] if manifest else None)
     tools = [leakwindow]
+    if args.compare is not None:
+        if not args.compare.exists():
+            parser.error(f"no leakwindow at {args.compare}")
+        tools.append(
+            leakwindow_tool(args.compare, manifest["as_of"] if manifest else None, "compare")
+        )
     if not args.skip_peers:
         tools += peer_tools(args.peers_venv.resolve())
     tools += floor_tools(git_version.stdout.split()[-1])
@@ -547,6 +572,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_table(results, lw_results)
         print_targets(results, lw_results)
+        if args.compare is not None:
+            print_comparison(lw_results, results[1])
         print()
         for result in results:
             if result.tool.writes_report and result.last_report:

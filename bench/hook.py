@@ -1,6 +1,6 @@
 """Pre-commit hook latency: `leakwindow staged` next to its peers on the same staged change.
 
-    python bench/hook.py [--runs 10] [--no-peers]
+    python bench/hook.py [--runs 10] [--no-peers] [--compare OTHER/bin/leakwindow]
 
 Builds a throwaway repository whose staged change touches 10 files (about 40 added lines
 each), then times each tool's pre-commit command as a whole process (fork to exit, the way a
@@ -14,6 +14,9 @@ Peers live in their own virtual environment, `bench/.venv-peers`, never in the p
 and finds the binaries their packages ship. detect-secrets is added to the same venv for
 `detect-secrets-hook`, which pre-commit calls with the staged file names. A peer that cannot be
 installed is reported as missing, not faked. Results also go to bench/out/hook.json.
+
+`--compare` times another leakwindow (an older build, say) in the same rounds as this one,
+alternating run by run, and prints the ratio: the way to tell a change's cost from the load.
 """
 
 from __future__ import annotations
@@ -151,18 +154,19 @@ def detect_secrets_hook() -> Path | None:
     return hook if hook.exists() else None
 
 
-def leakwindow_tools(scratch: Path) -> list[Tool]:
-    script = Path(sys.executable).absolute().parent / "leakwindow"
+def leakwindow_tools(scratch: Path, script: Path | None = None, label: str = "") -> list[Tool]:
+    if script is None:
+        script = Path(sys.executable).absolute().parent / "leakwindow"
     if not script.exists():
         found = shutil.which("leakwindow")
         if found is None:
             raise SystemExit("bench: the leakwindow console script is not installed")
         script = Path(found)
-    cached = {**os.environ, "XDG_CACHE_HOME": str(scratch / "cache")}
+    cached = {**os.environ, "XDG_CACHE_HOME": str(scratch / f"cache{label}")}
     uncached = {**cached, "LEAKWINDOW_NO_CACHE": "1"}
     return [
-        Tool("leakwindow staged", [str(script), "staged"], cached),
-        Tool("leakwindow staged (no cache)", [str(script), "staged"], uncached),
+        Tool(f"leakwindow staged{label}", [str(script), "staged"], cached),
+        Tool(f"leakwindow staged{label} (no cache)", [str(script), "staged"], uncached),
     ]
 
 
@@ -188,16 +192,63 @@ def measure(tool: Tool, repo: Path, runs: int) -> Timing:
     )
 
 
+def measure_alternating(tools: Sequence[Tool], repo: Path, runs: int) -> list[Timing]:
+    """`measure` for several tools at once, one run of each per round, so that a busy spell
+    of the machine weighs on all of them alike."""
+    for tool in tools:  # warm-up
+        subprocess.run(tool.argv, cwd=repo, env=tool.env, capture_output=True)
+    times: list[list[float]] = [[] for _ in tools]
+    cpu: list[list[float]] = [[] for _ in tools]
+    codes: list[set[int]] = [set() for _ in tools]
+    for _ in range(runs):
+        for index, tool in enumerate(tools):
+            cpu_before = _children_cpu_ms()
+            started = time.perf_counter()
+            done = subprocess.run(tool.argv, cwd=repo, env=tool.env, capture_output=True)
+            times[index].append((time.perf_counter() - started) * 1000)
+            cpu[index].append(_children_cpu_ms() - cpu_before)
+            codes[index].add(done.returncode)
+    return [
+        Timing(statistics.median(t), min(t), statistics.median(c), tuple(sorted(e)))
+        for t, c, e in zip(times, cpu, codes, strict=True)
+    ]
+
+
+def compare_builds(tools: Sequence[Tool], repos: dict[bool, Path], runs: int) -> None:
+    """This build's hook against the --compare build's, alternating run by run."""
+    print("this build vs the --compare build, alternating (median ms, cpu ms):")
+    for with_key in (False, True):
+        timings = measure_alternating(tools, repos[with_key], runs)
+        for tool, timing in zip(tools, timings, strict=True):
+            print(
+                f"  {'with key' if with_key else 'clean':<8} {tool.name:<40} "
+                f"{timing.median_ms:>7.1f} {timing.cpu_ms:>7.1f}"
+            )
+        for first in range(0, len(tools), 2):
+            ours, theirs = timings[first // 2], timings[first // 2 + len(tools) // 2]
+            print(
+                f"  {'':<8} ratio {tools[first // 2].name}: wall "
+                f"{ours.median_ms / theirs.median_ms:.3f}x, cpu {ours.cpu_ms / theirs.cpu_ms:.3f}x"
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--no-peers", action="store_true", help="time leakwindow only")
+    parser.add_argument(
+        "--compare", type=Path, help="another build's leakwindow script, timed alternately"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="leakwindow-bench-") as temporary:
         scratch = Path(temporary)
         repos = {False: build_repository(scratch, False), True: build_repository(scratch, True)}
         staged_files = [f"service_{index}.py" for index in range(FILES)]
         tools = leakwindow_tools(scratch)
+        if args.compare is not None:
+            compare_builds(
+                [*tools, *leakwindow_tools(scratch, args.compare, " (compare)")], repos, args.runs
+            )
         if not args.no_peers:
             tools += peer_tools(scratch, staged_files)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
