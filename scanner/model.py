@@ -95,6 +95,10 @@ class FirstCommit:
     line: int
 
 
+# The detail of a finding that --verify could not send anywhere: its rules name no endpoint.
+NO_VERIFY_ENDPOINT = "rule has no verification endpoint"
+
+
 @dataclass(frozen=True)
 class Verification:
     status: str = "unchecked"  # unchecked | live | invalid | error
