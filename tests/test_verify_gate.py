@@ -187,12 +187,15 @@ def test_only_live_summary_is_computed_from_what_it_shows(
     assert "2 findings not shown" in report["scan"]["notes"][0]["message"]
 
 
-def test_markdown_and_sarif_mark_a_key_that_could_not_be_checked(tmp_path: Path) -> None:
+def test_markdown_html_and_sarif_mark_a_key_that_could_not_be_checked(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     repo.commit("2025-01-01T00:00:00+00:00", {"app/live.py": f'TOKEN = "{LIVE_KEY}"\n'})
     options = ("--rules", RULES, "--as-of", AS_OF, "--verify", "--only-live")
     markdown = scan_report(repo.path, tmp_path, *options, fmt="markdown")[1]
     assert "**not checked**" in markdown and "1 not checked" in markdown
+    page = scan_report(repo.path, tmp_path, *options, fmt="html")[1]
+    assert '<dt>Not checked</dt><dd><span class="alarm">1</span>' in page
+    assert 'class="status status-error">not checked</span> dns lookup failed' in page
     sarif = json.loads(scan_report(repo.path, tmp_path, *options, fmt="sarif")[1])
     (result,) = sarif["runs"][0]["results"]
     assert "not checked (dns lookup failed): it may be live" in result["message"]["text"]

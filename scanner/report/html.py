@@ -254,6 +254,9 @@ def _render_header(report: dict[str, Any], findings: list[dict[str, Any]]) -> st
         ("Live keys", f'<span class="{"alarm" if live else ""}">{live}</span>'),
         ("Still in HEAD", str(in_head)),
     ]
+    not_checked = sum(1 for f in findings if _verification_status(f) == "error")
+    if not_checked:  # keys whose check errored or did not run: they may be live
+        stats.append(("Not checked", f'<span class="alarm">{not_checked}</span>'))
     items = "".join(
         f'<div class="stat"><dt>{_esc(label)}</dt><dd>{value}</dd></div>' for label, value in stats
     )
