@@ -101,19 +101,28 @@ def exit_code_for(report: dict[str, Any], fail_on: str = "low") -> int:
     return 0
 
 
+def live_gate_code(report: dict[str, Any]) -> int:
+    """--fail-on-live: 1 when a key is live; else 3 when a key could not be checked (its check
+    errored or never ran: it may be live, so the gate cannot pass); else 0. Findings whose
+    rules have no verification endpoint are outside this gate (they are reported as such)."""
+    from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
+
+    states = {verification_state(f) for f in report["findings"] if not f.get("suppressed")}
+    if LIVE in states:
+        return 1
+    return EXIT_INCOMPLETE if NOT_CHECKED in states else 0
+
+
 def decide_exit(
     report: dict[str, Any], *, fail_on: str, exit_zero: bool, fail_on_live: bool
 ) -> int:
     """The exit policy: 0 clean, 1 findings at or above --fail-on (or live keys with
-    --fail-on-live), 3 when nothing fails but the scan was incomplete (unreadable objects,
-    refs to missing objects, blobs missing or not available locally); --exit-zero reports
-    without failing."""
+    --fail-on-live), 3 when nothing fails but the answer is incomplete: the scan was
+    (unreadable objects, refs to missing objects, blobs missing or not available locally), or
+    with --fail-on-live a key could not be checked; --exit-zero reports without failing."""
     if exit_zero:
         return 0
-    if fail_on_live:
-        code = 1 if report["summary"]["live"] else 0
-    else:
-        code = exit_code_for(report, fail_on)
+    code = live_gate_code(report) if fail_on_live else exit_code_for(report, fail_on)
     return EXIT_INCOMPLETE if code == 0 and report["scan"].get("incomplete") else code
 
 
@@ -188,10 +197,17 @@ def scan(
         ),
     ] = False,
     only_live: Annotated[
-        bool, typer.Option("--only-live", help="Report only keys verified live.")
+        bool,
+        typer.Option(
+            "--only-live", help="With --verify: report only live keys and keys not checked."
+        ),
     ] = False,
     fail_on_live: Annotated[
-        bool, typer.Option("--fail-on-live", help="Exit 1 only when a live key is found.")
+        bool,
+        typer.Option(
+            "--fail-on-live",
+            help="With --verify: exit 1 when a key is live, 3 when one could not be checked.",
+        ),
     ] = False,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not read or write the incremental cache.")
@@ -217,10 +233,11 @@ def scan(
         raise LeakwindowError(f"bad --range {revision_range!r}: expected A..B")
     if max_blob_size <= 0:
         raise LeakwindowError("--max-blob-size must be a positive number of bytes")
+    _require_verify_for_live_options(verify, only_live=only_live, fail_on_live=fail_on_live)
     from scanner.progress import make_progress, phase_timings_text
 
     progress = make_progress(not quiet)
-    verifying = verify or only_live or fail_on_live
+    verifying = verify
     try:
         report, pack = run_history_scan(
             path,
@@ -262,7 +279,27 @@ def scan(
         write_output(render(report, fmt, pack.by_id), output)
     for reason in report["scan"].get("incomplete") or []:
         sys.stderr.write(f"leakwindow: warning: incomplete scan: {reason}\n")
+    write_notes(report)
     return decide_exit(report, fail_on=fail_on, exit_zero=exit_zero, fail_on_live=fail_on_live)
+
+
+def _require_verify_for_live_options(verify: bool, *, only_live: bool, fail_on_live: bool) -> None:
+    """--only-live and --fail-on-live judge what --verify found out: without it, no key would
+    be checked (nor would any leave the machine without being asked to)."""
+    for given, option in ((only_live, "--only-live"), (fail_on_live, "--fail-on-live")):
+        if given and not verify:
+            raise LeakwindowError(
+                f"{option} needs --verify (it judges what checking each key with its provider "
+                "finds out; keys are sent to providers only when you ask for it)"
+            )
+
+
+def write_notes(report: dict[str, Any]) -> None:
+    """Each of the report's notes as one warning line on stderr, whatever the format."""
+    from scanner.report.text import printable
+
+    for note in report["scan"].get("notes") or []:
+        sys.stderr.write(f"leakwindow: warning: {printable(note['message'])}\n")
 
 
 def _verify_settings(timeout: float, concurrency: int, rate: float, budget: float) -> Any:
@@ -274,11 +311,20 @@ def _verify_settings(timeout: float, concurrency: int, rate: float, budget: floa
 
 
 def keep_only_live(report: dict[str, Any]) -> None:
-    report["findings"] = [f for f in report["findings"] if f["verification"]["status"] == "live"]
-    report["summary"]["findings"] = sum(1 for f in report["findings"] if not f["suppressed"])
-    report["summary"]["in_head"] = sum(
-        1 for f in report["findings"] if f["in_head"] and not f["suppressed"]
-    )
+    """--only-live: keep the keys that are live or could not be checked (they may be live,
+    and are shown as not checked); the summary and notes are computed again from what is
+    kept, and a note says how many findings are not shown."""
+    from scanner.report.build import finish_report
+    from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
+
+    kept = [
+        f
+        for f in report["findings"]
+        if not f.get("suppressed") and verification_state(f) in (LIVE, NOT_CHECKED)
+    ]
+    report["scan"]["only_live"] = {"hidden": len(report["findings"]) - len(kept)}
+    report["findings"] = kept
+    finish_report(report)
 
 
 @app.command("report")

@@ -74,15 +74,25 @@ class Location:
 class CommitPoint:
     sha: str
     committed_at: str
+    committed_ts: int  # seconds since the epoch: what --as-of is compared with
 
 
 @dataclass(frozen=True)
 class Window:
+    """A run of a ref's mainline commits whose tree holds the secret.
+
+    `days` is the exposure counted up to --as-of: a window that opened after it counts 0
+    (`opened_after_as_of`), one that closed after it counts up to it (`closed_after_as_of`);
+    `opened` and `closed` always stay the commits git has (see scanner.windows.window_as_of).
+    """
+
     ref: str
     opened: CommitPoint
     closed: CommitPoint | None
     days: float
     opened_at_boundary: bool = False
+    opened_after_as_of: bool = False
+    closed_after_as_of: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,13 @@ class FirstCommit:
     author: str
     path: str
     line: int
+    # The commit is a shallow clone's boundary: its parents are not in the clone, so the secret
+    # may be older and this commit's author may not be the one who added it.
+    at_shallow_boundary: bool = False
+
+
+# The detail of a finding that --verify could not send anywhere: its rules name no endpoint.
+NO_VERIFY_ENDPOINT = "rule has no verification endpoint"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from scanner.baseline import find_baseline
 from scanner.cache import BlobCache, default_cache_path, scan_key
 from scanner.config import find_config, path_filter
+from scanner.findings_view import view_findings
 from scanner.history import range_commits
-from scanner.model import Finding
+from scanner.model import NO_VERIFY_ENDPOINT, Finding, Verification
 from scanner.pack_cache import load_pack_cached, matcher_cached
-from scanner.report.build import build_report
+from scanner.report.build import build_report, finish_report
 from scanner.repository import open_repository
 from scanner.result_cache import ResultStore, result_path
 from scanner.rules import RulePack
@@ -40,7 +41,8 @@ def apply_verification(
     settings: VerifySettings | None,
     contacted: Counter[str],
 ) -> list[Finding]:
-    """Check each candidate once with its rule's endpoint; live findings sort first."""
+    """Check each candidate once with its rule's endpoint; live findings sort first. A finding
+    none of whose rules has an endpoint says so (it is not "could not be checked")."""
     from scanner.verify import VerifyRequest, verify_secrets
 
     requests = [
@@ -48,10 +50,13 @@ def apply_verification(
         for c in candidates
     ]
     results = verify_secrets(requests, settings, contacts=contacted)
+    no_endpoint = Verification("unchecked", NO_VERIFY_ENDPOINT)
     updated = [
         replace(finding, verification=results[finding.fingerprint])
         if finding.fingerprint in results
         else finding
+        if finding.suppressed
+        else replace(finding, verification=no_endpoint)
         for finding in findings
     ]
     updated.sort(key=finding_order)
@@ -114,6 +119,13 @@ def run_history_scan(
     finally:
         if options.cache is not None:
             options.cache.close()
+    # Days up to --as-of and first commits at a shallow boundary: also for a saved result.
+    result.findings = sorted(
+        view_findings(
+            result.findings, as_of=as_of, shallow_boundary=result.integrity.shallow_boundary
+        ),
+        key=finding_order,
+    )
     contacted: Counter[str] = Counter()
     if verify:
         result.findings = apply_verification(
@@ -158,4 +170,5 @@ def run_history_scan(
         result.blob_stats.blobs_unreadable
     )
     report["scan"]["phases"] = result.phases
+    finish_report(report)
     return report, pack

@@ -11,6 +11,7 @@ from scanner.errors import LeakwindowError
 from scanner.model import fingerprint_of, preview_of
 from scanner.pack_cache import load_pack_cached, matcher_cached
 from scanner.report.text import printable_lines
+from scanner.report.verdict import check_label
 from scanner.rules import SEVERITIES, RulePack
 from scanner.staged import StagedMatch, repository_root, scan_added, staged_diff
 
@@ -74,7 +75,9 @@ def _report(matches: list[StagedMatch], root: Path, scanned: int) -> dict[str, o
 
 
 def _verify(matches: list[StagedMatch], pack: RulePack) -> dict[str, str]:
-    """Check each unique staged secret once; returns fingerprint -> status (live/invalid/…)."""
+    """Check each unique staged secret once; returns fingerprint -> what the check found out
+    ("live", "invalid", "not checked (reason)", ...). It never unblocks a commit: a staged
+    secret blocks whatever its check says."""
     from collections import Counter
 
     from scanner.verify import VerifyRequest, contacted_summary, verify_secrets
@@ -99,7 +102,8 @@ def _verify(matches: list[StagedMatch], pack: RulePack) -> dict[str, str]:
     contacted: Counter[str] = Counter()
     results = verify_secrets(requests, contacts=contacted)
     sys.stderr.write(contacted_summary(contacted) + "\n")
-    return {fingerprint: result.status for fingerprint, result in results.items()}
+    labels = {fingerprint: check_label(r.status, r.detail) for fingerprint, r in results.items()}
+    return {fingerprint: label for fingerprint, label in labels.items() if label}
 
 
 def run(argv: list[str]) -> int:

@@ -14,7 +14,8 @@ from scanner.report.markdown import escape_cell, render_markdown, short_ref, win
 AS_OF = "2025-07-01T00:00:00+00:00"
 HOSTILE_PATH = "src/a|b`c`\n<img src=x onerror=alert(1)>[x](http://e.test)*.py"
 HEADER = (
-    "| Severity | Rule | Preview | First commit | Exposure windows | In HEAD | Reachable from |"
+    "| Severity | Rule | Preview | First commit | Exposure windows | In HEAD | Reachable from "
+    "| Verdict |"
 )
 
 
@@ -202,19 +203,19 @@ def test_suppressed_findings_do_not_fail_the_verdict() -> None:
     assert "(suppressed: baseline)" in markdown
 
 
-def test_one_table_row_per_finding_with_seven_cells() -> None:
+def test_one_table_row_per_finding_with_eight_cells() -> None:
     report = sample_report()
     markdown = render_markdown(report)
     rows = _table_rows(markdown)
     assert len(rows) == len(report["findings"])
-    assert all(len(split_cells(row)) == 7 for row in rows)
+    assert all(len(split_cells(row)) == 8 for row in rows)
     assert [split_cells(row)[1] for row in rows] == [f["rules"][0] for f in report["findings"]]
 
 
 def test_row_shows_first_commit_windows_head_and_refs() -> None:
     report = sample_report()
     cells = _row_for(render_markdown(report), "xai-api-key")
-    severity, _, preview, first, windows, in_head, refs = cells
+    severity, _, preview, first, windows, in_head, refs, verdict = cells
     assert severity == "critical"
     assert preview.startswith(escape_cell(report["findings"][0]["secret_preview"]))
     assert "LIVE" in preview
@@ -222,6 +223,7 @@ def test_row_shows_first_commit_windows_head_and_refs() -> None:
     assert windows == "main: 2025-03-02 → 2025-04-30 (59.0 d)"
     assert in_head == "no"
     assert refs == "main, tags/v1.0, origin/main"
+    assert verdict == "still live: rotate now"
 
 
 def test_open_window_and_boundary_window() -> None:
@@ -244,7 +246,7 @@ def test_hostile_path_cannot_break_the_table_or_inject_markup() -> None:
     rows = _table_rows(markdown)
     assert len(rows) == 4  # the newline in the path did not end the row early
     cells = _row_for(markdown, "stripe-live-key")
-    assert len(cells) == 7
+    assert len(cells) == 8
     first = cells[3]
     assert "<img" not in markdown
     assert "&lt;img" in first

@@ -388,14 +388,14 @@ def test_message_summarises_the_exposure() -> None:
     assert text.startswith(
         f"xAI API key {xai['secret_preview']} exposed 59.0 days on refs/heads/main"
     )
-    assert "removed but recoverable from 3 refs" in text
+    assert "still live: rotate now" in text
     assert "LIVE" in text
     slack_text = _results_of(log, _finding_by_key(report, "slack")["fingerprint"])[0]["message"][
         "text"
     ]
     assert "61.0 days" in slack_text
     assert "still open" in slack_text
-    assert "still in HEAD" in slack_text
+    assert "still in main: rotate the key, then remove it" in slack_text
 
 
 def test_finding_without_locations_uses_its_first_commit() -> None:

@@ -217,7 +217,10 @@ def test_console_report_has_a_findings_table_and_a_summary_line() -> None:
             re.M,
         )
         assert row.search(shown), finding["rules"][0]
-    assert "6 secrets found, 1 still in HEAD, 1 still live, longest exposure 59.0 days" in shown
+    assert (
+        "6 secrets found, 1 still in HEAD, 1 still live, 1 not checked, longest exposure 59.0 days"
+        in shown
+    )
 
 
 def test_table_shows_the_longest_window_and_marks_an_open_one() -> None:

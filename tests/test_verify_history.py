@@ -70,23 +70,31 @@ def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
 
 def test_only_live_and_fail_on_live_policies(tmp_path: Path) -> None:
     from scanner.cli import decide_exit, keep_only_live
+    from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
 
     fx = build("multi-secret", tmp_path)
     key = fx.secrets["xai"]
+    # Only the xAI host reaches the fake: the other keys' providers cannot be reached here,
+    # so those keys could not be checked, and may be live.
     with FakeProvider() as provider:
         provider.respond(key, LIVE_JSON)
         report = _scan(fx.path, provider)
     assert report["findings"][0]["verification"]["status"] == "live"  # live sorts first
+    not_checked = [f for f in report["findings"] if verification_state(f) == NOT_CHECKED]
+    assert not_checked and all(f["verification"]["status"] == "error" for f in not_checked)
     assert decide_exit(report, fail_on="low", exit_zero=False, fail_on_live=True) == 1
     keep_only_live(report)
-    assert [f["fingerprint"] for f in report["findings"]] == [
-        finding_for(report, key)["fingerprint"]
-    ]
-    assert report["summary"]["findings"] == 1
+    assert report["findings"][0]["fingerprint"] == finding_for(report, key)["fingerprint"]
+    assert [verification_state(f) for f in report["findings"]] == [LIVE] + [NOT_CHECKED] * len(
+        not_checked
+    )
+    assert report["summary"]["findings"] == 1 + len(not_checked)
+    assert (report["summary"]["live"], report["summary"]["not_checked"]) == (1, len(not_checked))
 
     with FakeProvider() as provider:
         provider.respond(key, REVOKED)
         revoked = _scan(fx.path, provider)
-    assert decide_exit(revoked, fail_on="low", exit_zero=False, fail_on_live=True) == 0
+    # No key is live, but some could not be checked: the live gate cannot pass.
+    assert decide_exit(revoked, fail_on="low", exit_zero=False, fail_on_live=True) == 3
     assert decide_exit(revoked, fail_on="low", exit_zero=False, fail_on_live=False) == 1
     assert decide_exit(revoked, fail_on="low", exit_zero=True, fail_on_live=False) == 0

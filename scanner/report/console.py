@@ -17,8 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 # The caveat is shared with the plain report so both say exactly the same thing.
+from scanner.report import verdict as judged
 from scanner.report.text import CAVEAT as CAVEAT
-from scanner.report.text import describe_window, printable, render_text, short_ref, verdict
+from scanner.report.text import describe_window, printable, render_text, short_ref
 
 # Severity is always printed as a word too: colour is never the only signal.
 SEVERITY_STYLES: dict[str, str] = {
@@ -28,10 +29,10 @@ SEVERITY_STYLES: dict[str, str] = {
     "low": "cyan",
 }
 VERIFICATION_STYLES: dict[str, str] = {
-    "live": "bold white on red",
-    "invalid": "green",
-    "error": "yellow",
-    "unchecked": "dim",
+    judged.LIVE: "bold white on red",
+    judged.INVALID: "green",
+    judged.NOT_CHECKED: "bold yellow",
+    judged.NO_ENDPOINT: "dim",
 }
 SEVERITY_BORDERS: dict[str, str] = {
     "critical": "red",
@@ -72,6 +73,9 @@ def _header(report: dict[str, Any]) -> Text:
         f"in {scan['seconds']} s",
         style="dim",
     )
+    for note in scan.get("notes") or []:
+        header.append("\n")
+        header.append(f"note: {printable(note['message'])}", style="yellow")
     return header
 
 
@@ -83,10 +87,15 @@ def _summary(report: dict[str, Any], active: list[dict[str, Any]]) -> Text:
     line.append(
         f"{summary['in_head']} still in HEAD", style="bold red" if summary["in_head"] else ""
     )
-    live = sum(1 for f in active if f["verification"]["status"] == "live")
+    states = [judged.verification_state(f) for f in active]
+    live = states.count(judged.LIVE)
     if live:
         line.append(", ")
         line.append(f"{live} still live", style=LIVE_VERDICT_STYLE)
+    not_checked = states.count(judged.NOT_CHECKED)
+    if not_checked:
+        line.append(", ")
+        line.append(f"{not_checked} not checked", style="bold yellow")
     line.append(f", longest exposure {summary['longest_days']} days")
     return line
 
@@ -100,7 +109,10 @@ def _first_commit_cell(finding: dict[str, Any]) -> Text:
     first = finding["first_commit"]
     if not first:
         return _text("none", "dim")
-    return _text(f"{first['sha'][:10]} {_date(first['committed_at'])}")
+    cell = _text(f"{first['sha'][:10]} {_date(first['committed_at'])}")
+    if first.get("at_shallow_boundary"):
+        cell.append(" (shallow boundary)", style="yellow")
+    return cell
 
 
 def _longest_window_cell(finding: dict[str, Any]) -> Text:
@@ -145,12 +157,14 @@ def findings_table(active: list[dict[str, Any]]) -> Table:
 
 
 def _verdict_text(finding: dict[str, Any], head_ref: str | None) -> Text:
-    said = verdict(finding, head_ref)
-    if finding["verification"]["status"] == "live":
-        return _text(said, LIVE_VERDICT_STYLE)
-    if finding.get("suppressed"):
-        return _text(said, "dim")
-    return _text(said, "bold red" if finding["in_head"] else "bold yellow")
+    said = judged.verdict(finding, head_ref)
+    if said.kind == "live":
+        return _text(said.text, LIVE_VERDICT_STYLE)
+    if said.kind == "suppressed":
+        return _text(said.text, "dim")
+    return _text(
+        said.text, "bold red" if said.kind in ("in_head", "still_on_ref") else "bold yellow"
+    )
 
 
 def _details(finding: dict[str, Any], head_ref: str | None) -> Table:
@@ -173,6 +187,9 @@ def _details(finding: dict[str, Any], head_ref: str | None) -> Table:
                 f"{first['path']}:{first['line']}"
             ),
         )
+        remark = judged.first_commit_remark(finding)
+        if remark:
+            row("", _text(remark, "yellow"))
     windows = finding["windows"]
     for index, window in enumerate(windows):
         style = "bold yellow" if window["closed"] is None else ""
@@ -186,13 +203,10 @@ def _details(finding: dict[str, Any], head_ref: str | None) -> Table:
     row("in HEAD", _text("yes", "bold red") if finding["in_head"] else _text("no"))
     if len(finding["locations"]) > 1:
         row("locations", _text(f"{len(finding['locations'])} (see --format json)"))
-    status = finding["verification"]["status"]
-    if status != "unchecked":
-        detail = finding["verification"].get("detail")
-        shown = _text(status, VERIFICATION_STYLES.get(status, ""))
-        if detail:
-            shown.append(f" ({printable(detail)})")
-        row("verification", shown)
+    checked = judged.verification_label(finding)
+    if checked:
+        style = VERIFICATION_STYLES.get(judged.verification_state(finding), "")
+        row("verification", _text(checked, style))
     if finding.get("remediation"):
         row("remediation", _text(finding["remediation"]))
     row("verdict", _verdict_text(finding, head_ref))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from scanner.report import verdict as judged
 from scanner.report.text import printable
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
@@ -32,7 +33,15 @@ VERIFICATION_LABEL: dict[str, str] = {
     "live": "LIVE",
     "invalid": "invalid",
     "unchecked": "unchecked",
-    "error": "check failed",
+    "error": "not checked",
+}
+# The badge (and its CSS class) for what --verify found out (scanner.report.verdict).
+_STATE_STATUS: dict[str, str] = {
+    judged.LIVE: "live",
+    judged.INVALID: "invalid",
+    judged.NOT_CHECKED: "error",
+    judged.NO_ENDPOINT: "unchecked",
+    judged.NOT_VERIFIED: "unchecked",
 }
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 CAVEAT = (
@@ -66,7 +75,7 @@ def render_html(report: dict[str, Any]) -> str:
             '<main id="content">',
             _render_timeline_section(findings, as_of),
             _render_table_section(findings),
-            _render_details_section(findings, as_of),
+            _render_details_section(findings, as_of, _as_dict(scan.get("head")).get("ref")),
             _render_footer(report),
             "</main>",
         ]
@@ -183,8 +192,7 @@ def _verification(finding: dict[str, Any]) -> dict[str, Any]:
 
 
 def _verification_status(finding: dict[str, Any]) -> str:
-    status = _verification(finding).get("status")
-    return status if isinstance(status, str) and status in VERIFICATION_LABEL else "unchecked"
+    return _STATE_STATUS[judged.verification_state(finding)]
 
 
 def _rules(finding: dict[str, Any]) -> list[str]:
@@ -246,6 +254,9 @@ def _render_header(report: dict[str, Any], findings: list[dict[str, Any]]) -> st
         ("Live keys", f'<span class="{"alarm" if live else ""}">{live}</span>'),
         ("Still in HEAD", str(in_head)),
     ]
+    not_checked = sum(1 for f in findings if _verification_status(f) == "error")
+    if not_checked:  # keys whose check errored or did not run: they may be live
+        stats.append(("Not checked", f'<span class="alarm">{not_checked}</span>'))
     items = "".join(
         f'<div class="stat"><dt>{_esc(label)}</dt><dd>{value}</dd></div>' for label, value in stats
     )
@@ -258,9 +269,19 @@ def _render_header(report: dict[str, Any], findings: list[dict[str, Any]]) -> st
         "</p>\n"
         f'<dl class="summary-grid" aria-label="Summary">{items}</dl>\n'
         f'<p class="caveat"><strong>Caveat:</strong> {_esc(CAVEAT)}</p>\n'
+        f"{_render_notes(scan)}"
         '<nav class="toc" aria-label="Sections"><a href="#timeline">Timeline</a>'
         '<a href="#findings">Findings</a><a href="#details">Details</a></nav>\n'
         "</header>"
+    )
+
+
+def _render_notes(scan: dict[str, Any]) -> str:
+    notes = [_as_dict(note) for note in _as_list(scan.get("notes"))]
+    return "".join(
+        f'<p class="caveat note" role="note"><strong>Note:</strong> '
+        f"{_esc(_text(note.get('message'), ''))}</p>\n"
+        for note in notes
     )
 
 
@@ -481,9 +502,10 @@ def _window_text(window: dict[str, Any], as_of: datetime | None) -> str:
         if window.get("opened_at_boundary") is True
         else ""
     )
+    remark = judged.window_remark(window)
     return (
         f"Exposed on {_text(window.get('ref'), '?')} for {_plural_days(window.get('days'))}: "
-        f"{start}, {end}{boundary}"
+        f"{start}, {end}{boundary}{f' ({remark})' if remark else ''}"
     )
 
 
@@ -498,8 +520,8 @@ def _render_window(
     closed = window.get("closed")
     is_open = not isinstance(closed, dict)
     closed_at = as_of if is_open else _parse_time(_as_dict(closed).get("committed_at"))
-    if opened_at is None or closed_at is None:
-        return ""
+    if opened_at is None or closed_at is None or window.get("opened_after_as_of") is True:
+        return ""  # a window that opened after the as-of date was no exposure then
     # Topology decides windows, not dates: a removal dated before its opening still draws.
     x_start, x_end = sorted((scale.x(opened_at), scale.x(closed_at)))
     label = _window_text(window, as_of)
@@ -807,6 +829,9 @@ def _windows_table(finding: dict[str, Any], as_of: datetime | None) -> str:
         opened_cell = _commit_point_cell(window.get("opened"))
         if window.get("opened_at_boundary") is True:
             opened_cell += ' <span class="tag">at or before shallow boundary</span>'
+        remark = judged.window_remark(window)
+        if remark:
+            closed_cell += f' <span class="tag">{_esc(remark)}</span>'
         rows.append(
             f"<tr><td><code>{_esc(_text(window.get('ref')))}</code></td><td>{opened_cell}</td>"
             f"<td>{closed_cell}</td>"
@@ -842,12 +867,14 @@ def _first_commit_text(finding: dict[str, Any]) -> str:
     first = finding.get("first_commit")
     if not isinstance(first, dict):
         return '<span class="muted">none reachable from any ref</span>'
+    remark = judged.first_commit_remark(finding)
     return (
         f"<code>{_esc(_text(first.get('sha')))}</code><br>"
         f"by {_esc(_text(first.get('author'), 'unknown author'))}<br>"
         f"committed {_esc(_text(first.get('committed_at')))}, "
         f"authored {_esc(_text(first.get('authored_at')))}<br>"
         f"at <code>{_esc(_text(first.get('path')))}:{_esc(_text(first.get('line')))}</code>"
+        + (f'<br><span class="tag">{_esc(remark)}</span>' if remark else "")
     )
 
 
@@ -861,7 +888,9 @@ def _verification_text(finding: dict[str, Any]) -> str:
     return text
 
 
-def _render_detail(index: int, finding: dict[str, Any], as_of: datetime | None) -> str:
+def _render_detail(
+    index: int, finding: dict[str, Any], as_of: datetime | None, head_ref: str | None
+) -> str:
     severity = _severity(finding)
     status = _verification_status(finding)
     title = _text(finding.get("title"), "Unnamed secret")
@@ -873,6 +902,7 @@ def _render_detail(index: int, finding: dict[str, Any], as_of: datetime | None) 
     if status == "live":
         flags.append(_status_badge(status))
     facts: list[tuple[str, str]] = [
+        ("Verdict", f"<strong>{_esc(judged.verdict(finding, head_ref).text)}</strong>"),
         ("Rules", ", ".join(f"<code>{_esc(r)}</code>" for r in _rules(finding)) or "—"),
         ("Severity", _severity_badge(severity)),
         ("Remediation", _esc(_text(finding.get("remediation"), "Revoke and rotate the secret."))),
@@ -906,8 +936,10 @@ def _render_detail(index: int, finding: dict[str, Any], as_of: datetime | None) 
     )
 
 
-def _render_details_section(findings: list[dict[str, Any]], as_of: datetime | None) -> str:
-    panels = "\n".join(_render_detail(i, f, as_of) for i, f in enumerate(findings))
+def _render_details_section(
+    findings: list[dict[str, Any]], as_of: datetime | None, head_ref: str | None
+) -> str:
+    panels = "\n".join(_render_detail(i, f, as_of, head_ref) for i, f in enumerate(findings))
     empty = '<p class="empty">No findings.</p>'
     return (
         '<section id="details" aria-labelledby="details-heading">\n'

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.report import verdict as judged
 from scanner.report.text import printable
 
 DEFAULT_MAX_ROWS = 200  # GitHub caps a step summary at 1 MiB; keep far below it.
@@ -24,6 +25,7 @@ _HEADER = (
     "Exposure windows",
     "In HEAD",
     "Reachable from",
+    "Verdict",
 )
 # Backslash-escape the Markdown punctuation that could format, link or split a table cell
 # (line-start syntax such as `#` or `>` cannot occur inside a cell; `<` is turned into `&lt;`).
@@ -70,9 +72,11 @@ def window_text(window: Mapping[str, Any]) -> str:
         start = f"≤{start}"
     days = _days(window.get("days"))
     closed = window.get("closed")
+    remark = judged.window_remark(window)
+    after = f", {remark}" if remark else ""
     if closed is None:
-        return f"{ref}: since {start}, open ({days} d)"
-    return f"{ref}: {start} → {_date(closed.get('committed_at'))} ({days} d)"
+        return f"{ref}: since {start}, open ({days} d{after})"
+    return f"{ref}: {start} → {_date(closed.get('committed_at'))} ({days} d{after})"
 
 
 def _windows_cell(finding: Mapping[str, Any]) -> str:
@@ -93,7 +97,9 @@ def _first_commit_cell(finding: Mapping[str, Any]) -> str:
     if first.get("line"):
         where += f":{first['line']}"
     sha = str(first.get("sha") or "?")[:7]
-    return escape_cell(f"{sha} {_date(first.get('committed_at'))} {where}")
+    cell = escape_cell(f"{sha} {_date(first.get('committed_at'))} {where}")
+    remark = judged.first_commit_remark(finding)
+    return f"{cell} ({escape_cell(remark)})" if remark else cell
 
 
 def _refs_cell(refs: Sequence[object]) -> str:
@@ -108,10 +114,12 @@ def _refs_cell(refs: Sequence[object]) -> str:
 
 def _preview_cell(finding: Mapping[str, Any]) -> str:
     cell = escape_cell(finding.get("secret_preview") or "(redacted)")
-    status = (finding.get("verification") or {}).get("status")
-    if status == "live":
+    state = judged.verification_state(finding)
+    if state == judged.LIVE:
         cell += " **LIVE**"
-    elif status == "invalid":
+    elif state == judged.NOT_CHECKED:
+        cell += " **not checked**"
+    elif state == judged.INVALID:
         cell += " (invalid)"
     if finding.get("decoded"):
         cell += f" (in {escape_cell(finding['decoded'])})"
@@ -125,7 +133,7 @@ def _rule_cell(finding: Mapping[str, Any]) -> str:
     return cell
 
 
-def finding_row(finding: Mapping[str, Any]) -> str:
+def finding_row(finding: Mapping[str, Any], head_ref: str | None = None) -> str:
     cells = (
         escape_cell(finding.get("severity") or "?"),
         _rule_cell(finding),
@@ -134,6 +142,7 @@ def finding_row(finding: Mapping[str, Any]) -> str:
         _windows_cell(finding),
         "**yes**" if finding.get("in_head") else "no",
         _refs_cell(list(finding.get("reachable_from") or [])),
+        escape_cell(judged.verdict(finding, head_ref).text),
     )
     return "| " + " | ".join(cells) + " |"
 
@@ -166,9 +175,11 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     parts = [f"❌ {_plural(len(active), 'secret')} found"]
     in_head = sum(1 for f in active if f.get("in_head"))
     parts.append(f"{in_head} still in HEAD")
-    live = sum(1 for f in active if (f.get("verification") or {}).get("status") == "live")
-    if live:
-        parts.append(f"{live} verified live")
+    states = [judged.verification_state(f) for f in active]
+    if states.count(judged.LIVE):
+        parts.append(f"{states.count(judged.LIVE)} verified live")
+    if states.count(judged.NOT_CHECKED):
+        parts.append(f"{states.count(judged.NOT_CHECKED)} not checked")
     longest = _longest_days(active)
     if longest is not None:
         parts.append(f"longest exposure {longest:.1f} days")
@@ -197,11 +208,17 @@ def stats_line(report: Mapping[str, Any]) -> str:
 def render_markdown(report: Mapping[str, Any], max_rows: int = DEFAULT_MAX_ROWS) -> str:
     """Return the whole Markdown summary, ending with a newline."""
     findings = list(report.get("findings") or [])
+    scan = report.get("scan") or {}
+    head_ref = (scan.get("head") or {}).get("ref")
     lines = ["## leakwindow secret scan", "", verdict_line(report), ""]
+    notes = [n for n in scan.get("notes") or [] if isinstance(n, Mapping)]
+    if notes:
+        lines.extend(f"> ⚠️ {escape_cell(note.get('message', ''))}  " for note in notes)
+        lines.append("")
     if findings:
         lines.append("| " + " | ".join(_HEADER) + " |")
         lines.append("|" + "---|" * len(_HEADER))
-        lines.extend(finding_row(f) for f in findings[:max_rows])
+        lines.extend(finding_row(f, head_ref) for f in findings[:max_rows])
         if len(findings) > max_rows:
             lines += ["", f"… and {len(findings) - max_rows} more; see the full report."]
         lines += [

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from scanner.report import verdict as judged
+
 SARIF_SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
@@ -70,6 +72,7 @@ def render_sarif(report: Mapping[str, Any], rules: Mapping[str, RuleMeta]) -> st
     index_of = {rule_id: index for index, rule_id in enumerate(rule_ids)}
     tool = report.get("tool") or {}
     scan = report.get("scan") or {}
+    head_ref = (scan.get("head") or {}).get("ref")
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -78,12 +81,28 @@ def render_sarif(report: Mapping[str, Any], rules: Mapping[str, RuleMeta]) -> st
                 "rules": descriptors,
             }
         },
-        "invocations": [{"executionSuccessful": True}],
-        "results": [result for f in findings for result in _results_for(f, index_of)],
+        "invocations": [_invocation(scan)],
+        "results": [result for f in findings for result in _results_for(f, index_of, head_ref)],
         "properties": _run_properties(report, scan),
     }
     log = {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _invocation(scan: Mapping[str, Any]) -> dict[str, Any]:
+    """The run succeeded; its notes (shallow clone, --as-of, keys not checked) are warnings."""
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    notes = [note for note in scan.get("notes") or [] if isinstance(note, Mapping)]
+    if notes:
+        invocation["toolExecutionNotifications"] = [
+            {
+                "level": "warning",
+                "message": {"text": str(note.get("message", ""))},
+                "descriptor": {"id": str(note.get("kind", "note"))},
+            }
+            for note in notes
+        ]
+    return invocation
 
 
 def _rule_ids_in_order(findings: list[Mapping[str, Any]]) -> list[str]:
@@ -144,15 +163,20 @@ def _places(finding: Mapping[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _results_for(finding: Mapping[str, Any], index_of: Mapping[str, int]) -> list[dict[str, Any]]:
+def _results_for(
+    finding: Mapping[str, Any], index_of: Mapping[str, int], head_ref: str | None
+) -> list[dict[str, Any]]:
     places = _places(finding)
     if not places:
-        return [_result(finding, index_of, None)]
-    return [_result(finding, index_of, place) for place in places]
+        return [_result(finding, index_of, None, head_ref)]
+    return [_result(finding, index_of, place, head_ref) for place in places]
 
 
 def _result(
-    finding: Mapping[str, Any], index_of: Mapping[str, int], place: Mapping[str, Any] | None
+    finding: Mapping[str, Any],
+    index_of: Mapping[str, int],
+    place: Mapping[str, Any] | None,
+    head_ref: str | None,
 ) -> dict[str, Any]:
     rule_ids = [str(r) for r in finding.get("rules") or []]
     fingerprint = str(finding.get("fingerprint", ""))
@@ -161,7 +185,7 @@ def _result(
         result["ruleId"] = rule_ids[0]
         result["ruleIndex"] = index_of[rule_ids[0]]
     result["level"] = sarif_level(str(finding.get("severity", _DEFAULT_SEVERITY)))
-    result["message"] = {"text": result_message(finding, place)}
+    result["message"] = {"text": result_message(finding, place, head_ref)}
     physical = _physical_location(place) if place else None
     if physical:
         result["locations"] = [{"physicalLocation": physical}]
@@ -172,6 +196,8 @@ def _result(
     if finding.get("suppressed"):
         result["suppressions"] = [{"kind": "external", "justification": str(finding["suppressed"])}]
     result["properties"] = _result_properties(finding, place)
+    said = judged.verdict(finding, head_ref)
+    result["properties"]["verdict"] = {"kind": said.kind, "text": said.text}
     return result
 
 
@@ -241,10 +267,10 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def exposure_summary(finding: Mapping[str, Any]) -> str:
-    """One clause on how long the secret was exposed and where it can still be recovered."""
+def exposure_summary(finding: Mapping[str, Any], head_ref: str | None = None) -> str:
+    """How long the secret was exposed, then the verdict (scanner.report.verdict): where it
+    still is and what to do."""
     windows = [w for w in finding.get("windows") or [] if isinstance(w, Mapping)]
-    reachable = list(finding.get("reachable_from") or [])
     parts: list[str] = []
     if windows:
         longest = max(windows, key=lambda w: float(w.get("days") or 0.0))
@@ -252,33 +278,37 @@ def exposure_summary(finding: Mapping[str, Any]) -> str:
         text = f"exposed {days:.1f} days on {longest.get('ref')}"
         if longest.get("closed") is None:
             text += " (window still open)"
+        remark = judged.window_remark(longest)
+        if remark:
+            text += f" ({remark})"
         if len(windows) > 1:
             text += f", {_count(len(windows) - 1, 'more window')}"
         parts.append(text)
-    if finding.get("in_head"):
-        parts.append(f"still in HEAD; reachable from {_count(len(reachable), 'ref')}")
-    elif reachable:
-        parts.append(f"removed but recoverable from {_count(len(reachable), 'ref')}")
-    if finding.get("dangling"):
-        parts.append("found only in unreachable objects, recoverable until git prunes them")
-    if not parts:
-        parts.append("not on any reported ref")
+    parts.append(judged.verdict(finding, head_ref).text)
     return "; ".join(parts)
 
 
-def result_message(finding: Mapping[str, Any], place: Mapping[str, Any] | None = None) -> str:
-    """The result's plain-text message: title, redacted preview, exposure, verification."""
+def result_message(
+    finding: Mapping[str, Any],
+    place: Mapping[str, Any] | None = None,
+    head_ref: str | None = None,
+) -> str:
+    """The result's plain-text message: title, redacted preview, exposure and verdict,
+    verification."""
     title = finding.get("title") or "Secret"
     preview = finding.get("secret_preview") or "(redacted)"
-    text = f"{title} {preview} {exposure_summary(finding)}"
+    text = f"{title} {preview} {exposure_summary(finding, head_ref)}"
     commit = place.get("commit") if place else None
     if commit:
         text += f". Seen in commit {str(commit)[:12]}"
-    status = (finding.get("verification") or {}).get("status", "unchecked")
-    if status == "live":
+    first_remark = judged.first_commit_remark(finding)
+    if first_remark:
+        text += f". {first_remark[:1].upper()}{first_remark[1:]}"
+    state = judged.verification_state(finding)
+    if state == judged.LIVE:
         text += ". Verified LIVE: revoke it now"
-    elif status == "invalid":
+    elif state == judged.INVALID:
         text += ". Verified invalid (revoked or never valid)"
-    if finding.get("suppressed"):
-        text += f". Suppressed: {finding['suppressed']}"
+    elif state == judged.NOT_CHECKED:
+        text += f". Verification: {judged.verification_label(finding)}: it may be live"
     return text + "."

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scanner.report import verdict as judged
+from scanner.report.verdict import short_ref as short_ref
+
 CAVEAT = (
     "Commit dates are evidence of when a secret entered history, not proof of when the "
     "repository became public."
@@ -33,13 +36,6 @@ def printable_lines(lines: list[str]) -> str:
     return "\n".join(printable(line) for line in lines)
 
 
-def short_ref(ref: str) -> str:
-    for prefix, label in (("refs/heads/", ""), ("refs/remotes/", ""), ("refs/tags/", "tags/")):
-        if ref.startswith(prefix):
-            return label + ref[len(prefix) :]
-    return ref
-
-
 def _date(timestamp: str) -> str:
     return timestamp[:10]
 
@@ -48,34 +44,17 @@ def describe_window(window: dict[str, Any]) -> str:
     ref = short_ref(window["ref"])
     start = _date(window["opened"]["committed_at"])
     boundary = " (at or before: shallow clone boundary)" if window.get("opened_at_boundary") else ""
+    remark = judged.window_remark(window)
+    after = f" ({remark})" if remark else ""
     if window["closed"] is None:
-        return f"{ref}: {start}{boundary} → still present, {window['days']} days so far"
+        return f"{ref}: {start}{boundary} → still present, {window['days']} days so far{after}"
     end = _date(window["closed"]["committed_at"])
-    return f"{ref}: {start}{boundary} → {end}, {window['days']} days"
+    return f"{ref}: {start}{boundary} → {end}, {window['days']} days{after}"
 
 
 def verdict(finding: dict[str, Any], head_ref: str | None) -> str:
-    head = short_ref(head_ref) if head_ref else "HEAD"
-    reachable = finding["reachable_from"]
-    if finding["verification"]["status"] == "live":
-        return "still live: rotate now"
-    if finding.get("suppressed"):
-        return f"suppressed ({finding['suppressed']})"
-    if finding["in_head"]:
-        return f"still in {head}: rotate the key, then remove it"
-    if finding["dangling"]:
-        return (
-            "only in unreachable objects (rewritten away), still recoverable from this clone's "
-            "object database and any older clone: rotate the key"
-        )
-    if finding["windows"]:
-        return (
-            f"removed from {head} but still recoverable from history "
-            f"({len(reachable)} ref{'s' if len(reachable) != 1 else ''}): rotate the key"
-        )
-    refs = ", ".join(short_ref(r) for r in reachable[:3])
-    more = f" and {len(reachable) - 3} more" if len(reachable) > 3 else ""
-    return f"never on {head}'s mainline but reachable from {refs}{more}: rotate the key"
+    """The verdict's words (decided in scanner.report.verdict, for every format)."""
+    return judged.verdict(finding, head_ref).text
 
 
 def _finding_block(finding: dict[str, Any], head_ref: str | None) -> list[str]:
@@ -90,6 +69,9 @@ def _finding_block(finding: dict[str, Any], head_ref: str | None) -> list[str]:
             f"  first commit  {first['sha'][:10]} {_date(first['committed_at'])} "
             f"by {first['author']}  {first['path']}:{first['line']}"
         )
+        remark = judged.first_commit_remark(finding)
+        if remark:
+            lines.append(f"                {remark}")
     for index, window in enumerate(finding["windows"]):
         label = "window" if index == 0 else ""
         lines.append(f"  {label:<12}  {describe_window(window)}")
@@ -103,10 +85,9 @@ def _finding_block(finding: dict[str, Any], head_ref: str | None) -> list[str]:
     lines.append(f"  in HEAD       {'yes' if finding['in_head'] else 'no'}")
     if len(finding["locations"]) > 1:
         lines.append(f"  locations     {len(finding['locations'])} (see --format json)")
-    status = finding["verification"]["status"]
-    if status != "unchecked":
-        detail = finding["verification"].get("detail")
-        lines.append(f"  verification  {status}{f' ({detail})' if detail else ''}")
+    checked = judged.verification_label(finding)
+    if checked:
+        lines.append(f"  verification  {checked}")
     lines.append(f"  verdict       {verdict(finding, head_ref)}")
     return lines
 
@@ -123,15 +104,22 @@ def render_text(report: dict[str, Any]) -> str:
         f"scanned {stats.get('commits', 0)} commits, {stats.get('blobs_scanned', 0)} blobs "
         f"({stats.get('bytes_scanned', 0):,} bytes), skipped {stats.get('blobs_skipped', 0)} "
         f"in {scan['seconds']} s",
+        *(f"note: {note['message']}" for note in scan.get("notes") or []),
         "",
     ]
     if not active:
         lines.append("No secrets found.")
     else:
         summary = report["summary"]
+        checks = "".join(
+            f", {summary[key]} {words}"
+            for key, words in (("live", "still live"), ("not_checked", "not checked"))
+            if summary.get(key)
+        )
         lines.append(
             f"{len(active)} secret{'s' if len(active) != 1 else ''} found, "
-            f"{summary['in_head']} still in HEAD, longest exposure {summary['longest_days']} days"
+            f"{summary['in_head']} still in HEAD{checks}, "
+            f"longest exposure {summary['longest_days']} days"
         )
         lines.append("")
         for finding in active:

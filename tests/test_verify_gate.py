@@ -1,0 +1,216 @@
+"""--only-live and --fail-on-live through the command line: they need --verify, and a key that
+could not be checked (provider unreachable, budget spent, paired credential missing) never
+passes the gate: --fail-on-live exits 3 (1 when a key is live), --only-live shows it as not
+checked.
+
+Rule hosts are fictional (.test, tests/data/verify_rules.toml), so without an override a check
+fails at DNS exactly as it would with no network. A fake provider is reached by giving the
+command line's verification settings a host override (the test-only escape hatch).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.baseline import BASELINE_SCHEMA
+from scanner.cli import main
+from scanner.verify import VerifySettings
+from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider
+from tests.git_builder import (
+    Repo,
+    assert_valid_report,
+    fake_bearer,
+    finding,
+    fingerprint,
+    scan_json,
+    scan_report,
+)
+
+RULES = str(Path(__file__).parent / "data" / "verify_rules.toml")
+AS_OF = "2025-06-01T00:00:00+00:00"
+LIVE_KEY = fake_bearer("gate-live")
+OLD_KEY = fake_bearer("gate-old")  # longest window, revoked
+ACCEPTED_KEY = fake_bearer("gate-accepted")  # in the baseline
+
+
+def _repo(tmp_path: Path) -> Repo:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("2025-01-01T00:00:00+00:00", {"app/old.py": f'TOKEN = "{OLD_KEY}"\n'})
+    repo.commit("2025-02-01T00:00:00+00:00", {"app/accepted.py": f'TOKEN = "{ACCEPTED_KEY}"\n'})
+    repo.commit("2025-05-01T00:00:00+00:00", {"app/live.py": f'TOKEN = "{LIVE_KEY}"\n'})
+    return repo
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
+    """A fake provider for every fictional host, wired into the command line's settings."""
+    import scanner.cli
+
+    with FakeProvider() as fake:
+
+        def settings(*_: Any) -> VerifySettings:
+            hosts = ("api", "query", "pair")
+            return VerifySettings(
+                timeout_s=2.0,
+                retries=0,
+                host_overrides={f"{host}.fake-provider.test": fake.base_url for host in hosts},
+            )
+
+        monkeypatch.setattr(scanner.cli, "_verify_settings", settings)
+        yield fake
+
+
+@pytest.mark.parametrize("option", ["--only-live", "--fail-on-live"])
+def test_live_options_need_verify_and_send_nothing_without_it(
+    option: str, tmp_path: Path, provider: FakeProvider, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path)
+    provider.respond(LIVE_KEY, LIVE_JSON)
+    code, _ = scan_report(repo.path, tmp_path, "--rules", RULES, "--as-of", AS_OF, option)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("leakwindow: error:")
+    assert option in err and "--verify" in err
+    assert provider.seen == []  # no key left the machine
+
+
+def test_fail_on_live_cannot_pass_when_no_provider_can_be_reached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path)
+    code, report = scan_json(
+        repo.path, tmp_path, "--rules", RULES, "--as-of", AS_OF, "--verify", "--fail-on-live"
+    )
+    err = capsys.readouterr().err
+    assert code == 3
+    assert {f["verification"]["status"] for f in report["findings"]} == {"error"}
+    assert report["summary"]["not_checked"] == 3 and report["summary"]["live"] == 0
+    assert "3 keys could not be checked with the provider (dns lookup failed)" in err
+    assert [n["kind"] for n in report["scan"]["notes"]] == ["verification_incomplete"]
+    assert_valid_report(report)
+
+
+def test_only_live_shows_keys_that_could_not_be_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = _repo(tmp_path)
+    code, text = scan_report(
+        repo.path, tmp_path, "--rules", RULES, "--as-of", AS_OF, "--verify", "--only-live",
+        fmt="text",
+    )  # fmt: skip
+    assert code == 1  # what --only-live keeps is still a finding
+    assert "No secrets found" not in text
+    assert text.count("verification  not checked (dns lookup failed)") == 3
+    assert "3 not checked" in text
+
+
+def test_fail_on_live_fails_on_a_live_key_and_passes_when_every_key_was_checked(
+    tmp_path: Path, provider: FakeProvider
+) -> None:
+    repo = _repo(tmp_path)
+    options = ("--rules", RULES, "--as-of", AS_OF, "--verify", "--fail-on-live")
+    for key in (OLD_KEY, ACCEPTED_KEY):
+        provider.respond(key, REVOKED)
+    provider.respond(LIVE_KEY, LIVE_JSON)
+    assert scan_json(repo.path, tmp_path, *options)[0] == 1
+    provider.respond(LIVE_KEY, REVOKED)
+    code, report = scan_json(repo.path, tmp_path, *options)
+    assert code == 0
+    assert {f["verification"]["status"] for f in report["findings"]} == {"invalid"}
+
+
+def test_a_key_whose_paired_credential_is_missing_does_not_pass_the_gate(
+    tmp_path: Path, provider: FakeProvider
+) -> None:
+    repo = Repo(tmp_path / "repo")
+    token = "fkt_" + fingerprint("gate-pair")[:32]  # needs its fka_ account id to be checked
+    repo.commit("2025-01-01T00:00:00+00:00", {"deploy.env": f"TOKEN={token}\n"})
+    code, report = scan_json(
+        repo.path, tmp_path, "--rules", RULES, "--as-of", AS_OF, "--verify", "--fail-on-live"
+    )
+    assert code == 3
+    assert finding(report, token)["verification"] == {
+        "status": "unchecked",
+        "detail": "no paired credential found",
+        "checked_at": report["findings"][0]["verification"]["checked_at"],
+    }
+    assert provider.seen == []
+
+
+def test_a_finding_without_a_verification_endpoint_is_outside_the_live_gate(
+    tmp_path: Path, provider: FakeProvider
+) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("2025-01-01T00:00:00+00:00", {"db.py": 'password = "Zq8-vLm2-Rt9x-Wk4p"\n'})
+    options = ("--rules", RULES, "--as-of", AS_OF, "--verify")
+    code, report = scan_json(repo.path, tmp_path, *options, "--fail-on-live")
+    assert code == 0
+    (only,) = report["findings"]
+    assert only["verification"]["detail"] == "rule has no verification endpoint"
+    assert report["summary"]["not_checked"] == 0
+    # ... and it is still a finding for the ordinary gate.
+    assert scan_json(repo.path, tmp_path, *options)[0] == 1
+
+
+def test_only_live_summary_is_computed_from_what_it_shows(
+    tmp_path: Path, provider: FakeProvider
+) -> None:
+    repo = _repo(tmp_path)
+    baseline = tmp_path / "baseline.json"
+    accepted = {"fingerprint": fingerprint(ACCEPTED_KEY)}
+    baseline.write_text(json.dumps({"schema": BASELINE_SCHEMA, "secrets": [accepted]}))
+    provider.respond(LIVE_KEY, LIVE_JSON)
+    provider.respond(OLD_KEY, REVOKED)
+    options = ("--rules", RULES, "--as-of", AS_OF, "--verify", "--baseline", str(baseline))
+    code, full = scan_json(repo.path, tmp_path, *options)
+    assert full["summary"]["suppressed"] == 1
+    assert full["summary"]["longest_days"] == 151.0  # OLD_KEY: 2025-01-01 to the as-of date
+    code, report = scan_json(repo.path, tmp_path, *options, "--only-live")
+    assert code == 1
+    assert [f["fingerprint"] for f in report["findings"]] == [fingerprint(LIVE_KEY)]
+    assert report["summary"] == {
+        "findings": 1,
+        "in_head": 1,
+        "live": 1,
+        "not_checked": 0,
+        "longest_days": 31.0,  # LIVE_KEY: 2025-05-01 to the as-of date
+        "suppressed": 0,
+    }
+    assert report["scan"]["only_live"] == {"hidden": 2}
+    assert_valid_report(report)
+    assert "2 findings not shown" in report["scan"]["notes"][0]["message"]
+
+
+def test_markdown_html_and_sarif_mark_a_key_that_could_not_be_checked(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("2025-01-01T00:00:00+00:00", {"app/live.py": f'TOKEN = "{LIVE_KEY}"\n'})
+    options = ("--rules", RULES, "--as-of", AS_OF, "--verify", "--only-live")
+    markdown = scan_report(repo.path, tmp_path, *options, fmt="markdown")[1]
+    assert "**not checked**" in markdown and "1 not checked" in markdown
+    page = scan_report(repo.path, tmp_path, *options, fmt="html")[1]
+    assert '<dt>Not checked</dt><dd><span class="alarm">1</span>' in page
+    assert 'class="status status-error">not checked</span> dns lookup failed' in page
+    sarif = json.loads(scan_report(repo.path, tmp_path, *options, fmt="sarif")[1])
+    (result,) = sarif["runs"][0]["results"]
+    assert "not checked (dns lookup failed): it may be live" in result["message"]["text"]
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [n["descriptor"]["id"] for n in notes] == ["verification_incomplete"]
+
+
+def test_the_pre_commit_hook_still_blocks_a_key_it_could_not_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("2025-01-01T00:00:00+00:00", {"README.md": "hello\n"})
+    (repo.path / "app.py").write_text(f'TOKEN = "{LIVE_KEY}"\n')
+    subprocess.run(["git", "-C", str(repo.path), "add", "app.py"], check=True)
+    code = main(["staged", str(repo.path), "--rules", RULES, "--verify"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "[not checked (dns lookup failed)]" in err
