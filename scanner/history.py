@@ -31,13 +31,13 @@ from scanner.git import (
     run_git,
     run_git_completed,
     start_git,
+    stop,
     widen_pipe,
 )
 from scanner.model import CommitInfo
 
 _GITLINK_MODE = "160000"
 _TREE_MODE = "40000"
-_LOG_FORMAT = "%x01%H%x02%P%x02%ct%x02%cI%x02%aI%x02%an <%ae>"
 _READ_CHUNK = 1 << 20
 _INVENTORY_BLOB = re.compile(r"\nblob ([0-9a-f]+) ([0-9]+)(?=\n)")
 _INVENTORY_COMMIT = re.compile(r"\ncommit ([0-9a-f]+) [0-9]+(?=\n)")
@@ -282,14 +282,14 @@ def check_integrity(
 
 # --- the fast path: one streamed `git log` ---------------------------------------------
 
+# Six header fields, each ended by a NUL. None can hold a NUL: git ends an ident at a NUL
+# inside its header line, and the output is pinned to UTF-8 (UTF-16 would put NULs anywhere).
+_LOG_FORMAT = "%H%x00%P%x00%ct%x00%cI%x00%aI%x00%an <%ae>"
+_HEADER_FIELDS = 6
 
-def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) -> Iterator[bytes]:
-    """Stream `git log` output split into per-commit records.
 
-    The walk starts from `tips` only (every commit in the object database), not `--all`: a
-    ref naming a missing object would make `--all` fail before anything is read.
-    """
-    args = [
+def _log_args(walk: bool) -> list[str]:
+    return [
         "log",
         "--stdin",
         "--topo-order" if walk else "--no-walk=unsorted",
@@ -300,12 +300,29 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) 
         "--no-renames",
         "--no-ext-diff",
         "--no-textconv",
+        # Every gitlink change listed, output in UTF-8, no notes, colour or mailmap: what
+        # the repository's config says about these does not reach the parser.
+        "--ignore-submodules=none",
+        "--encoding=UTF-8",
+        "--no-notes",
+        "--no-color",
+        "--no-use-mailmap",
         "-z",
         f"--format={_LOG_FORMAT}",
     ]
+
+
+def _parse_log(
+    repo: Path, tips: list[str], history: History, errors: IO[bytes], walk: bool = True
+) -> None:
+    """Stream `git log` over `tips` into `history`.
+
+    The walk starts from `tips` only (every commit in the object database), not `--all`: a
+    ref naming a missing object would make `--all` fail before anything is read.
+    """
     # GIT_FLUSH=0: git flushes after every commit into a pipe otherwise, and each of those
     # small writes wakes this reader (60,000 wake-ups for 60,000 commits).
-    process = start_git(args, repo, stdin=-1, stderr=errors, env={"GIT_FLUSH": "0"})
+    process = start_git(_log_args(walk), repo, stdin=-1, stderr=errors, env={"GIT_FLUSH": "0"})
     assert process.stdin is not None and process.stdout is not None  # tips go to stdin
     widen_pipe(process.stdout)  # git runs ahead while a chunk is parsed
 
@@ -314,105 +331,138 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) 
         try:
             process.stdin.write("".join(f"{tip}\n" for tip in tips).encode())
             process.stdin.close()
-        except BrokenPipeError:
+        except (OSError, ValueError):  # git ended early, or was stopped: it reports why
             pass
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-    yield from _whole_records(_pieces(process.stdout.read))
-    feeder.join()
+    try:
+        unformatted = _parse_stream(process.stdout.read, history)
+    except BaseException:
+        stop(process)  # it may be blocked writing output nobody reads any more
+        raise
+    finally:
+        feeder.join()
     if process.wait() != 0:
         errors.seek(0)
         raise LeakwindowError(f"git log failed: {first_problem(errors.read(), 128)}")
+    if unformatted:
+        _read_unformatted(repo, unformatted, history)
 
 
-def _pieces(read: Callable[[int], bytes]) -> Iterator[bytes]:
-    """The stream split at every \x01, across read chunks (the last piece included)."""
-    # The unfinished piece, kept in parts: a piece larger than a chunk is joined once, not
-    # copied and re-split with every chunk.
-    pending: list[bytes] = []
+def _parse_stream(read: Callable[[int], bytes], history: History) -> set[str]:
+    """Parse git log's `-z` output, read in chunks, into `history`.
+
+    The output is a sequence of NUL-ended fields: per commit the six header fields, then
+    (when it changes anything) pairs of `\n:meta` / `:meta` and path. A path may hold any
+    byte but NUL, and it is always the field after a meta, so it is never looked at for
+    structure: a commit ends where the field after its header or after a path does not
+    start with ":", and the next commit starts there. Returns the commits whose dates git
+    could not format (see `_read_unformatted`).
+    """
+    unformatted: set[str] = set()
+    tail: list[bytes] = []  # bytes after the last NUL read so far: an unfinished field
+    carried: list[str] = []  # the fields of a commit whose end has not been read yet
     while chunk := read(_READ_CHUNK):
-        pieces = chunk.split(b"\x01")
-        if len(pieces) == 1:
-            pending.append(chunk)
+        cut = chunk.rfind(b"\0")
+        if cut < 0:
+            tail.append(chunk)
             continue
-        pending.append(pieces[0])
-        pieces[0] = b"".join(pending)
-        pending = [pieces.pop()]
-        yield from pieces
-    yield b"".join(pending)
+        tail.append(chunk[:cut])
+        # One decode for the whole run: a NUL is never part of a multi-byte sequence, nor of
+        # an invalid one that gets escaped, so the fields are those of a field-by-field decode.
+        fields = b"".join(tail).decode("utf-8", "backslashreplace").split("\0")
+        tail = [chunk[cut + 1 :]]
+        if carried:
+            fields[:0] = carried
+        carried = fields[_take_commits(fields, history, unformatted, final=False) :]
+    rest = b"".join(tail)
+    if rest:  # git ends every field with a NUL: an unfinished one means a cut-off stream
+        raise LeakwindowError("git log output ended inside a field")
+    if carried:
+        _take_commits(carried, history, unformatted, final=True)
+    return unformatted
 
 
-def _whole_records(pieces: Iterable[bytes]) -> Iterator[bytes]:
-    """Commit records from the pieces: a piece that does not open with a commit id followed
-    a \x01 inside a path or a name (git allows both) and belongs to the record before."""
-    record: bytes | None = None
-    for piece in pieces:
-        if _opens_record(piece):
-            if record is not None:
-                yield record
-            record = piece
-        elif record is not None:
-            record += b"\x01" + piece
-    if record is not None:
-        yield record
+def _take_commits(fields: list[str], history: History, unformatted: set[str], final: bool) -> int:
+    """Parse the complete commits at the start of `fields` into `history`; return where the
+    first one that may still go on (in the next chunk) starts. With `final`, all are complete.
 
-
-def _opens_record(piece: bytes) -> bool:
-    """Whether a piece after a \x01 is a commit's record: its id (SHA-1 or SHA-256), then
-    \x02. (Slices and isalnum: a regex match costs twice the split, for 60,000 records.)"""
-    if piece[40:41] == b"\x02":
-        return piece[:40].isalnum()
-    return piece[64:65] == b"\x02" and piece[:64].isalnum()
-
-
-def _parse_record(record: bytes, history: History) -> None:
-    """One commit: `header NUL`, then `:meta NUL path NUL` per changed path."""
-    if record.isascii():  # the usual case: one decode gives every field
-        fields = record.decode("ascii").split("\0")
-        header = fields[0]
-        metas = fields[1::2]
-        paths = fields[2::2]
-    else:
-        # Decoding all fields at once gives the same strings as field by field: a NUL is
-        # never part of a multi-byte sequence, nor of an invalid one that gets escaped.
-        head, _, raw = record.partition(b"\0")
-        header = head.decode("utf-8", "backslashreplace")
-        metas = raw.decode("ascii", "replace").split("\0")[0::2]
-        paths = raw.decode("utf-8", "backslashreplace").split("\0")[1::2]
-    if metas:
-        metas[0] = metas[0].lstrip("\n")  # the change list starts on a line of its own
-    fields_of_header = header.split("\x02", 5)  # the author (last) may hold a \x02 too
-    if len(fields_of_header) != 6:
-        raise LeakwindowError("git log gave a commit record that cannot be read")
-    sha, parents, ts, committed_at, authored_at, author = fields_of_header
-    changes: list[tuple[str, str | None]] = []
-    add_change = changes.append
+    One loop for all of them, locals bound once: this runs for every commit of a cold scan.
+    """
+    count = len(fields)
+    start = 0
+    commits = history.commits
+    add_commit = history.order.append
+    changes_of = history.changes
     add_blob = history.referenced_blobs.add
-    for meta, path in zip(metas, paths, strict=False):  # ends with an empty, unpaired field
-        # ":<old mode> <new mode> <old oid> <new oid> <status>": git prints modes with 6
-        # digits; both oids have the repository's hash length (40 for SHA-1, 64 for SHA-256).
-        if meta[:1] != ":":
+    while count - start >= _HEADER_FIELDS:
+        first = end = start + _HEADER_FIELDS
+        if end < count and fields[end][:2] == "\n:":  # the change list starts on its own line
+            end += 2
+            while end < count and fields[end][:1] == ":":
+                end += 2
+        if end > count or (end == count and not final):
+            if final:  # a meta without its path: the output was cut off
+                break
+            return start  # the commit may have more changes in the next chunk
+        sha, parents, ts, committed_at, authored_at, author = fields[start:first]
+        # Every commit starts with its full id: anything else means the stream is out of
+        # step, and a wrong answer must never come of it.
+        if len(sha) not in (40, 64) or not sha.isalnum() or not sha.isascii():
+            raise LeakwindowError("git log gave a commit record that cannot be read")
+        start = end
+        changes: list[tuple[str, str | None]] = []
+        if end != first:
+            add_change = changes.append
+            metas = fields[first:end:2]
+            metas[0] = metas[0][1:]
+            for meta, path in zip(metas, fields[first + 1 : end : 2], strict=True):
+                # ":<old mode> <new mode> <old oid> <new oid> <status>": git prints modes
+                # with 6 digits; both oids have the repository's hash length (40 for SHA-1,
+                # 64 for SHA-256).
+                if meta[8:14] == _GITLINK_MODE:
+                    history.gitlinks.add(path)
+                    add_change((path, None))  # a file replaced by a submodule is gone
+                    continue
+                width = meta.find(" ", 15) - 15  # of the old oid, so of the new one too
+                new_oid = meta[16 + width : 16 + 2 * width]
+                if new_oid.strip("0"):
+                    add_change((path, new_oid))
+                    add_blob(new_oid)
+                else:  # all zeros: deleted
+                    add_change((path, None))
+        if sha in commits:
             continue
-        if meta[8:14] == _GITLINK_MODE:
-            history.gitlinks.add(path)
-            add_change((path, None))  # a file replaced by a submodule is gone
-            continue
-        width = meta.find(" ", 15) - 15  # of the old oid, so of the new one too
-        new_oid = meta[16 + width : 16 + 2 * width]
-        if new_oid.strip("0"):
-            add_change((path, new_oid))
-            add_blob(new_oid)
-        else:  # all zeros: deleted
-            add_change((path, None))
-    if sha in history.commits:
-        return
-    # Positional arguments: a quarter cheaper than keywords, and this runs once per commit.
-    info = CommitInfo(sha, tuple(parents.split()), int(ts), committed_at, authored_at, author)
-    history.commits[sha] = info
-    history.order.append(sha)
-    if changes:
-        history.changes[sha] = changes
+        if not (ts.isdigit() and ts.isascii() and committed_at[:1].isdigit()) or (
+            not authored_at[:1].isdigit()
+        ):
+            # git could not format a date (an ident line it cannot parse, or an `encoding`
+            # header that garbles the commit when git converts it): read the object instead.
+            unformatted.add(sha)
+            ts, committed_at, authored_at = "0", _iso(0, b"+0000"), _iso(0, b"+0000")
+        # Positional arguments: a quarter cheaper than keywords, and this runs once per commit.
+        commits[sha] = CommitInfo(
+            sha, tuple(parents.split()), int(ts), committed_at, authored_at, author
+        )
+        add_commit(sha)
+        if changes:
+            changes_of[sha] = changes
+    if final and start != count:
+        raise LeakwindowError("git log gave a commit record that cannot be read")
+    return start
+
+
+def _read_unformatted(repo: Path, commits: set[str], history: History) -> None:
+    """Dates and author of commits whose header git could not format, from the objects
+    themselves (parents stay as git gave them: at a shallow boundary it gives none)."""
+    with ObjectReader(repo) as reader:
+        for sha in sorted(commits):
+            found = reader.read(sha)
+            parsed = _parse_commit(sha, found[1]) if found and found[0] == "commit" else None
+            if parsed is not None:
+                known = history.commits[sha]
+                history.commits[sha] = parsed[0]._replace(parents=known.parents)
 
 
 def read_history(repo: Path, tips: list[str]) -> History:
@@ -424,8 +474,7 @@ def read_history(repo: Path, tips: list[str]) -> History:
     history = History()
     with tempfile.TemporaryFile() as errors:
         try:
-            for record in _records(repo, tips, errors):
-                _parse_record(record, history)
+            _parse_log(repo, tips, history, errors)
         except LeakwindowError:
             return salvage_history(repo, tips)
     history.order.reverse()  # git gives children before parents
@@ -437,8 +486,7 @@ def read_commits_only(repo: Path, commits: list[str]) -> History:
     ordered parents first among themselves: the new commits of an incremental rescan."""
     history = History()
     with tempfile.TemporaryFile() as errors:
-        for record in _records(repo, commits, errors, walk=False):
-            _parse_record(record, history)
+        _parse_log(repo, commits, history, errors, walk=False)
     history.order = _parents_first(history.commits)
     return history
 
