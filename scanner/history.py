@@ -94,6 +94,9 @@ class Integrity:
     partial_clone: bool = False
     shallow_boundary: tuple[str, ...] = ()
     gitlinks: tuple[str, ...] = ()
+    # Object directories this repository borrows objects from (`git clone --shared`,
+    # `--reference`): legitimate, and scanned as its own, but not inside it.
+    alternates: tuple[str, ...] = ()
 
     def incomplete_reasons(self, blobs_unreadable: int = 0) -> list[str]:
         """One line per kind of loss; empty when everything the repository names was read."""
@@ -211,6 +214,43 @@ def shallow_boundary(repo: Path) -> set[str]:
     return {line.strip() for line in shallow_file.read_text().splitlines() if line.strip()}
 
 
+def alternates(repo: Path) -> tuple[str, ...]:
+    """The alternate object directories git reads objects from (`objects/info/alternates`,
+    followed the way git follows it), as `git count-objects -v` lists them."""
+    out = run_git(["count-objects", "-v"], repo, check=False)
+    prefix = "alternate: "
+    return tuple(
+        _unquote_c(line[len(prefix) :])
+        for line in out.decode("utf-8", "surrogateescape").splitlines()
+        if line.startswith(prefix)
+    )
+
+
+_C_ESCAPE = re.compile(rb'\\([0-7]{3}|[abtnvfr"\\])')
+_C_ESCAPES = {
+    b"a": b"\a",
+    b"b": b"\b",
+    b"t": b"\t",
+    b"n": b"\n",
+    b"v": b"\v",
+    b"f": b"\f",
+    b"r": b"\r",
+}
+
+
+def _unquote_c(text: str) -> str:
+    """A path as git prints it: as is, or in double quotes with C escapes (octal for bytes)."""
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return text
+
+    def unescape(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        return bytes([int(code, 8) & 0xFF]) if code.isdigit() else _C_ESCAPES.get(code, code)
+
+    raw = text[1:-1].encode("utf-8", "surrogateescape")
+    return _C_ESCAPE.sub(unescape, raw).decode("utf-8", "surrogateescape")
+
+
 def is_partial_clone(repo: Path) -> bool:
     """A promisor remote is configured: objects may be missing on purpose."""
     out = run_git(
@@ -277,13 +317,14 @@ def check_integrity(
         partial_clone=bool(missing) and is_partial_clone(repo),
         shallow_boundary=tuple(sorted(shallow_boundary(repo))),
         gitlinks=tuple(sorted(history.gitlinks)),
+        alternates=alternates(repo),
     )
 
 
 # --- the fast path: one streamed `git log` ---------------------------------------------
 
 # Six header fields, each ended by a NUL. None can hold a NUL: git ends an ident at a NUL
-# inside its header line, and the output is pinned to UTF-8 (UTF-16 would put NULs anywhere).
+# inside its header line, and scanner.git pins the output to UTF-8 (UTF-16 has NULs anywhere).
 _LOG_FORMAT = "%H%x00%P%x00%ct%x00%cI%x00%aI%x00%an <%ae>"
 _HEADER_FIELDS = 6
 
@@ -300,13 +341,8 @@ def _log_args(walk: bool) -> list[str]:
         "--no-renames",
         "--no-ext-diff",
         "--no-textconv",
-        # Every gitlink change listed, output in UTF-8, no notes, colour or mailmap: what
-        # the repository's config says about these does not reach the parser.
+        # Every gitlink change listed, whatever the repository's `diff.ignoreSubmodules`.
         "--ignore-submodules=none",
-        "--encoding=UTF-8",
-        "--no-notes",
-        "--no-color",
-        "--no-use-mailmap",
         "-z",
         f"--format={_LOG_FORMAT}",
     ]
