@@ -695,18 +695,28 @@ class _TreeDiffer:
     def diff(
         self, old: Node | None, new: Node | None, prefix: str, changes: list[tuple[str, str | None]]
     ) -> Node | None:
-        """Append the changes from `old` to `new`; return the tree that stands for `new`."""
-        if isinstance(old, str) and old == new:
-            return new
-        new_entries = self.entries(new)
-        if new_entries is None:
-            return old  # unreadable: assume unchanged
-        old_entries = self.entries(old) or {}
-        standing_in: Entries = {}
-        for name in sorted(old_entries.keys() | new_entries.keys()):
-            path = prefix + name
-            before = old_entries.get(name)
-            after = new_entries.get(name)
+        """Append the changes from `old` to `new`; return the tree that stands for `new`.
+
+        Directories are compared from an explicit stack, not by recursion: a damaged
+        repository may hold a tree thousands of directories deep.
+        """
+        opened = self._open(old, new, prefix)
+        if not isinstance(opened, _Comparison):
+            return opened
+        stack = [opened]
+        while True:
+            comparison = stack[-1]
+            if not comparison.names:  # done: hand what stands for it to its parent
+                stack.pop()
+                effective = comparison.effective()
+                if not stack:
+                    return effective
+                stack[-1].settle(comparison.name, comparison.new, effective)
+                continue
+            name = comparison.names.pop()
+            path = comparison.prefix + name
+            before = comparison.old_entries.get(name)
+            after = comparison.new_entries.get(name)
             if after is None:
                 self._remove(before, path, changes)
                 continue
@@ -715,36 +725,79 @@ class _TreeDiffer:
                 if before is not None and before[0] != _TREE_MODE:
                     self._remove(before, path, changes)
                     before = None
-                effective = self.diff(before[1] if before else None, target, path + "/", changes)
-                if effective != target:
-                    standing_in[name] = (_TREE_MODE, effective if effective is not None else {})
-            elif mode == _GITLINK_MODE:
-                self._history.gitlinks.add(path)
+                inner = self._open(before[1] if before else None, target, path + "/", name)
+                if isinstance(inner, _Comparison):
+                    stack.append(inner)
+                else:
+                    comparison.settle(name, target, inner)
+                continue
+            if before == after:
+                continue
+            if before is not None and before[0] == _TREE_MODE:
                 self._remove(before, path, changes)
+            if mode == _GITLINK_MODE:
+                self._history.gitlinks.add(path)
+                changes.append((path, None))  # a submodule is not followed: nothing there
             else:
-                if before is not None and before[0] == _TREE_MODE:
-                    self._remove(before, path, changes)
-                    before = None
-                if before != after:
-                    assert isinstance(target, str)
-                    changes.append((path, target))
-                    self._history.referenced_blobs.add(target)
-        if not standing_in:
+                assert isinstance(target, str)
+                changes.append((path, target))
+                self._history.referenced_blobs.add(target)
+
+    def _open(
+        self, old: Node | None, new: Node | None, prefix: str, name: str = ""
+    ) -> _Comparison | Node | None:
+        """The comparison of two directories, or what stands for `new` when there is
+        nothing to compare (the same tree, or an unreadable one: assumed unchanged)."""
+        if isinstance(old, str) and old == new:
             return new
-        assert new_entries is not None
-        return {**new_entries, **standing_in}
+        new_entries = self.entries(new)
+        if new_entries is None:
+            return old
+        old_entries = self.entries(old) or {}
+        assert new is not None
+        return _Comparison(name, prefix, new, old_entries, new_entries)
 
     def _remove(
         self, entry: tuple[str, Node] | None, path: str, changes: list[tuple[str, str | None]]
     ) -> None:
-        if entry is None:
-            return
-        mode, target = entry
-        if mode == _TREE_MODE:
-            for name, child in sorted((self.entries(target) or {}).items()):
-                self._remove(child, f"{path}/{name}", changes)
-        elif mode != _GITLINK_MODE:
-            changes.append((path, None))
+        """Everything under a removed entry is gone (depth first, in name order)."""
+        pending = [(path, entry)]
+        while pending:
+            where, removed = pending.pop()
+            if removed is None:
+                continue
+            mode, target = removed
+            if mode == _TREE_MODE:
+                children = sorted((self.entries(target) or {}).items(), reverse=True)
+                pending.extend((f"{where}/{name}", child) for name, child in children)
+            else:
+                changes.append((where, None))
+
+
+@dataclass
+class _Comparison:
+    """Two versions of one directory being compared, and what stands for the new one."""
+
+    name: str  # in the parent directory
+    prefix: str  # the directory's path, with its trailing slash
+    new: Node
+    old_entries: Entries
+    new_entries: Entries
+    names: list[str] = field(default_factory=list)  # still to compare, the last one first
+    standing_in: Entries = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.names = sorted(self.old_entries.keys() | self.new_entries.keys(), reverse=True)
+
+    def settle(self, name: str, target: Node, effective: Node | None) -> None:
+        """A subdirectory compared: where its tree could not be read, what stands for it."""
+        if effective != target:
+            self.standing_in[name] = (_TREE_MODE, effective if effective is not None else {})
+
+    def effective(self) -> Node:
+        if not self.standing_in:
+            return self.new
+        return {**self.new_entries, **self.standing_in}
 
 
 def _parse_tree(raw: bytes, oid_bytes: int) -> Entries:

@@ -101,6 +101,27 @@ class GitRepo:
         return self.git("mktree", "-z", "--missing", input_bytes=listing)
 
 
+def nested_tree(repo: Path, leaf: str, depth: int, directory: bytes = b"d") -> str:
+    """A tree `depth` directories deep (`d/d/.../d`) holding the tree `leaf` at the bottom,
+    written by one `git mktree --batch` (one tree per round trip)."""
+    process = subprocess.Popen(
+        ["git", "mktree", "--batch"],
+        cwd=repo,
+        env=git_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    oid = leaf
+    for _ in range(depth):
+        process.stdin.write(f"040000 tree {oid}\t".encode() + directory + b"\n\n")
+        process.stdin.flush()
+        oid = process.stdout.readline().decode().strip()
+    process.stdin.close()
+    assert process.wait() == 0 and len(oid) == 40
+    return oid
+
+
 def raw_commit(
     tree: str,
     parents: list[str],
