@@ -47,6 +47,17 @@ _INVENTORY_COMMIT = re.compile(r"\ncommit ([0-9a-f]+) [0-9]+(?=\n)")
 class Ref:
     name: str
     commit: str
+    symbolic: bool = False  # names another ref (refs/remotes/origin/HEAD): no windows of its own
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """A ref whose target peels to a tree or a blob (`git tag v1-tree HEAD^{tree}`): what it
+    holds can be recovered from it, like a commit's tree from a branch."""
+
+    name: str
+    oid: str  # the tree or blob the ref peels to
+    blobs: tuple[tuple[str, str], ...]  # (path in the tree, or the ref's name for a blob; blob)
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,9 @@ class Head:
 
 @dataclass
 class RefListing:
-    refs: list[Ref] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)  # refs to commits
     unreadable: list[str] = field(default_factory=list)  # refs naming a missing object
+    object_refs: list[ObjectRef] = field(default_factory=list)  # refs to trees and blobs
 
 
 @dataclass
@@ -122,29 +134,56 @@ class Integrity:
 
 
 def read_refs(repo: Path) -> RefListing:
-    """Every ref whose target peels to a commit, and the refs whose target is missing.
+    """Every ref whose target peels to a commit, those that peel to a tree or a blob (with
+    the blobs they hold), and the refs whose target is missing or cannot be read.
 
     Reading names and ids only (no `%(objecttype)`) keeps one broken ref from failing the
-    whole listing; the objects are then checked in one batch.
+    whole listing; the objects are then checked in one batch. `%(symref)` says which refs
+    are symbolic (git's answer, not a guess from the name).
     """
-    out = run_git(["for-each-ref", "--format=%(refname)%00%(objectname)"], repo)
-    named: list[tuple[str, str]] = []
+    out = run_git(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)"], repo)
+    named: list[tuple[str, str, bool]] = []
     for line in out.decode("utf-8", "backslashreplace").splitlines():
-        name, _, oid = line.partition("\0")
+        name, _, rest = line.partition("\0")
+        oid, _, target = rest.partition("\0")
         if oid:
-            named.append((name, oid))
+            named.append((name, oid, bool(target)))
     if not run_git(["symbolic-ref", "-q", "HEAD"], repo, check=False).strip():
         detached = run_git(["rev-parse", "-q", "--verify", "HEAD"], repo, check=False)
         if detached.strip():
-            named.append(("HEAD", detached.decode().strip()))
+            named.append(("HEAD", detached.decode().strip(), False))
     listing = RefListing()
-    peeled_refs = _peel([oid for _, oid in named], repo)
-    for (name, _), (kind, peeled, peeled_kind) in zip(named, peeled_refs, strict=True):
+    peeled_refs = _peel([oid for _, oid, _ in named], repo)
+    for (name, _, symbolic), (kind, peeled, peeled_kind) in zip(named, peeled_refs, strict=True):
         if kind == "missing" or peeled_kind == "missing":
             listing.unreadable.append(name)
-        elif name != "HEAD" and peeled_kind == "commit":
-            listing.refs.append(Ref(name, peeled))
+        elif name == "HEAD":
+            continue
+        elif peeled_kind == "commit":
+            listing.refs.append(Ref(name, peeled, symbolic))
+        elif peeled_kind == "blob":
+            listing.object_refs.append(ObjectRef(name, peeled, ((name, peeled),)))
+        elif peeled_kind == "tree":
+            blobs = _tree_blobs(repo, peeled)
+            if blobs is None:
+                listing.unreadable.append(name)
+            else:
+                listing.object_refs.append(ObjectRef(name, peeled, blobs))
     return listing
+
+
+def _tree_blobs(repo: Path, tree: str) -> tuple[tuple[str, str], ...] | None:
+    """(path, blob) of every file under a tree, submodules left out; None when unreadable."""
+    listed = run_git_completed(["ls-tree", "-r", "-z", "--full-tree", tree], repo)
+    if listed.returncode != 0:
+        return None
+    blobs: list[tuple[str, str]] = []
+    for entry in listed.stdout.decode("utf-8", "backslashreplace").split("\0"):
+        info, _, path = entry.partition("\t")  # "<mode> <type> <oid>": no tab in them
+        fields = info.split(" ")
+        if len(fields) == 3 and fields[1] == "blob":
+            blobs.append((path, fields[2]))
+    return tuple(blobs)
 
 
 def _peel(oids: list[str], repo: Path) -> list[tuple[str, str, str]]:
