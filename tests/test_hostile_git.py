@@ -77,9 +77,8 @@ def forged_record(sha: str) -> str:
     return "\x01" + sha + "\x02\x02" + "1735689600\x02x\x02x\x02forged"
 
 
-def forging_repository(path: Path, where: str) -> tuple[GitRepo, str, str, str]:
-    """A key committed in a commit whose file name, author name or author e-mail holds a
-    forged record naming another branch's tip (which git lists first: it is newer)."""
+def forging_base(path: Path) -> tuple[GitRepo, str, str]:
+    """main with one commit, and another branch whose tip is newer (git lists it first)."""
     repo = GitRepo(path)
     repo.write("README", "hello\n")
     base = repo.commit("init", date=BASE_DATE)
@@ -87,7 +86,13 @@ def forging_repository(path: Path, where: str) -> tuple[GitRepo, str, str, str]:
     repo.git("rm", "-q", "-r", "--cached", ".")
     other = repo.commit("unrelated", date="2025-06-01T09:00:00+00:00")
     repo.git("checkout", "-q", "-f", "main")
-    secret = token(1702)
+    return repo, base, other
+
+
+def add_forged_leak(repo: GitRepo, other: str, where: str, seed: int = 1702) -> tuple[str, str]:
+    """Commit a key on main in a commit whose file name, author name or author e-mail holds
+    a forged record naming `other`; the commit and the key."""
+    secret = token(seed)
     repo.write("config.py", f'XAI_KEY = "{secret}"\n')
     forged = forged_record(other)
     env: dict[str, str] = {}
@@ -97,7 +102,12 @@ def forging_repository(path: Path, where: str) -> tuple[GitRepo, str, str, str]:
         env["GIT_AUTHOR_NAME"] = "Eve" + forged
     else:
         env["GIT_AUTHOR_EMAIL"] = "eve" + forged + "@example.test"
-    leak = repo.commit("add config", date=LEAK_DATE, **env)
+    return repo.commit("add config", date=LEAK_DATE, **env), secret
+
+
+def forging_repository(path: Path, where: str) -> tuple[GitRepo, str, str, str]:
+    repo, base, other = forging_base(path)
+    leak, secret = add_forged_leak(repo, other, where)
     return repo, base, leak, secret
 
 
@@ -108,6 +118,19 @@ def test_a_forged_record_in_a_name_hides_no_key_from_scan(tmp_path: Path, where:
     assert code == 1
     assert_key_in_head(report, secret, leak)
     assert [loc["path"] for loc in finding(report, secret)["locations"]] == ["config.py"]
+
+
+@pytest.mark.parametrize("where", ["path", "author name", "author e-mail"])
+def test_a_forged_record_in_a_name_hides_no_key_from_a_cached_rescan(
+    tmp_path: Path, where: str
+) -> None:
+    """The rescan parses only the new commits (read_commits_only): the same parser."""
+    repo, _, other = forging_base(tmp_path / "repo")
+    assert scan(repo.path, tmp_path)[0] == 0
+    leak, secret = add_forged_leak(repo, other, where)
+    code, report = scan(repo.path, tmp_path)
+    assert code == 1
+    assert_key_in_head(report, secret, leak)
 
 
 @pytest.mark.parametrize("where", ["path", "author name", "author e-mail"])
