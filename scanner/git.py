@@ -1,7 +1,11 @@
 """Every git call leakwindow makes goes through this module.
 
 Git runs with settings that make a hostile repository inert: no fsmonitor, no hooks, no
-external diff or textconv, no pager, no lazy fetching of missing objects, no prompts.
+external diff or textconv, no pager, no lazy fetching of missing objects, no prompts. Nor
+can the repository change what git answers about its objects: replace refs, a graft file, a
+commit-graph file (a cache git trusts without checking) and a log output encoding are
+switched off on every command line, and files its config names (mailmap, diff order) are not
+read.
 """
 
 from __future__ import annotations
@@ -42,7 +46,22 @@ SAFE_CONFIG: tuple[str, ...] = (
     "log.showSignature=false",
     "gc.auto=0",
     "maintenance.auto=false",
+    # What the repository could otherwise use to change git's answers about its objects.
+    # A repository's `core.useReplaceRefs=true` beats GIT_NO_REPLACE_OBJECTS; this beats it.
+    "core.useReplaceRefs=false",
+    # Parents and root trees straight from the commit objects: a forged commit-graph file
+    # would give any commit another tree or other parents.
+    "core.commitGraph=false",
+    # Output in UTF-8 whatever the repository asks (UTF-16 would put NULs inside fields).
+    "i18n.logOutputEncoding=UTF-8",
+    # Files the config names are not read: they may be anywhere, and a FIFO hangs git.
+    "log.mailmap=false",
+    f"diff.orderFile={os.devnull}",
 )
+
+# Where git would look for a graft file (`info/grafts` rewrites any commit's parents): a path
+# that cannot exist, so no graft is read. (git has no setting that turns grafts off.)
+NO_GRAFT_FILE = os.path.join(os.devnull, "no-grafts")
 
 # Inherited variables that would run other programs, inject config, or point git at another
 # repository than the one named on the command line (a hook's GIT_DIR, GIT_WORK_TREE).
@@ -67,6 +86,11 @@ _STRIPPED_ENV = frozenset(
         "GIT_TRACE",
         "GIT_TRACE_PACKET",
         "GIT_TRACE_CURL",
+        # A hook's environment could point git at other objects, or at a shallow file that
+        # cuts parents: the repository on the command line decides.
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_SHALLOW_FILE",
     }
 )
 
@@ -84,6 +108,9 @@ def safe_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
             "GIT_NO_LAZY_FETCH": "1",
             "GIT_OPTIONAL_LOCKS": "0",
             "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_GRAFT_FILE": NO_GRAFT_FILE,  # also replaces one a hook may have exported
+            # Refs naming missing objects are listed (and reported), never skipped silently.
+            "GIT_REF_PARANOIA": "1",
             "LC_ALL": "C",
         }
     )

@@ -31,13 +31,13 @@ from scanner.git import (
     run_git,
     run_git_completed,
     start_git,
+    stop,
     widen_pipe,
 )
 from scanner.model import CommitInfo
 
 _GITLINK_MODE = "160000"
 _TREE_MODE = "40000"
-_LOG_FORMAT = "%x01%H%x02%P%x02%ct%x02%cI%x02%aI%x02%an <%ae>"
 _READ_CHUNK = 1 << 20
 _INVENTORY_BLOB = re.compile(r"\nblob ([0-9a-f]+) ([0-9]+)(?=\n)")
 _INVENTORY_COMMIT = re.compile(r"\ncommit ([0-9a-f]+) [0-9]+(?=\n)")
@@ -47,6 +47,17 @@ _INVENTORY_COMMIT = re.compile(r"\ncommit ([0-9a-f]+) [0-9]+(?=\n)")
 class Ref:
     name: str
     commit: str
+    symbolic: bool = False  # names another ref (refs/remotes/origin/HEAD): no windows of its own
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """A ref whose target peels to a tree or a blob (`git tag v1-tree HEAD^{tree}`): what it
+    holds can be recovered from it, like a commit's tree from a branch."""
+
+    name: str
+    oid: str  # the tree or blob the ref peels to
+    blobs: tuple[tuple[str, str], ...]  # (path in the tree, or the ref's name for a blob; blob)
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,9 @@ class Head:
 
 @dataclass
 class RefListing:
-    refs: list[Ref] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)  # refs to commits
     unreadable: list[str] = field(default_factory=list)  # refs naming a missing object
+    object_refs: list[ObjectRef] = field(default_factory=list)  # refs to trees and blobs
 
 
 @dataclass
@@ -94,6 +106,9 @@ class Integrity:
     partial_clone: bool = False
     shallow_boundary: tuple[str, ...] = ()
     gitlinks: tuple[str, ...] = ()
+    # Object directories this repository borrows objects from (`git clone --shared`,
+    # `--reference`): legitimate, and scanned as its own, but not inside it.
+    alternates: tuple[str, ...] = ()
 
     def incomplete_reasons(self, blobs_unreadable: int = 0) -> list[str]:
         """One line per kind of loss; empty when everything the repository names was read."""
@@ -119,29 +134,56 @@ class Integrity:
 
 
 def read_refs(repo: Path) -> RefListing:
-    """Every ref whose target peels to a commit, and the refs whose target is missing.
+    """Every ref whose target peels to a commit, those that peel to a tree or a blob (with
+    the blobs they hold), and the refs whose target is missing or cannot be read.
 
     Reading names and ids only (no `%(objecttype)`) keeps one broken ref from failing the
-    whole listing; the objects are then checked in one batch.
+    whole listing; the objects are then checked in one batch. `%(symref)` says which refs
+    are symbolic (git's answer, not a guess from the name).
     """
-    out = run_git(["for-each-ref", "--format=%(refname)%00%(objectname)"], repo)
-    named: list[tuple[str, str]] = []
+    out = run_git(["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)"], repo)
+    named: list[tuple[str, str, bool]] = []
     for line in out.decode("utf-8", "backslashreplace").splitlines():
-        name, _, oid = line.partition("\0")
+        name, _, rest = line.partition("\0")
+        oid, _, target = rest.partition("\0")
         if oid:
-            named.append((name, oid))
+            named.append((name, oid, bool(target)))
     if not run_git(["symbolic-ref", "-q", "HEAD"], repo, check=False).strip():
         detached = run_git(["rev-parse", "-q", "--verify", "HEAD"], repo, check=False)
         if detached.strip():
-            named.append(("HEAD", detached.decode().strip()))
+            named.append(("HEAD", detached.decode().strip(), False))
     listing = RefListing()
-    peeled_refs = _peel([oid for _, oid in named], repo)
-    for (name, _), (kind, peeled, peeled_kind) in zip(named, peeled_refs, strict=True):
+    peeled_refs = _peel([oid for _, oid, _ in named], repo)
+    for (name, _, symbolic), (kind, peeled, peeled_kind) in zip(named, peeled_refs, strict=True):
         if kind == "missing" or peeled_kind == "missing":
             listing.unreadable.append(name)
-        elif name != "HEAD" and peeled_kind == "commit":
-            listing.refs.append(Ref(name, peeled))
+        elif name == "HEAD":
+            continue
+        elif peeled_kind == "commit":
+            listing.refs.append(Ref(name, peeled, symbolic))
+        elif peeled_kind == "blob":
+            listing.object_refs.append(ObjectRef(name, peeled, ((name, peeled),)))
+        elif peeled_kind == "tree":
+            blobs = _tree_blobs(repo, peeled)
+            if blobs is None:
+                listing.unreadable.append(name)
+            else:
+                listing.object_refs.append(ObjectRef(name, peeled, blobs))
     return listing
+
+
+def _tree_blobs(repo: Path, tree: str) -> tuple[tuple[str, str], ...] | None:
+    """(path, blob) of every file under a tree, submodules left out; None when unreadable."""
+    listed = run_git_completed(["ls-tree", "-r", "-z", "--full-tree", tree], repo)
+    if listed.returncode != 0:
+        return None
+    blobs: list[tuple[str, str]] = []
+    for entry in listed.stdout.decode("utf-8", "backslashreplace").split("\0"):
+        info, _, path = entry.partition("\t")  # "<mode> <type> <oid>": no tab in them
+        fields = info.split(" ")
+        if len(fields) == 3 and fields[1] == "blob":
+            blobs.append((path, fields[2]))
+    return tuple(blobs)
 
 
 def _peel(oids: list[str], repo: Path) -> list[tuple[str, str, str]]:
@@ -211,6 +253,43 @@ def shallow_boundary(repo: Path) -> set[str]:
     return {line.strip() for line in shallow_file.read_text().splitlines() if line.strip()}
 
 
+def alternates(repo: Path) -> tuple[str, ...]:
+    """The alternate object directories git reads objects from (`objects/info/alternates`,
+    followed the way git follows it), as `git count-objects -v` lists them."""
+    out = run_git(["count-objects", "-v"], repo, check=False)
+    prefix = "alternate: "
+    return tuple(
+        _unquote_c(line[len(prefix) :])
+        for line in out.decode("utf-8", "surrogateescape").splitlines()
+        if line.startswith(prefix)
+    )
+
+
+_C_ESCAPE = re.compile(rb'\\([0-7]{3}|[abtnvfr"\\])')
+_C_ESCAPES = {
+    b"a": b"\a",
+    b"b": b"\b",
+    b"t": b"\t",
+    b"n": b"\n",
+    b"v": b"\v",
+    b"f": b"\f",
+    b"r": b"\r",
+}
+
+
+def _unquote_c(text: str) -> str:
+    """A path as git prints it: as is, or in double quotes with C escapes (octal for bytes)."""
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return text
+
+    def unescape(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        return bytes([int(code, 8) & 0xFF]) if code.isdigit() else _C_ESCAPES.get(code, code)
+
+    raw = text[1:-1].encode("utf-8", "surrogateescape")
+    return _C_ESCAPE.sub(unescape, raw).decode("utf-8", "surrogateescape")
+
+
 def is_partial_clone(repo: Path) -> bool:
     """A promisor remote is configured: objects may be missing on purpose."""
     out = run_git(
@@ -277,19 +356,20 @@ def check_integrity(
         partial_clone=bool(missing) and is_partial_clone(repo),
         shallow_boundary=tuple(sorted(shallow_boundary(repo))),
         gitlinks=tuple(sorted(history.gitlinks)),
+        alternates=alternates(repo),
     )
 
 
 # --- the fast path: one streamed `git log` ---------------------------------------------
 
+# Six header fields, each ended by a NUL. None can hold a NUL: git ends an ident at a NUL
+# inside its header line, and scanner.git pins the output to UTF-8 (UTF-16 has NULs anywhere).
+_LOG_FORMAT = "%H%x00%P%x00%ct%x00%cI%x00%aI%x00%an <%ae>"
+_HEADER_FIELDS = 6
 
-def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) -> Iterator[bytes]:
-    """Stream `git log` output split into per-commit records.
 
-    The walk starts from `tips` only (every commit in the object database), not `--all`: a
-    ref naming a missing object would make `--all` fail before anything is read.
-    """
-    args = [
+def _log_args(walk: bool) -> list[str]:
+    return [
         "log",
         "--stdin",
         "--topo-order" if walk else "--no-walk=unsorted",
@@ -300,12 +380,24 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) 
         "--no-renames",
         "--no-ext-diff",
         "--no-textconv",
+        # Every gitlink change listed, whatever the repository's `diff.ignoreSubmodules`.
+        "--ignore-submodules=none",
         "-z",
         f"--format={_LOG_FORMAT}",
     ]
+
+
+def _parse_log(
+    repo: Path, tips: list[str], history: History, errors: IO[bytes], walk: bool = True
+) -> None:
+    """Stream `git log` over `tips` into `history`.
+
+    The walk starts from `tips` only (every commit in the object database), not `--all`: a
+    ref naming a missing object would make `--all` fail before anything is read.
+    """
     # GIT_FLUSH=0: git flushes after every commit into a pipe otherwise, and each of those
     # small writes wakes this reader (60,000 wake-ups for 60,000 commits).
-    process = start_git(args, repo, stdin=-1, stderr=errors, env={"GIT_FLUSH": "0"})
+    process = start_git(_log_args(walk), repo, stdin=-1, stderr=errors, env={"GIT_FLUSH": "0"})
     assert process.stdin is not None and process.stdout is not None  # tips go to stdin
     widen_pipe(process.stdout)  # git runs ahead while a chunk is parsed
 
@@ -314,105 +406,138 @@ def _records(repo: Path, tips: list[str], errors: IO[bytes], walk: bool = True) 
         try:
             process.stdin.write("".join(f"{tip}\n" for tip in tips).encode())
             process.stdin.close()
-        except BrokenPipeError:
+        except (OSError, ValueError):  # git ended early, or was stopped: it reports why
             pass
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-    yield from _whole_records(_pieces(process.stdout.read))
-    feeder.join()
+    try:
+        unformatted = _parse_stream(process.stdout.read, history)
+    except BaseException:
+        stop(process)  # it may be blocked writing output nobody reads any more
+        raise
+    finally:
+        feeder.join()
     if process.wait() != 0:
         errors.seek(0)
         raise LeakwindowError(f"git log failed: {first_problem(errors.read(), 128)}")
+    if unformatted:
+        _read_unformatted(repo, unformatted, history)
 
 
-def _pieces(read: Callable[[int], bytes]) -> Iterator[bytes]:
-    """The stream split at every \x01, across read chunks (the last piece included)."""
-    # The unfinished piece, kept in parts: a piece larger than a chunk is joined once, not
-    # copied and re-split with every chunk.
-    pending: list[bytes] = []
+def _parse_stream(read: Callable[[int], bytes], history: History) -> set[str]:
+    """Parse git log's `-z` output, read in chunks, into `history`.
+
+    The output is a sequence of NUL-ended fields: per commit the six header fields, then
+    (when it changes anything) pairs of `\n:meta` / `:meta` and path. A path may hold any
+    byte but NUL, and it is always the field after a meta, so it is never looked at for
+    structure: a commit ends where the field after its header or after a path does not
+    start with ":", and the next commit starts there. Returns the commits whose dates git
+    could not format (see `_read_unformatted`).
+    """
+    unformatted: set[str] = set()
+    tail: list[bytes] = []  # bytes after the last NUL read so far: an unfinished field
+    carried: list[str] = []  # the fields of a commit whose end has not been read yet
     while chunk := read(_READ_CHUNK):
-        pieces = chunk.split(b"\x01")
-        if len(pieces) == 1:
-            pending.append(chunk)
+        cut = chunk.rfind(b"\0")
+        if cut < 0:
+            tail.append(chunk)
             continue
-        pending.append(pieces[0])
-        pieces[0] = b"".join(pending)
-        pending = [pieces.pop()]
-        yield from pieces
-    yield b"".join(pending)
+        tail.append(chunk[:cut])
+        # One decode for the whole run: a NUL is never part of a multi-byte sequence, nor of
+        # an invalid one that gets escaped, so the fields are those of a field-by-field decode.
+        fields = b"".join(tail).decode("utf-8", "backslashreplace").split("\0")
+        tail = [chunk[cut + 1 :]]
+        if carried:
+            fields[:0] = carried
+        carried = fields[_take_commits(fields, history, unformatted, final=False) :]
+    rest = b"".join(tail)
+    if rest:  # git ends every field with a NUL: an unfinished one means a cut-off stream
+        raise LeakwindowError("git log output ended inside a field")
+    if carried:
+        _take_commits(carried, history, unformatted, final=True)
+    return unformatted
 
 
-def _whole_records(pieces: Iterable[bytes]) -> Iterator[bytes]:
-    """Commit records from the pieces: a piece that does not open with a commit id followed
-    a \x01 inside a path or a name (git allows both) and belongs to the record before."""
-    record: bytes | None = None
-    for piece in pieces:
-        if _opens_record(piece):
-            if record is not None:
-                yield record
-            record = piece
-        elif record is not None:
-            record += b"\x01" + piece
-    if record is not None:
-        yield record
+def _take_commits(fields: list[str], history: History, unformatted: set[str], final: bool) -> int:
+    """Parse the complete commits at the start of `fields` into `history`; return where the
+    first one that may still go on (in the next chunk) starts. With `final`, all are complete.
 
-
-def _opens_record(piece: bytes) -> bool:
-    """Whether a piece after a \x01 is a commit's record: its id (SHA-1 or SHA-256), then
-    \x02. (Slices and isalnum: a regex match costs twice the split, for 60,000 records.)"""
-    if piece[40:41] == b"\x02":
-        return piece[:40].isalnum()
-    return piece[64:65] == b"\x02" and piece[:64].isalnum()
-
-
-def _parse_record(record: bytes, history: History) -> None:
-    """One commit: `header NUL`, then `:meta NUL path NUL` per changed path."""
-    if record.isascii():  # the usual case: one decode gives every field
-        fields = record.decode("ascii").split("\0")
-        header = fields[0]
-        metas = fields[1::2]
-        paths = fields[2::2]
-    else:
-        # Decoding all fields at once gives the same strings as field by field: a NUL is
-        # never part of a multi-byte sequence, nor of an invalid one that gets escaped.
-        head, _, raw = record.partition(b"\0")
-        header = head.decode("utf-8", "backslashreplace")
-        metas = raw.decode("ascii", "replace").split("\0")[0::2]
-        paths = raw.decode("utf-8", "backslashreplace").split("\0")[1::2]
-    if metas:
-        metas[0] = metas[0].lstrip("\n")  # the change list starts on a line of its own
-    fields_of_header = header.split("\x02", 5)  # the author (last) may hold a \x02 too
-    if len(fields_of_header) != 6:
-        raise LeakwindowError("git log gave a commit record that cannot be read")
-    sha, parents, ts, committed_at, authored_at, author = fields_of_header
-    changes: list[tuple[str, str | None]] = []
-    add_change = changes.append
+    One loop for all of them, locals bound once: this runs for every commit of a cold scan.
+    """
+    count = len(fields)
+    start = 0
+    commits = history.commits
+    add_commit = history.order.append
+    changes_of = history.changes
     add_blob = history.referenced_blobs.add
-    for meta, path in zip(metas, paths, strict=False):  # ends with an empty, unpaired field
-        # ":<old mode> <new mode> <old oid> <new oid> <status>": git prints modes with 6
-        # digits; both oids have the repository's hash length (40 for SHA-1, 64 for SHA-256).
-        if meta[:1] != ":":
+    while count - start >= _HEADER_FIELDS:
+        first = end = start + _HEADER_FIELDS
+        if end < count and fields[end][:2] == "\n:":  # the change list starts on its own line
+            end += 2
+            while end < count and fields[end][:1] == ":":
+                end += 2
+        if end > count or (end == count and not final):
+            if final:  # a meta without its path: the output was cut off
+                break
+            return start  # the commit may have more changes in the next chunk
+        sha, parents, ts, committed_at, authored_at, author = fields[start:first]
+        # Every commit starts with its full id: anything else means the stream is out of
+        # step, and a wrong answer must never come of it.
+        if len(sha) not in (40, 64) or not sha.isalnum() or not sha.isascii():
+            raise LeakwindowError("git log gave a commit record that cannot be read")
+        start = end
+        changes: list[tuple[str, str | None]] = []
+        if end != first:
+            add_change = changes.append
+            metas = fields[first:end:2]
+            metas[0] = metas[0][1:]
+            for meta, path in zip(metas, fields[first + 1 : end : 2], strict=True):
+                # ":<old mode> <new mode> <old oid> <new oid> <status>": git prints modes
+                # with 6 digits; both oids have the repository's hash length (40 for SHA-1,
+                # 64 for SHA-256).
+                if meta[8:14] == _GITLINK_MODE:
+                    history.gitlinks.add(path)
+                    add_change((path, None))  # a file replaced by a submodule is gone
+                    continue
+                width = meta.find(" ", 15) - 15  # of the old oid, so of the new one too
+                new_oid = meta[16 + width : 16 + 2 * width]
+                if new_oid.strip("0"):
+                    add_change((path, new_oid))
+                    add_blob(new_oid)
+                else:  # all zeros: deleted
+                    add_change((path, None))
+        if sha in commits:
             continue
-        if meta[8:14] == _GITLINK_MODE:
-            history.gitlinks.add(path)
-            add_change((path, None))  # a file replaced by a submodule is gone
-            continue
-        width = meta.find(" ", 15) - 15  # of the old oid, so of the new one too
-        new_oid = meta[16 + width : 16 + 2 * width]
-        if new_oid.strip("0"):
-            add_change((path, new_oid))
-            add_blob(new_oid)
-        else:  # all zeros: deleted
-            add_change((path, None))
-    if sha in history.commits:
-        return
-    # Positional arguments: a quarter cheaper than keywords, and this runs once per commit.
-    info = CommitInfo(sha, tuple(parents.split()), int(ts), committed_at, authored_at, author)
-    history.commits[sha] = info
-    history.order.append(sha)
-    if changes:
-        history.changes[sha] = changes
+        if not (ts.isdigit() and ts.isascii() and committed_at[:1].isdigit()) or (
+            not authored_at[:1].isdigit()
+        ):
+            # git could not format a date (an ident line it cannot parse, or an `encoding`
+            # header that garbles the commit when git converts it): read the object instead.
+            unformatted.add(sha)
+            ts, committed_at, authored_at = "0", _iso(0, b"+0000"), _iso(0, b"+0000")
+        # Positional arguments: a quarter cheaper than keywords, and this runs once per commit.
+        commits[sha] = CommitInfo(
+            sha, tuple(parents.split()), int(ts), committed_at, authored_at, author
+        )
+        add_commit(sha)
+        if changes:
+            changes_of[sha] = changes
+    if final and start != count:
+        raise LeakwindowError("git log gave a commit record that cannot be read")
+    return start
+
+
+def _read_unformatted(repo: Path, commits: set[str], history: History) -> None:
+    """Dates and author of commits whose header git could not format, from the objects
+    themselves (parents stay as git gave them: at a shallow boundary it gives none)."""
+    with ObjectReader(repo) as reader:
+        for sha in sorted(commits):
+            found = reader.read(sha)
+            parsed = _parse_commit(sha, found[1]) if found and found[0] == "commit" else None
+            if parsed is not None:
+                known = history.commits[sha]
+                history.commits[sha] = parsed[0]._replace(parents=known.parents)
 
 
 def read_history(repo: Path, tips: list[str]) -> History:
@@ -424,8 +549,7 @@ def read_history(repo: Path, tips: list[str]) -> History:
     history = History()
     with tempfile.TemporaryFile() as errors:
         try:
-            for record in _records(repo, tips, errors):
-                _parse_record(record, history)
+            _parse_log(repo, tips, history, errors)
         except LeakwindowError:
             return salvage_history(repo, tips)
     history.order.reverse()  # git gives children before parents
@@ -437,8 +561,7 @@ def read_commits_only(repo: Path, commits: list[str]) -> History:
     ordered parents first among themselves: the new commits of an incremental rescan."""
     history = History()
     with tempfile.TemporaryFile() as errors:
-        for record in _records(repo, commits, errors, walk=False):
-            _parse_record(record, history)
+        _parse_log(repo, commits, history, errors, walk=False)
     history.order = _parents_first(history.commits)
     return history
 
@@ -611,18 +734,28 @@ class _TreeDiffer:
     def diff(
         self, old: Node | None, new: Node | None, prefix: str, changes: list[tuple[str, str | None]]
     ) -> Node | None:
-        """Append the changes from `old` to `new`; return the tree that stands for `new`."""
-        if isinstance(old, str) and old == new:
-            return new
-        new_entries = self.entries(new)
-        if new_entries is None:
-            return old  # unreadable: assume unchanged
-        old_entries = self.entries(old) or {}
-        standing_in: Entries = {}
-        for name in sorted(old_entries.keys() | new_entries.keys()):
-            path = prefix + name
-            before = old_entries.get(name)
-            after = new_entries.get(name)
+        """Append the changes from `old` to `new`; return the tree that stands for `new`.
+
+        Directories are compared from an explicit stack, not by recursion: a damaged
+        repository may hold a tree thousands of directories deep.
+        """
+        opened = self._open(old, new, prefix)
+        if not isinstance(opened, _Comparison):
+            return opened
+        stack = [opened]
+        while True:
+            comparison = stack[-1]
+            if not comparison.names:  # done: hand what stands for it to its parent
+                stack.pop()
+                effective = comparison.effective()
+                if not stack:
+                    return effective
+                stack[-1].settle(comparison.name, comparison.new, effective)
+                continue
+            name = comparison.names.pop()
+            path = comparison.prefix + name
+            before = comparison.old_entries.get(name)
+            after = comparison.new_entries.get(name)
             if after is None:
                 self._remove(before, path, changes)
                 continue
@@ -631,36 +764,79 @@ class _TreeDiffer:
                 if before is not None and before[0] != _TREE_MODE:
                     self._remove(before, path, changes)
                     before = None
-                effective = self.diff(before[1] if before else None, target, path + "/", changes)
-                if effective != target:
-                    standing_in[name] = (_TREE_MODE, effective if effective is not None else {})
-            elif mode == _GITLINK_MODE:
-                self._history.gitlinks.add(path)
+                inner = self._open(before[1] if before else None, target, path + "/", name)
+                if isinstance(inner, _Comparison):
+                    stack.append(inner)
+                else:
+                    comparison.settle(name, target, inner)
+                continue
+            if before == after:
+                continue
+            if before is not None and before[0] == _TREE_MODE:
                 self._remove(before, path, changes)
+            if mode == _GITLINK_MODE:
+                self._history.gitlinks.add(path)
+                changes.append((path, None))  # a submodule is not followed: nothing there
             else:
-                if before is not None and before[0] == _TREE_MODE:
-                    self._remove(before, path, changes)
-                    before = None
-                if before != after:
-                    assert isinstance(target, str)
-                    changes.append((path, target))
-                    self._history.referenced_blobs.add(target)
-        if not standing_in:
+                assert isinstance(target, str)
+                changes.append((path, target))
+                self._history.referenced_blobs.add(target)
+
+    def _open(
+        self, old: Node | None, new: Node | None, prefix: str, name: str = ""
+    ) -> _Comparison | Node | None:
+        """The comparison of two directories, or what stands for `new` when there is
+        nothing to compare (the same tree, or an unreadable one: assumed unchanged)."""
+        if isinstance(old, str) and old == new:
             return new
-        assert new_entries is not None
-        return {**new_entries, **standing_in}
+        new_entries = self.entries(new)
+        if new_entries is None:
+            return old
+        old_entries = self.entries(old) or {}
+        assert new is not None
+        return _Comparison(name, prefix, new, old_entries, new_entries)
 
     def _remove(
         self, entry: tuple[str, Node] | None, path: str, changes: list[tuple[str, str | None]]
     ) -> None:
-        if entry is None:
-            return
-        mode, target = entry
-        if mode == _TREE_MODE:
-            for name, child in sorted((self.entries(target) or {}).items()):
-                self._remove(child, f"{path}/{name}", changes)
-        elif mode != _GITLINK_MODE:
-            changes.append((path, None))
+        """Everything under a removed entry is gone (depth first, in name order)."""
+        pending = [(path, entry)]
+        while pending:
+            where, removed = pending.pop()
+            if removed is None:
+                continue
+            mode, target = removed
+            if mode == _TREE_MODE:
+                children = sorted((self.entries(target) or {}).items(), reverse=True)
+                pending.extend((f"{where}/{name}", child) for name, child in children)
+            else:
+                changes.append((where, None))
+
+
+@dataclass
+class _Comparison:
+    """Two versions of one directory being compared, and what stands for the new one."""
+
+    name: str  # in the parent directory
+    prefix: str  # the directory's path, with its trailing slash
+    new: Node
+    old_entries: Entries
+    new_entries: Entries
+    names: list[str] = field(default_factory=list)  # still to compare, the last one first
+    standing_in: Entries = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.names = sorted(self.old_entries.keys() | self.new_entries.keys(), reverse=True)
+
+    def settle(self, name: str, target: Node, effective: Node | None) -> None:
+        """A subdirectory compared: where its tree could not be read, what stands for it."""
+        if effective != target:
+            self.standing_in[name] = (_TREE_MODE, effective if effective is not None else {})
+
+    def effective(self) -> Node:
+        if not self.standing_in:
+            return self.new
+        return {**self.new_entries, **self.standing_in}
 
 
 def _parse_tree(raw: bytes, oid_bytes: int) -> Entries:

@@ -88,7 +88,9 @@ def run_history_scan(
     """Scan history; `revision_range` ("A..B") or `only_commits` limit findings to secrets
     introduced by those commits (CI and pre-push), with full-history windows and provenance."""
     repository = open_repository(path)
-    in_range = range_commits(repository.root, revision_range) if revision_range else only_commits
+    in_range = (
+        range_commits(repository.scan_root, revision_range) if revision_range else only_commits
+    )
     config = find_config(repository.worktree, config_file)
     pack = load_pack_cached(config, extra_rules, trust_config=trust_config)
     baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
@@ -114,7 +116,7 @@ def run_history_scan(
     )
     try:
         result = scan_history(
-            repository.root, pack, lambda: matcher_cached(pack, engine), options, progress
+            repository.scan_root, pack, lambda: matcher_cached(pack, engine), options, progress
         )
     finally:
         if options.cache is not None:
@@ -166,6 +168,7 @@ def run_history_scan(
     report["scan"]["gitlinks"] = list(result.integrity.gitlinks)  # submodules: not followed
     report["scan"]["shallow_boundary"] = list(result.integrity.shallow_boundary)
     report["scan"]["partial_clone"] = result.integrity.partial_clone
+    report["scan"]["alternates"] = list(result.integrity.alternates)  # objects borrowed
     report["scan"]["incomplete"] = result.integrity.incomplete_reasons(
         result.blob_stats.blobs_unreadable
     )

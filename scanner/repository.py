@@ -2,7 +2,9 @@
 
 Discovery runs `git rev-parse` through scanner.git, whose environment drops GIT_DIR and
 GIT_WORK_TREE: inside a git hook those name the hook's repository, and the path given on
-the command line must decide what is scanned.
+the command line must decide what is scanned. The history scan then runs git inside the git
+dir that discovery found (`Repository.scan_root`), never in a work tree the repository's own
+config names.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ class Repository:
     def root(self) -> Path:
         """Where git commands run: the worktree, or the git dir of a bare repository."""
         return self.worktree if self.worktree is not None else self.git_dir
+
+    @property
+    def scan_root(self) -> Path:
+        """Where the history scan runs git: in the git dir itself. git finds the repository
+        from where it runs, and the work tree of a repository whose `core.worktree` names
+        another repository's work tree would make every command read that one instead."""
+        return self.git_dir
 
 
 def open_repository(path: Path) -> Repository:

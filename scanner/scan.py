@@ -29,6 +29,7 @@ from scanner.history import (
     History,
     Integrity,
     Inventory,
+    ObjectRef,
     Ref,
     check_integrity,
     merge_histories,
@@ -113,13 +114,15 @@ class ScanResult:
 
 
 def _reported_refs(head: Head, refs: list[Ref], all_branches: bool) -> dict[str, str]:
+    """The refs that get windows: HEAD's, and with --all-branches every local and
+    remote-tracking branch, whatever its name (`team/HEAD` too). A symbolic ref such as
+    refs/remotes/origin/HEAD names another branch, whose windows it would only repeat."""
     reported: dict[str, str] = {}
     if head.commit is not None:
         reported[head.ref] = head.commit
     if all_branches:
         for ref in refs:
-            is_branch = ref.name.startswith(("refs/heads/", "refs/remotes/"))
-            if is_branch and not ref.name.endswith("/HEAD"):
+            if ref.name.startswith(("refs/heads/", "refs/remotes/")) and not ref.symbolic:
                 reported.setdefault(ref.name, ref.commit)
     return reported
 
@@ -184,7 +187,14 @@ def scan_history(
     refs = listing.refs
     head = read_head(repo)
     store = options.snapshot
-    refs_signature = repr((sorted((r.name, r.commit) for r in refs), listing.unreadable, head))
+    refs_signature = repr(
+        (
+            sorted((r.name, r.commit, r.symbolic) for r in refs),
+            listing.unreadable,
+            head,
+            sorted((r.name, r.oid) for r in listing.object_refs),
+        )
+    )
     results = _result_store(options)
     needs_state = store is not None or results is not None
     state = repository_state(repo, refs_signature) if needs_state else None
@@ -271,6 +281,7 @@ def scan_history(
         head=head,
         only_introduced_in=options.only_introduced_in,
         suppression=options.suppression,
+        object_refs=listing.object_refs,
     )
     phase("windows", mark)
     reached = len(masks.keys() & history.commits.keys())  # masks hold only reached commits
@@ -669,6 +680,7 @@ def _assemble_findings(
     head: Head,
     only_introduced_in: frozenset[str] | None,
     suppression: Callable[[SecretDigests], str | None] | None,
+    object_refs: list[ObjectRef],
 ) -> list[Finding]:
     rules_by_secret: dict[bytes, set[str]] = {}
     blobs_by_secret: dict[bytes, list[str]] = {}
@@ -680,8 +692,12 @@ def _assemble_findings(
             blobs = blobs_by_secret.setdefault(match.secret, [])
             if not blobs or blobs[-1] != blob:
                 blobs.append(blob)
+    if not rules_by_secret:
+        return []
     head_present = provenance.present.get(head.commit or "", frozenset())
     referenced = history.referenced_blobs
+    order = _CommitOrder(history)
+    held = _object_ref_places(object_refs, index)
     findings: list[Finding] = []
     for secret, rule_ids in rules_by_secret.items():
         introductions = provenance.introductions.get(secret, [])
@@ -693,10 +709,17 @@ def _assemble_findings(
         reachable_mask = 0
         for intro in introductions:
             reachable_mask |= masks.get(intro.sha, 0)
-        if not in_commits and any(blob in referenced for blob in blobs_by_secret[secret]):
+        places = held.get(secret, [])
+        if not in_commits and not places and any(b in referenced for b in blobs_by_secret[secret]):
             continue  # only ever committed at paths that the rules or config exclude
-        first = _first_commit(history, introductions, masks, index, secret)
-        locations = _locations(history, provenance, index, secret)
+        first = _first_commit(history, introductions, masks, index, secret, order)
+        locations = _locations(history, provenance, index, secret, order)
+        reachable_from = [name for bit, name in enumerate(ref_names) if reachable_mask >> bit & 1]
+        for name, location in places:
+            if location not in locations:
+                locations += (location,)
+            if name not in reachable_from:
+                reachable_from.append(name)
         rules = sorted(rule_ids, key=lambda rid: (SEVERITIES.index(pack.by_id[rid].severity), rid))
         lead = pack.by_id[rules[0]]
         secret_windows = sorted(
@@ -713,16 +736,44 @@ def _assemble_findings(
                 locations=locations,
                 windows=tuple(secret_windows),
                 in_head=secret in head_present,
-                reachable_from=tuple(
-                    name for bit, name in enumerate(ref_names) if reachable_mask >> bit & 1
-                ),
-                dangling=reachable_mask == 0,
+                reachable_from=tuple(reachable_from),
+                dangling=not reachable_from,
                 suppressed=suppression(digests_of(secret)) if suppression else None,
                 decoded=_only_encoding(encodings[secret]),
             )
         )
     findings.sort(key=finding_order)
     return findings
+
+
+def _object_ref_places(
+    object_refs: list[ObjectRef], index: _SecretIndex
+) -> dict[bytes, list[tuple[str, Location]]]:
+    """Where each secret sits under a ref to a tree or a blob: the ref's name and a location
+    whose `commit` is that tree's (or blob's) id, since no commit holds it there."""
+    places: dict[bytes, list[tuple[str, Location]]] = {}
+    for ref in object_refs:
+        for path, blob in ref.blobs:
+            secrets = index.secrets_at(blob, path)
+            for match in index.matches.get(blob, ()) if secrets else ():
+                if match.secret in secrets:
+                    location = Location(ref.oid, path, match.line, match.column)
+                    places.setdefault(match.secret, []).append((ref.name, location))
+    return places
+
+
+class _CommitOrder:
+    """Commits in the order "earlier" means for a finding: by commit time, ties by topology
+    (a parent before its children), never by id. Positions are worked out on first use."""
+
+    def __init__(self, history: History) -> None:
+        self._history = history
+        self._position: dict[str, int] | None = None
+
+    def key(self, sha: str) -> tuple[int, int]:
+        if self._position is None:
+            self._position = {commit: at for at, commit in enumerate(self._history.order)}
+        return self._history.commits[sha].committed_ts, self._position[sha]
 
 
 def _only_encoding(seen: set[str | None]) -> str | None:
@@ -772,17 +823,13 @@ def _first_commit(
     masks: dict[str, int],
     index: _SecretIndex,
     secret: bytes,
+    order: _CommitOrder,
 ) -> FirstCommit | None:
     if not introductions:
         return None
     reachable = [i for i in introductions if masks.get(i.sha)]
     candidates = reachable or introductions
-    # Ties in commit time go to the commit listed first (few candidates: a list lookup each
-    # beats indexing the whole history for every finding).
-    chosen = min(
-        candidates,
-        key=lambda i: (history.commits[i.sha].committed_ts, history.order.index(i.sha)),
-    )
+    chosen = min(candidates, key=lambda i: order.key(i.sha))
     commit: CommitInfo = history.commits[chosen.sha]
     match = index.first_match(chosen.blob, secret)
     return FirstCommit(
@@ -796,28 +843,29 @@ def _first_commit(
 
 
 def _locations(
-    history: History, provenance: Provenance, index: _SecretIndex, secret: bytes
+    history: History,
+    provenance: Provenance,
+    index: _SecretIndex,
+    secret: bytes,
+    order: _CommitOrder,
 ) -> tuple[Location, ...]:
-    locations: list[tuple[int, Location]] = []
-    seen: set[tuple[str, int, int]] = set()
+    """One location per place (path, line, column) the secret was ever committed at, naming
+    the earliest commit (see _CommitOrder) that had it there; earliest first."""
     placements = provenance.placements.get(secret, {})
-    ordered = sorted(
-        (
-            min(commits, key=lambda sha: history.commits[sha].committed_ts),
-            path,
-            blob,
-        )
+    earliest = sorted(
+        (min((order.key(sha), sha) for sha in commits), path, blob)
         for (path, blob), commits in placements.items()
     )
-    for sha, path, blob in ordered:
+    located: list[tuple[tuple[int, int], Location]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for (when, sha), path, blob in earliest:
         for match in index.matches.get(blob, ()):
             if match.secret != secret:
                 continue
-            key = (path, match.line, match.column)
-            if key in seen:
+            place = (path, match.line, match.column)
+            if place in seen:
                 continue
-            seen.add(key)
-            commit = history.commits[sha]
-            locations.append((commit.committed_ts, Location(sha, path, match.line, match.column)))
-    locations.sort(key=lambda item: (item[0], item[1].path, item[1].line))
-    return tuple(location for _, location in locations)
+            seen.add(place)
+            located.append((when, Location(sha, path, match.line, match.column)))
+    located.sort(key=lambda item: (item[0], item[1].path, item[1].line, item[1].column))
+    return tuple(location for _, location in located)

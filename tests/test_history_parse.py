@@ -1,11 +1,11 @@
-"""The fast parser of `git log --raw -z` records gives exactly what the plain field-by-field
+"""The fast parser of `git log --raw -z` output gives exactly what a plain field-by-field
 parser gives, on git's output and on odd bytes alike, whatever the read chunk size."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,44 +14,45 @@ from hypothesis import strategies as st
 from scenario_support import build
 
 from scanner import history
-from scanner.history import History, _parse_record, read_history
+from scanner.errors import LeakwindowError
+from scanner.history import History, _parse_stream, read_history
 from scanner.model import CommitInfo
 
-# --- the reference: the field-by-field parser the fast one replaced --------------------
+# --- the reference: a plain parser, one field at a time, in the order git writes them -----
 
 
-def reference_record(record: bytes, result: History) -> None:
-    header, _, raw = record.partition(b"\0")
-    sha, parents, ts, committed_at, authored_at, author = header.decode(
-        "utf-8", "backslashreplace"
-    ).split("\x02")
-    changes: list[tuple[str, str | None]] = []
-    fields = raw.lstrip(b"\n").split(b"\0")
+def reference_stream(stream: bytes, result: History) -> None:
+    fields = stream.split(b"\0")
+    assert fields.pop() == b"", "git ends every field with a NUL"
     index = 0
-    while index + 1 < len(fields):
-        meta = fields[index].decode("ascii", "replace")
-        path = fields[index + 1].decode("utf-8", "backslashreplace")
-        index += 2
-        if not meta.startswith(":"):
+    while index < len(fields):
+        header = [field.decode("utf-8", "backslashreplace") for field in fields[index : index + 6]]
+        sha, parents, ts, committed_at, authored_at, author = header
+        index += 6
+        changes: list[tuple[str, str | None]] = []
+        if index < len(fields) and fields[index].startswith(b"\n:"):
+            fields[index] = fields[index][1:]
+            while index < len(fields) and fields[index].startswith(b":"):
+                meta = fields[index].decode("ascii")
+                path = fields[index + 1].decode("utf-8", "backslashreplace")
+                index += 2
+                _old_mode, new_mode, _old_oid, new_oid, _status = meta[1:].split(" ")
+                if new_mode == "160000":
+                    result.gitlinks.add(path)
+                    changes.append((path, None))
+                elif not new_oid.strip("0"):
+                    changes.append((path, None))
+                else:
+                    changes.append((path, new_oid))
+                    result.referenced_blobs.add(new_oid)
+        if sha in result.commits:
             continue
-        _old_mode, new_mode, _old_oid, new_oid, _status = meta[1:].split(" ")
-        if new_mode == "160000":
-            result.gitlinks.add(path)
-            changes.append((path, None))
-            continue
-        if not new_oid.strip("0"):
-            changes.append((path, None))
-        else:
-            changes.append((path, new_oid))
-            result.referenced_blobs.add(new_oid)
-    if sha in result.commits:
-        return
-    result.commits[sha] = CommitInfo(
-        sha, tuple(parents.split()), int(ts), committed_at, authored_at, author
-    )
-    result.order.append(sha)
-    if changes:
-        result.changes[sha] = changes
+        result.commits[sha] = CommitInfo(
+            sha, tuple(parents.split()), int(ts), committed_at, authored_at, author
+        )
+        result.order.append(sha)
+        if changes:
+            result.changes[sha] = changes
 
 
 def snapshot(result: History) -> tuple[object, ...]:
@@ -65,12 +66,19 @@ def snapshot(result: History) -> tuple[object, ...]:
     )
 
 
-def same_records(records: list[bytes]) -> None:
-    fast, plain = History(), History()
-    for record in records:
-        _parse_record(record, fast)
-        reference_record(record, plain)
-    assert snapshot(fast) == snapshot(plain)
+def parse_in_chunks(stream: bytes, chunk: int, monkeypatch: pytest.MonkeyPatch) -> History:
+    monkeypatch.setattr(history, "_READ_CHUNK", chunk)
+    parsed = History()
+    assert _parse_stream(io.BytesIO(stream).read, parsed) == set()
+    return parsed
+
+
+def same_records(records: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = b"".join(records)
+    plain = History()
+    reference_stream(stream, plain)
+    for chunk in (1, 2, 5, 41, 1 << 20):
+        assert snapshot(parse_in_chunks(stream, chunk, monkeypatch)) == snapshot(plain)
 
 
 # --- records ----------------------------------------------------------------------------
@@ -85,10 +93,11 @@ def oid(seed: int, size: int = SHA1) -> str:
 def record(
     sha: str, changes: list[tuple[str, bytes]], parents: str = "", author: str = "A <a@x>"
 ) -> bytes:
-    header = f"{sha}\x02{parents}\x021735689600\x022025-01-01T00:00:00+00:00\x02"
-    header += f"2024-12-31T23:00:00-01:00\x02{author}"
+    """One commit as `git log -z --raw --format=<_LOG_FORMAT>` writes it."""
+    header = f"{sha}\0{parents}\0" + "1735689600\0" + "2025-01-01T00:00:00+00:00\0"
+    header += f"2024-12-31T23:00:00-01:00\0{author}\0"
     raw = b"".join(meta.encode() + b"\0" + path + b"\0" for meta, path in changes)
-    return header.encode() + b"\0" + (b"\n" + raw if changes else b"")
+    return header.encode() + (b"\n" + raw if changes else b"")
 
 
 def meta(old_mode: str, new_mode: str, old: str, new: str, status: str) -> str:
@@ -96,7 +105,7 @@ def meta(old_mode: str, new_mode: str, old: str, new: str, status: str) -> str:
 
 
 @pytest.mark.parametrize("size", [SHA1, SHA256])
-def test_records_of_every_kind_of_change(size: int) -> None:
+def test_records_of_every_kind_of_change(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
     null = oid(0, size)
     records = [
         record(
@@ -114,10 +123,11 @@ def test_records_of_every_kind_of_change(size: int) -> None:
         record(oid(9, size), [], parents=oid(11, size)),  # a commit that changes nothing
         record(oid(11, size), [(meta("000000", "100644", null, oid(3, size), "A"), b"a")]),
     ]
-    same_records(records)
+    same_records(records, monkeypatch)
 
 
-def test_odd_paths_authors_and_fields() -> None:
+def test_odd_paths_authors_and_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_header = record(oid(5), [(meta("100644", "100644", oid(2), oid(6), "M"), b"x")])
     records = [
         record(
             oid(1),
@@ -126,24 +136,42 @@ def test_odd_paths_authors_and_fields() -> None:
                 (meta("100644", "100644", oid(2), oid(4), "M"), b"bad\xff\xfe utf8"),
                 (meta("100644", "100644", oid(2), oid(5), "M"), b"cut \xe2\x82"),  # truncated
                 (meta("100644", "100644", oid(2), oid(6), "M"), b"\xc3"),
-                ("not a change", b"skipped along with its field"),
                 (meta("100644", "100644", oid(2), oid(7), "M"), b"\n:leading newline"),
-                (meta("100644", "100644", oid(2), oid(8), "M"), b""),
+                (meta("100644", "100644", oid(2), oid(8), "M"), b":100644 looks like a meta"),
+                (meta("100644", "100644", oid(2), oid(9), "M"), fake_header.split(b"\0")[0]),
+                (meta("100644", "100644", oid(2), oid(10), "M"), b""),
             ],
             author="Zoë Ünal <z@x>",
         ),
         record(oid(12), [(meta("100644", "100644", oid(2), oid(9), "M"), b"x")], author="Jos\xe9"),
     ]
-    same_records(records)
+    same_records(records, monkeypatch)
     # An author name that is not UTF-8 (an old latin-1 commit).
-    raw_author = record(oid(13), [], author="X").replace(b"\x02X", b"\x02Jos\xe9 <j@x>")
-    same_records([raw_author, raw_author.replace(b"\0", b"\0\n\n")])
+    raw_author = record(oid(13), [], author="X").replace(b"\0X\0", b"\0Jos\xe9 <j@x>\0")
+    same_records([raw_author, raw_author.replace(oid(13).encode(), oid(14).encode())], monkeypatch)
 
 
-def test_a_commit_listed_twice_keeps_its_first_entry() -> None:
+def test_a_commit_listed_twice_keeps_its_first_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     first = record(oid(1), [(meta("100644", "100644", oid(2), oid(3), "M"), b"a")])
     again = record(oid(1), [(meta("100644", "160000", oid(2), oid(4), "M"), b"sub")])
-    same_records([first, again])
+    same_records([first, again], monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        b"not a commit id\0p\0" + b"1\0d\0d\0a\0",  # out of step: no commit id first
+        record(oid(1), []) + b"\n:100644",  # a field cut off by the end of the output
+        record(oid(1), [])[:-10],  # a commit cut off inside its header
+        record(oid(1), [(meta("100644", "100644", oid(2), oid(3), "M"), b"a")])[:-2],
+    ],
+)
+def test_output_out_of_step_is_an_error_not_a_guess(
+    stream: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """read_history then rebuilds the history object by object (salvage_history)."""
+    with pytest.raises(LeakwindowError):
+        parse_in_chunks(stream, 7, monkeypatch)
 
 
 _path_bytes = st.binary(max_size=12).filter(lambda b: b"\0" not in b)
@@ -153,7 +181,6 @@ _changes = st.lists(
         st.integers(0, 15),
         st.sampled_from("AMDT"),
         st.one_of(_path_bytes, st.sampled_from(["é".encode(), b"\xe2\x82", b"\xf0\x9f\x98\x80"])),
-        st.booleans(),
     ),
     max_size=6,
 )
@@ -162,21 +189,17 @@ _changes = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 6), _changes), max_size=6), st.sampled_from([40, 64]))
 def test_random_records_match_the_reference(
-    commits: list[tuple[int, list[tuple[str, int, str, bytes, bool]]]], size: int
+    commits: list[tuple[int, list[tuple[str, int, str, bytes]]]], size: int
 ) -> None:
     records = []
     for sha, changes in commits:
         fields = [
-            (
-                meta("100644", mode, oid(15, size), oid(new, size), status)
-                if is_change
-                else "junk",
-                path,
-            )
-            for mode, new, status, path, is_change in changes
+            (meta("100644", mode, oid(15, size), oid(new, size), status), path)
+            for mode, new, status, path in changes
         ]
         records.append(record(oid(sha, size), fields, parents=oid(sha + 1, size)))
-    same_records(records)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        same_records(records, monkeypatch)
 
 
 # --- the record stream: chunk boundaries anywhere -----------------------------------------
@@ -217,9 +240,14 @@ def test_read_history_is_the_same_whatever_the_chunk_size(
     ).stdout.strip()
     whole = snapshot(read_history(repo, [head]))
     plain = History()
-    with tempfile.TemporaryFile() as errors:
-        for raw in history._records(repo, [head], errors):
-            reference_record(raw, plain)
+    output = subprocess.run(
+        ["git", *history._log_args(walk=True)],
+        cwd=repo,
+        input=f"{head}\n".encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    reference_stream(output, plain)
     plain.order.reverse()  # as read_history does: parents first
     assert whole == snapshot(plain)
     assert len(plain.order) == 7 and any(not path.isascii() for path, _ in plain.changes[head])
