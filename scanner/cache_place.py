@@ -25,6 +25,7 @@ import hashlib
 import os
 import shutil
 import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -182,6 +183,37 @@ def write_cache_file(path: Path, data: bytes) -> bool:
     except LeakwindowError:
         return False
     return True
+
+
+# Every cache file but the database starts with a line giving the CRC-32 and length of
+# the rest: a file cut short or with a flipped bit (a crash, a bad disk) would otherwise
+# often still parse, and answer wrongly. (Damage, not forgery: the directory is the user's.)
+_SEAL = b"leakwindow-cache crc32="
+
+
+def sealed(payload: bytes) -> bytes:
+    return b"%s%08x %d\n" % (_SEAL, zlib.crc32(payload), len(payload)) + payload
+
+
+def unsealed(data: bytes) -> bytes:
+    """The payload of a sealed file; ValueError when it is not one, or damaged."""
+    header, newline, payload = data.partition(b"\n")
+    if not newline or not header.startswith(_SEAL):
+        raise ValueError("not a sealed cache file")
+    crc, _, length = header[len(_SEAL) :].partition(b" ")
+    if int(length) != len(payload) or int(crc, 16) != zlib.crc32(payload):
+        raise ValueError("a damaged cache file")
+    return payload
+
+
+def read_sealed(path: Path) -> bytes:
+    """The payload of a sealed cache file; OSError or ValueError when it cannot serve."""
+    return unsealed(read_cache_file(path))
+
+
+def write_sealed(path: Path, payload: bytes) -> bool:
+    """Write a sealed cache file (0600, fresh, renamed into place); False when that failed."""
+    return write_cache_file(path, sealed(payload))
 
 
 def prepare_private_file(path: Path) -> None:

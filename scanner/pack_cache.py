@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from scanner.cache_keys import engine_identity, matcher_key, rule_pack_key
-from scanner.cache_place import cache_root, read_cache_file
+from scanner.cache_place import cache_root, read_cache_file, read_sealed, sealed
 from scanner.config import Config, load_pack
 from scanner.errors import LeakwindowError
 from scanner.matching import Matcher, hyperscan_available
 from scanner.rules import Rule, RulePack, builtin_rule_files
 
 _FORMAT = b"leakwindow-pack-cache/3"
+_RULE_FIELDS = tuple(field.name for field in dataclasses.fields(Rule))
 _KEEP_FILES = 8  # one entry per distinct rule set; a few repositories' configs at most
 _REGEX_TAG = "__regex__"
 _RULE_FILE_LIMIT = 16 << 20  # the key reads rule files before the loader checks them
@@ -98,12 +99,23 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _rule_to_data(rule: Rule) -> dict[str, Any]:
-    return {f.name: _encode(getattr(rule, f.name)) for f in dataclasses.fields(Rule)}
+def _rule_to_data(rule: Rule) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The rule's fields as plain data, and the names of those holding regexes."""
+    data: dict[str, Any] = {}
+    with_regexes: list[str] = []
+    for name in _RULE_FIELDS:
+        value = getattr(rule, name)
+        data[name] = _encode(value)
+        if data[name] != value:
+            with_regexes.append(name)
+    return data, tuple(with_regexes)
 
 
-def _rule_from_data(data: dict[str, Any]) -> Rule:
-    return Rule(**{name: _decode(value) for name, value in data.items()})
+def _rule_from_data(data: dict[str, Any], with_regexes: tuple[str, ...]) -> Rule:
+    # Only the fields that held regexes are walked: every hook run loads ~300 rules.
+    for name in with_regexes:
+        data[name] = _decode(data[name])
+    return Rule(**data)
 
 
 def serialize(pack: RulePack) -> bytes:
@@ -115,7 +127,7 @@ def serialize(pack: RulePack) -> bytes:
 
 def deserialize(blob: bytes) -> RulePack:
     document = marshal.loads(blob)
-    rules = tuple(_rule_from_data(data) for data in document["rules"])
+    rules = tuple(_rule_from_data(data, names) for data, names in document["rules"])
     return RulePack(rules=rules, digest=document["digest"], by_id={r.id: r for r in rules})
 
 
@@ -131,7 +143,7 @@ def cache_key(rule_files: Sequence[Path], disabled: Sequence[str]) -> str:
 
 def _read(path: Path) -> RulePack | None:
     try:
-        return deserialize(read_cache_file(path))
+        return deserialize(read_sealed(path))
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return None  # missing, truncated or from an incompatible version: rebuild it
 
@@ -144,7 +156,7 @@ def _write(directory: Path, path: Path, blob: bytes) -> None:
 
     try:
         private_directory(directory)
-        write_file_atomically(path, blob, mode=0o600, what="cache file")
+        write_file_atomically(path, sealed(blob), mode=0o600, what="cache file")
     except LeakwindowError as exc:
         raise OSError(str(exc)) from None
     pattern = "pack-*.marshal" if path.name.startswith("pack-") else "prefilter-*.hsdb"
@@ -156,25 +168,30 @@ def _write(directory: Path, path: Path, blob: bytes) -> None:
 def matcher_cached(
     pack: RulePack, engine: str, screen_patterns: bool = True, use_cache: bool = True
 ) -> Matcher:
-    """A Matcher for `pack`; a Hyperscan one loads its compiled database from the cache.
-
-    Saved with it: the rules' regex analysis (`Matcher.rule_shapes`), so that no process
-    parses patterns again, and the keywords' encoded forms (`Matcher.keyword_forms`). All
-    depend on the pack, on how matching.py, hs_expression.py and decoding.py turn rules into
-    expressions and forms, on whether patterns are screened and on the Hyperscan build: all
-    are in the key. `use_cache=False` neither reads nor writes the cache.
+    """A Matcher for `pack`, with what it would otherwise work out in every process loaded
+    from the cache: the rules' regex analysis (`Matcher.rule_shapes`: without it each blob
+    worker parses the patterns of every rule that gets a hit), the keywords' encoded forms
+    (`Matcher.keyword_forms`) and, for Hyperscan, the compiled database. All depend on the
+    pack, on the code that turns rules into expressions and forms, on the engine and the
+    Hyperscan build, and on whether patterns are screened: all are in the key.
+    `use_cache=False` neither reads nor writes the cache.
     """
     if engine == "auto":
         engine = "hyperscan" if hyperscan_available() else "python"
-    if engine != "hyperscan" or not cache_enabled() or not use_cache:
+    if not cache_enabled() or not use_cache or engine not in ("hyperscan", "python"):
         return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
-    import hyperscan
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, ValueError, TypeError)
+    if engine == "hyperscan":
+        import hyperscan
 
+        errors = (*errors, hyperscan.error)
     key = matcher_key(pack.digest, engine_identity(engine, screen_patterns))
     directory = cache_dir()
     path = directory / f"prefilter-{key[:40]}.hsdb"
     try:
-        shapes, compiled, forms = marshal.loads(read_cache_file(path))
+        shapes, compiled, forms = marshal.loads(read_sealed(path))
+        if (compiled is None) != (engine == "python"):
+            raise ValueError("a cache entry of the other engine")
         return Matcher(
             pack,
             engine=engine,
@@ -183,14 +200,13 @@ def matcher_cached(
             shapes=shapes,
             forms=forms,
         )
-    except (OSError, EOFError, ValueError, TypeError, hyperscan.error):
-        pass  # missing, or from another version, build or platform: compile it again
+    except errors:
+        pass  # missing, or from another version, build or platform: work it out again
     matcher = Matcher(pack, engine=engine, screen_patterns=screen_patterns)
     compiled = matcher.compiled_prefilter()
-    if compiled is not None:
-        with contextlib.suppress(OSError):
-            saved = (matcher.rule_shapes(), compiled, matcher.keyword_forms())
-            _write(directory, path, marshal.dumps(saved))
+    with contextlib.suppress(OSError, ValueError):
+        saved = (matcher.rule_shapes(), compiled, matcher.keyword_forms())
+        _write(directory, path, marshal.dumps(saved))
     return matcher
 
 

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.cache_place import read_cache_file, write_cache_file
+from scanner.cache_place import read_sealed, write_sealed
 from scanner.history import Integrity
 from scanner.model import Finding, SecretDigests
 from scanner.windows import days_between
@@ -80,7 +80,7 @@ class ResultStore:
     def load(self, fingerprint: str) -> SavedResult | None:
         """The saved result of a scan of exactly this repository state, or None."""
         try:
-            data = json.loads(read_cache_file(self.path))
+            data = json.loads(read_sealed(self.path))
             if data["format"] != _FORMAT or data["key"] != self.key:
                 return None
             if data["state"] != fingerprint:
@@ -96,7 +96,7 @@ class ResultStore:
             "state": fingerprint,
             "result": _encode(result),
         }
-        write_cache_file(self.path, json.dumps(payload, separators=(",", ":")).encode())
+        write_sealed(self.path, json.dumps(payload, separators=(",", ":")).encode())
 
 
 def _encode(result: SavedResult) -> dict[str, Any]:

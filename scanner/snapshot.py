@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.cache_place import read_cache_file, write_cache_file
+from scanner.cache_place import read_sealed, write_sealed
 from scanner.git import run_git
 from scanner.history import History, Integrity, Inventory
 from scanner.model import CommitInfo
@@ -248,10 +248,10 @@ class SnapshotStore:
         """The saved snapshot and whether it matches `state` exactly; None when it cannot
         serve (other rules or code, a different boundary, packs removed by a repack/gc)."""
         try:
-            data: Any = marshal.loads(read_cache_file(self.path))
+            data: Any = marshal.loads(read_sealed(self.path))
             if data[0] != _FORMAT or data[1] != self.key:
                 return None
-            bulk: Any = marshal.loads(read_cache_file(self.base_path))
+            bulk: Any = marshal.loads(read_sealed(self.base_path))
             if bulk[0] != _FORMAT or bulk[1] != self.key or bulk[2] != data[3]:
                 return None  # the bulk was rewritten since (by another scan)
             snapshot = _decode(data[4], bulk[3:], data[3])
@@ -272,12 +272,12 @@ class SnapshotStore:
             if base is None:
                 base = _bulk_of(snapshot)
                 bulk = (_FORMAT, self.key, base.token, *_encode_bulk(snapshot))
-                if not write_cache_file(self.base_path, marshal.dumps(bulk)):
+                if not write_sealed(self.base_path, marshal.dumps(bulk)):
                     return
             # Not compressed: inflating it cost a rescan more time than reading the bigger
             # file (~12 MB for 60,000 commits) from the page cache.
             main = (_FORMAT, self.key, state.fingerprint, base.token, _encode(snapshot, base))
-            write_cache_file(self.path, marshal.dumps(main))
+            write_sealed(self.path, marshal.dumps(main))
 
 
 def _extends(snapshot: Snapshot) -> bool:

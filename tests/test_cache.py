@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cache_support import cache_directory
+from cache_support import cache_directory, payload_of
 from scenario_support import build, scan_json
 
 from scanner.snapshot import RepoState, SnapshotStore
@@ -233,7 +233,7 @@ def test_a_snapshot_that_is_not_its_bulk_plus_more_rewrites_the_bulk(tmp_path: P
     fx = build("merged-feature-branch", tmp_path)
     scan_json(fx.path, tmp_path)
     main_file = cache_directory(fx.path) / "history.bin"
-    _, key, fingerprint, *_ = marshal.loads(main_file.read_bytes())
+    _, key, fingerprint, *_ = marshal.loads(payload_of(main_file.read_bytes()))
     store = SnapshotStore(main_file, key)
     state = RepoState(fingerprint=fingerprint, packs=(), shallow="")
     loaded = store.load(state)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cache_support import framed_like, payload_of
 from scenario_support import build, finding_for, scan_json
 
 from scanner.synthetic import make_token
@@ -149,15 +150,18 @@ def test_an_inconsistent_saved_result_is_not_used(tmp_path: Path, own_cache: Pat
     fx = build("multi-secret", tmp_path)
     scan_json(fx.path, tmp_path, *ENGINE)
     (saved,) = _cache_files(fx.path, own_cache, "result.json")
-    document = json.loads(saved.read_bytes())
+    original = saved.read_bytes()
+    document = json.loads(payload_of(original))
     opened = document["result"]["opened_ts"]
     shortened = next(name for name, times in opened.items() if times)
     opened[shortened] = opened[shortened][:-1]  # one window without its opening time
-    saved.write_text(json.dumps(document))
+    saved.write_bytes(framed_like(original, json.dumps(document).encode()))
     _same_as_a_cold_scan(fx.path, tmp_path)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "other-shape", "empty", "directory"])
+@pytest.mark.parametrize(
+    "damage", ["truncated", "flipped", "garbage", "other-shape", "empty", "directory"]
+)
 @pytest.mark.parametrize("suffix", ["result.json", "history.bin", "history-base.bin", ".sqlite"])
 def test_a_damaged_cache_file_costs_time_not_the_answer(
     tmp_path: Path, own_cache: Path, suffix: str, damage: str
@@ -173,13 +177,20 @@ def test_a_damaged_cache_file_costs_time_not_the_answer(
         target.write_bytes(
             {
                 "truncated": content[: len(content) // 2],
+                "flipped": _flip(content, len(content) * 2 // 3),
                 "garbage": bytes(random.Random(suffix).randrange(256) for _ in range(500)),
-                "other-shape": b"{}" if suffix.endswith(".json") else b"\xfb0",  # {} / a set
+                # well framed, of another shape: {} / a set
+                "other-shape": framed_like(content, b"{}" if suffix == "result.json" else b"\xfb0"),
                 "empty": b"",
             }[damage]
         )
     _commit(fx.path, "later.py", f'KEY = "{KEY}"\n')
     _same_as_a_cold_scan(fx.path, tmp_path)
+
+
+def _flip(content: bytes, at: int) -> bytes:
+    """One bit changed: a file that often still parses (a bad disk, a torn write)."""
+    return content[:at] + bytes([content[at] ^ 0x04]) + content[at + 1 :]
 
 
 def test_another_repository_at_the_same_path_inherits_nothing(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cache_support import payload_of
 from scenario_support import build, finding_for, scan_json
 
 PLANTED = Path(".git") / "leakwindow"  # where caches lived before issue 17
@@ -96,7 +97,7 @@ def test_a_saved_result_planted_in_the_repository_hides_nothing(
     victim = build("never-removed", tmp_path)
     _, cold = scan_json(victim.path, tmp_path, *ENGINE)
     genuine = _one(_repository_cache_files(victim.path, own_cache), "result.json")
-    document: dict[str, Any] = json.loads(genuine.read_bytes())
+    document: dict[str, Any] = json.loads(payload_of(genuine.read_bytes()))
     for name in ("findings", "opened_ts", "sha1s"):
         if name in document["result"]:
             document["result"][name] = type(document["result"][name])()
@@ -116,7 +117,7 @@ def test_a_history_snapshot_planted_in_the_repository_hides_nothing(
     files = _repository_cache_files(victim.path, own_cache)
     _one(files, "result.json").unlink()  # so that the rescan goes through the snapshot
     genuine = _one(files, "history.bin")
-    main = list(marshal.loads(genuine.read_bytes()))
+    main = list(marshal.loads(payload_of(genuine.read_bytes())))
     saved = list(main[4])
     saved[6], saved[8] = [], {}  # no blob matched, no position to read a secret from
     main[4] = tuple(saved)
@@ -125,7 +126,7 @@ def test_a_history_snapshot_planted_in_the_repository_hides_nothing(
     (planted / "cache-history.bin").write_bytes(marshal.dumps(tuple(main)))
     bulk = _one(files, "history-base.bin")
     if bulk.parent != planted:
-        (planted / "cache-history-base.bin").write_bytes(bulk.read_bytes())
+        (planted / "cache-history-base.bin").write_bytes(payload_of(bulk.read_bytes()))
     code, report = scan_json(victim.path, tmp_path, *ENGINE)
     assert code == 1
     assert report["findings"] == cold["findings"]

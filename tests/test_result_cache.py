@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from cache_support import cache_directory
+from cache_support import cache_directory, framed_like, payload_of
 from scenario_support import AS_OF, build, finding_for, scan_json
 
 from scanner.cli import main
@@ -108,18 +108,19 @@ def test_the_saved_result_holds_no_secret_and_a_damaged_one_is_ignored(tmp_path:
     saved = _result_file(fx.path).read_bytes()
     for secret in fx.secrets.values():
         assert secret.encode() not in saved
-    document = json.loads(saved)
+    document = json.loads(payload_of(saved))
     opened = document["result"]["opened_ts"]
     one_window_short = {**opened, next(iter(opened)): next(iter(opened.values()))[:-1]}
     inconsistent = {**document, "result": {**document["result"], "opened_ts": one_window_short}}
-    wrong_type = json.loads(saved)
+    wrong_type = json.loads(payload_of(saved))
     wrong_type["result"]["findings"][0]["locations"][0]["line"] = "12"
     damages = (
         saved[: len(saved) // 2],
         b"[]",
-        saved.replace(b'"opened_ts"', b'"openedXts"'),
-        json.dumps(inconsistent).encode(),
-        json.dumps(wrong_type).encode(),
+        framed_like(saved, payload_of(saved).replace(b'"opened_ts"', b'"openedXts"')),
+        framed_like(saved, json.dumps(inconsistent).encode()),
+        framed_like(saved, json.dumps(wrong_type).encode()),
+        saved.replace(b'"opened_ts"', b'"openedXts"'),  # a damaged file: its checksum fails
     )
     for damage in damages:
         _result_file(fx.path).write_bytes(damage)
