@@ -195,6 +195,7 @@ def run_history_scan(
     if verify:
         report["scan"]["verification"] = {"contacted": dict(sorted(contacted.items()))}
     report["scan"]["engine"] = result.engine
+    report["scan"]["cache"] = result.cache_answer  # how the incremental cache answered
     report["scan"]["gitlinks"] = list(result.integrity.gitlinks)  # submodules: not followed
     report["scan"]["shallow_boundary"] = list(result.integrity.shallow_boundary)
     report["scan"]["partial_clone"] = result.integrity.partial_clone

@@ -110,6 +110,9 @@ class ScanResult:
     verify_candidates: list[VerifyCandidate] = field(default_factory=list)
     integrity: Integrity = field(default_factory=Integrity)
     blobs_cached: int = 0  # clean in an earlier scan with the same rules: not read again
+    # How the incremental cache answered: "off", "saved result", "saved history" (nothing
+    # changed), "extended history" (new objects added to it) or "full read".
+    cache_answer: str = "off"
 
 
 def _reported_refs(head: Head, refs: list[Ref], all_branches: bool) -> dict[str, str]:
@@ -196,6 +199,8 @@ def scan_history(
         if answered is not None:
             phase("saved result", mark)
             return answered
+    caching = any(c is not None for c in (options.cache, store, results))
+    cache_answer = "full read" if caching else "off"
     matcher = make_matcher()
     saving: background.Pending[None] | None = None
     loaded = store.load(state) if store is not None and state is not None else None
@@ -204,6 +209,7 @@ def scan_history(
         # Nothing changed since the last complete scan: reuse its history and inventory;
         # blobs that matched are read at their saved positions (or matched again).
         inventory, history, _, (recovered, again) = known
+        cache_answer = "saved history"
         integrity = loaded[0].integrity
         blobs, to_scan = _match_known(repo, loaded[0], recovered, again, {}, matcher, options)
         boundary = set(integrity.shallow_boundary)
@@ -213,6 +219,7 @@ def scan_history(
         if known is not None and loaded is not None:
             # Extended with the objects added since: only new commits parsed, new blobs matched.
             inventory, history, new_blobs, (recovered, again) = known
+            cache_answer = "extended history"
             blobs, to_scan = _match_known(
                 repo, loaded[0], recovered, again, new_blobs, matcher, options
             )
@@ -311,6 +318,7 @@ def scan_history(
         verify_candidates=candidates,
         integrity=integrity,
         blobs_cached=blobs_cached,
+        cache_answer=cache_answer,
     )
 
 
@@ -341,6 +349,7 @@ def _from_saved(
         phases=phases,
         integrity=saved.integrity,
         blobs_cached=saved.blobs,
+        cache_answer="saved result",
     )
 
 

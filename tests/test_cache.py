@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import marshal
+import os
+import stat
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -247,3 +249,26 @@ def test_a_snapshot_that_is_not_its_bulk_plus_more_rewrites_the_bulk(tmp_path: P
     assert store.base_path.read_bytes() != bulk
     reloaded = store.load(state)
     assert reloaded is not None and reloaded[0].history.order == snapshot.history.order
+
+
+def test_only_the_most_recently_used_repository_caches_are_kept(tmp_path: Path) -> None:
+    """A CI runner scans a fresh checkout (a new cache directory) every time: the oldest
+    directories go once there are more than the limit."""
+    from scanner import cache_place
+    from scanner.repository import Repository
+
+    root = tmp_path / "cache"
+    places = []
+    for number in range(cache_place._KEEP_REPOSITORIES + 3):
+        git_dir = tmp_path / f"checkout-{number}" / ".git"
+        git_dir.mkdir(parents=True)
+        placement = cache_place.place_for(Repository(git_dir, git_dir.parent), root)
+        assert placement.place is not None
+        places.append(placement.place.directory)
+        (placement.place.directory / "result.json").write_bytes(b"x")
+        os.utime(placement.place.directory, ns=(number * 10**9, number * 10**9))
+    kept = sorted((root / "repos").iterdir())
+    assert len(kept) == cache_place._KEEP_REPOSITORIES
+    assert kept == sorted(places[3:])  # the three least recently written went
+    for directory in kept:
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700

@@ -53,16 +53,21 @@ def _commit(repo: Path, name: str, text: str) -> None:
     _git(repo, "commit", "-qm", f"write {name}")
 
 
-def _same_as_a_cold_scan(repo: Path, tmp_path: Path, *extra: str) -> dict[str, Any]:
+def _same_as_a_cold_scan(
+    repo: Path, tmp_path: Path, *extra: str, answers: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Two cached rescans (the second answers from what the first saved) against a scan
-    without the cache: same findings, same commit count, same exit code."""
+    without the cache: same findings, same commit count, same exit code. `answers`: how the
+    cache must have answered each (the report's scan.cache)."""
     code, cold = scan_json(repo, tmp_path, *ENGINE, "--no-cache", *extra)
-    for _ in range(2):
+    for number in range(2):
         warm_code, warm = scan_json(repo, tmp_path, *ENGINE, *extra)
         assert warm["findings"] == cold["findings"]
         assert warm["scan"]["stats"]["commits"] == cold["scan"]["stats"]["commits"]
         assert warm["scan"]["incomplete"] == cold["scan"]["incomplete"]
         assert warm_code == code
+        if answers:
+            assert warm["scan"].get("cache") == answers[number]
     return cold
 
 
@@ -107,7 +112,8 @@ def test_a_commit_fetched_through_an_alternate_is_seen_by_the_rescan(
         _git(clone, "fetch", "-q", str(pool), "+main:refs/remotes/origin/main")
     _git(clone, "merge", "-q", "--ff-only", "origin/main")
     assert sorted(os.listdir(clone / ".git" / "objects")) == objects_before
-    cold = _same_as_a_cold_scan(clone, tmp_path)
+    # Found in the alternate's new objects: the saved history is extended, not read again.
+    cold = _same_as_a_cold_scan(clone, tmp_path, answers=("extended history", "saved result"))
     assert finding_for(cold, KEY)["in_head"] is True
 
 
@@ -129,7 +135,7 @@ def test_pruned_objects_leave_no_stale_finding_and_no_false_unreadable(
     _git(fx.path, *removal)
     _git(fx.path, "reflog", "expire", "--expire=now", "--all")
     _git(fx.path, "prune", "--expire=now")
-    cold = _same_as_a_cold_scan(fx.path, tmp_path)
+    cold = _same_as_a_cold_scan(fx.path, tmp_path, answers=("full read", "saved result"))
     assert cold["findings"] == []
 
 
@@ -167,7 +173,8 @@ def test_a_damaged_cache_file_costs_time_not_the_answer(
     tmp_path: Path, own_cache: Path, suffix: str, damage: str
 ) -> None:
     fx = build("merged-feature-branch", tmp_path)
-    scan_json(fx.path, tmp_path, *ENGINE)
+    _, first = scan_json(fx.path, tmp_path, *ENGINE)
+    introduced = first["findings"][0]["first_commit"]["sha"].encode()  # in every file but one
     (target,) = _cache_files(fx.path, own_cache, suffix)
     content = target.read_bytes()
     target.unlink()
@@ -177,20 +184,26 @@ def test_a_damaged_cache_file_costs_time_not_the_answer(
         target.write_bytes(
             {
                 "truncated": content[: len(content) // 2],
-                "flipped": _flip(content, len(content) * 2 // 3),
+                "flipped": _flipped(content, introduced),
                 "garbage": bytes(random.Random(suffix).randrange(256) for _ in range(500)),
                 # well framed, of another shape: {} / a set
                 "other-shape": framed_like(content, b"{}" if suffix == "result.json" else b"\xfb0"),
                 "empty": b"",
             }[damage]
         )
-    _commit(fx.path, "later.py", f'KEY = "{KEY}"\n')
+    if suffix != "result.json":  # (the saved result serves an unchanged repository only)
+        _commit(fx.path, "later.py", f'KEY = "{KEY}"\n')
     _same_as_a_cold_scan(fx.path, tmp_path)
 
 
-def _flip(content: bytes, at: int) -> bytes:
-    """One bit changed: a file that often still parses (a bad disk, a torn write)."""
-    return content[:at] + bytes([content[at] ^ 0x04]) + content[at + 1 :]
+def _flipped(content: bytes, commit: bytes) -> bytes:
+    """One bit changed inside a commit id the file holds (elsewhere when it holds none), so
+    that the file still parses and says something else: a bad disk, a torn write."""
+    at = content.find(commit)
+    at = at + 7 if at >= 0 else len(content) * 2 // 3
+    changed = content[at] ^ 0x01  # '0'<->'1', 'a'<->'`'... hex stays ASCII
+    changed = changed if chr(changed) in "0123456789abcdef" else content[at] ^ 0x02
+    return content[:at] + bytes([changed]) + content[at + 1 :]
 
 
 def test_another_repository_at_the_same_path_inherits_nothing(tmp_path: Path) -> None:
@@ -203,3 +216,29 @@ def test_another_repository_at_the_same_path_inherits_nothing(tmp_path: Path) ->
     _git(first.path, "init", "-q", "-b", "main")
     _commit(first.path, "app.py", "print('another project')\n")
     _same_as_a_cold_scan(first.path, tmp_path, "--cache-dir", str(cache_root))
+
+
+@pytest.mark.parametrize("blind_to", ["every new object", "new blobs"])
+def test_objects_the_extension_did_not_see_mean_a_full_read(
+    tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch, blind_to: str
+) -> None:
+    """Defence in depth: should finding new objects ever miss some (a store it does not
+    know of), a ref tip outside the extended history, or a blob a new commit names outside
+    the inventory, still sends the scan to a full read."""
+    import scanner.scan
+
+    fx = build("incident", tmp_path)
+    scan_json(fx.path, tmp_path, *ENGINE)
+    _commit(fx.path, "again.py", f'KEY = "{fx.secrets["xai"]}"\n')
+    commits = set(_git(fx.path, "rev-list", "--all").split())
+    finds = scanner.scan.new_object_ids
+
+    def blind(*args: Any) -> set[str] | None:
+        found = finds(*args)
+        if blind_to == "every new object" or found is None:
+            return set()
+        return found & commits
+
+    monkeypatch.setattr(scanner.scan, "new_object_ids", blind)
+    cold = _same_as_a_cold_scan(fx.path, tmp_path, answers=("full read", "saved result"))
+    assert finding_for(cold, fx.secrets["xai"])["in_head"] is True
