@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import stat
 import zlib
 from dataclasses import dataclass
@@ -146,6 +145,8 @@ def place_for(repository: Repository, explicit_root: Path | None) -> Placement:
 
 def _forget_old_repositories(repos: Path, keep: Path) -> None:
     """Remove the least recently written repository directories beyond the limit."""
+    import shutil  # here: a pre-commit hook imports this module but never gets here
+
     with contextlib.suppress(OSError):
         entries = [
             (entry.stat(follow_symlinks=False).st_mtime_ns, Path(entry.path))
