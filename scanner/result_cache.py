@@ -140,43 +140,62 @@ def _of(value: Any, kind: type) -> Any:
     return value
 
 
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def _typed(value: Any, hint: Any) -> Any:
-    """`value` (as JSON gave it back) as an instance of `hint`: dataclasses field by field
-    (a field with a default may be absent; an unknown one is refused), tuples, optionals
-    and plain values of exactly their type."""
+    """`value` (as JSON gave it back) as an instance of `hint` (see `_decoder`)."""
+    return _decoder(hint)(value)
+
+
+@functools.cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """A function turning JSON data into an instance of `hint`, checking every value on the
+    way: dataclasses field by field (a field with a default may be absent; an unknown one is
+    refused), tuples, optionals and plain values of exactly their type. Built once per type:
+    a saved result of a few hundred findings is checked in a few milliseconds."""
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        fields = {field.name: field for field in dataclasses.fields(hint)}
-        items = _of(value, dict)
-        if not set(items) <= set(fields):
-            raise ValueError(f"unknown field in a saved {hint.__name__}")
-        hints = _hints(hint)
-        arguments = {}
-        for name, field in fields.items():
-            missing = dataclasses.MISSING
-            if name in items:
-                arguments[name] = _typed(items[name], hints[name])
-            elif field.default is missing and field.default_factory is missing:
-                raise ValueError(f"a saved {hint.__name__} has no {name}")
-        return hint(**arguments)
+        return _dataclass_decoder(hint)
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = typing.get_args(hint)
-        if value is None and type(None) in options:
-            return None
         (inner,) = [option for option in options if option is not type(None)]
-        return _typed(value, inner)
+        decode = _decoder(inner)
+        if type(None) not in options:
+            return decode
+        return lambda value: None if value is None else decode(value)
     if origin is tuple:
         inner, *more = typing.get_args(hint)
         if more != [Ellipsis]:
             raise ValueError(f"cannot check {hint}")
-        return tuple(_typed(item, inner) for item in _of(value, list))
+        item = _decoder(inner)
+        return lambda value: tuple(map(item, _of(value, list)))
     if hint is float:
-        return float(value if isinstance(value, float) else _of(value, int))
+        return lambda value: float(value if isinstance(value, float) else _of(value, int))
     if hint in (str, int, bool):
-        return _of(value, hint)
+        return lambda value: _of(value, hint)
     raise ValueError(f"cannot check {hint}")
+
+
+def _dataclass_decoder(cls: type) -> Callable[[Any], Any]:
+    hints = typing.get_type_hints(cls)
+    fields = [
+        (
+            field.name,
+            _decoder(hints[field.name]),
+            field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING,
+        )
+        for field in dataclasses.fields(cls)
+    ]
+    known = frozenset(name for name, _, _ in fields)
+
+    def decode(value: Any) -> Any:
+        items = _of(value, dict)
+        if not items.keys() <= known:
+            raise ValueError(f"unknown field in a saved {cls.__name__}")
+        arguments = {}
+        for name, field_decoder, required in fields:
+            if name in items:
+                arguments[name] = field_decoder(items[name])
+            elif required:
+                raise ValueError(f"a saved {cls.__name__} has no {name}")
+        return cls(**arguments)
+
+    return decode
