@@ -7,15 +7,18 @@ repository's cache is a directory of its own under the user's cache root
 `repos/<digest>/`, where the digest is taken over the git dir's real path and its device and
 inode numbers, so another repository unpacked at the same path later starts cold.
 
-Every directory on the way is the user's own and mode 0700 (`safe_files.private_directory`),
-every file is created 0600, written to a fresh temporary name and renamed into place; reads
-refuse anything but a regular file. A cache root inside the scanned repository is refused
-when the user named it, and switched off when it is the default (a `$HOME` that is itself a
-repository, or `XDG_CACHE_HOME` pointing into the checkout).
+The root must be the user's own directory (it is created 0700 when missing); `repos/` and each
+repository's directory below it are the user's own, mode 0700, and never links
+(`safe_files.private_directory`); every file is created 0600, written to a fresh temporary
+name and renamed into place; reads refuse anything but a regular file. A cache root inside the
+scanned repository is refused when the user named it, and switched off when it is the default
+(a `$HOME` that is itself a repository, or `XDG_CACHE_HOME` pointing into the checkout).
 
 The cache holds blob and commit ids, dates, author names, paths and, in the saved findings,
 each secret's fingerprint (sha256: what every report also holds) and redacted preview, never
-a secret. Only the directories of the most recently used repositories are kept.
+a secret. Every file but the SQLite database starts with a line giving the CRC-32 and length
+of the rest (`sealed`): a damaged file is not used. Only the directories of the most recently
+used repositories are kept.
 """
 
 from __future__ import annotations
@@ -131,7 +134,7 @@ def place_for(repository: Repository, explicit_root: Path | None) -> Placement:
         return Placement(None, f"cache not used: {root} is inside the scanned repository")
     try:
         key = repository_key(repository.git_dir)
-        repos = private_directory(private_directory(root) / "repos")
+        repos = private_directory(_own_root(root) / "repos")
         directory = repos / key
         fresh = not os.path.lexists(directory)
         private_directory(directory)
@@ -141,6 +144,19 @@ def place_for(repository: Repository, explicit_root: Path | None) -> Placement:
     if fresh:
         _forget_old_repositories(repos, keep=directory)
     return Placement(CachePlace(directory))
+
+
+def _own_root(root: Path) -> Path:
+    """The cache root, created 0700 if missing. An existing one may be a link (the user's
+    own choice) and keeps its mode (`--cache-dir ~` must not close the home directory), but
+    must be a directory of this user's: the private directories go below it."""
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = os.stat(root)
+    if not stat.S_ISDIR(info.st_mode):
+        raise LeakwindowError(f"cannot use directory {root}: it is not a directory")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise LeakwindowError(f"cannot use directory {root}: it belongs to another user")
+    return root
 
 
 def _forget_old_repositories(repos: Path, keep: Path) -> None:

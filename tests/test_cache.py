@@ -272,3 +272,17 @@ def test_only_the_most_recently_used_repository_caches_are_kept(tmp_path: Path) 
     assert kept == sorted(places[3:])  # the three least recently written went
     for directory in kept:
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+
+
+def test_a_cache_dir_keeps_its_mode_and_what_goes_in_it_is_private(tmp_path: Path) -> None:
+    fx = build("incident", tmp_path)
+    root = tmp_path / "shared-with-my-group"
+    root.mkdir(mode=0o750)
+    os.chmod(root, 0o750)
+    scan_json(fx.path, tmp_path, "--cache-dir", str(root))
+    assert stat.S_IMODE(root.stat().st_mode) == 0o750  # the user's own directory, as it was
+    place = cache_directory(fx.path, root)
+    for directory in (root / "repos", place):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    files = list(place.iterdir())
+    assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
