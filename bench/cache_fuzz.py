@@ -549,7 +549,7 @@ def run(
                 f"{lines}\nlast steps:\n{replay}"
             )
         lab.keep_cache()
-        outcome.answers[cached["scan"]["cache"]] += 1
+        outcome.answers[cached["scan"].get("cache", "not said")] += 1
         outcome.operations[name] += 1
         outcome.exit_codes[cold_code] += 1
         outcome.findings_seen += bool(cold["findings"])
