@@ -1,26 +1,25 @@
-"""Incremental scans: remember which blobs were scanned clean under which rule pack.
+"""Incremental scans: remember which blobs were scanned clean under which scan key.
 
-Only blob ids with *no* match are stored (with the key of the rule pack and matcher that
-scanned them), so the cache never holds a secret, a preview or a path; blobs that did match
-are simply scanned again (they are few). A changed rule pack, matcher or filter gives a new
-key, and nothing stored under an old key is used.
+Only blob ids with *no* match are stored (with the key of the code, rule pack, engine and
+size cap that scanned them: `cache_keys.blob_verdict_key`), so the cache never holds a
+secret, a digest of one, a preview or a path; blobs that did match are simply scanned again
+(they are few). Anything that changes a verdict gives a new key, and nothing stored under an
+old key is used.
 
-The database lives in the repository's git dir by default (`leakwindow/cache.sqlite`);
-`--cache-dir` moves it, `--no-cache` bypasses it. Any problem opening or writing it (a
-read-only repository, a locked or corrupt file) turns the cache off for that run: a cache
-must never make a scan fail.
+The database is `blobs.sqlite` in the repository's cache directory under the user's cache
+root (`cache_place`), mode 0600 in a 0700 directory: never inside the scanned repository,
+which could forge it. Any problem opening or writing it (a locked or corrupt file, a full
+disk) turns the cache off for that run: a cache must never make a scan fail.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sqlite3
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from scanner import blobscan, checksums, content, decoding, filters, matching
-from scanner.rules import RulePack
+from scanner.cache_place import prepare_private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS clean_blobs (
@@ -34,16 +33,6 @@ _LOOK_UP_AT_MOST = 2000  # beyond this many ids, one pass over all clean ids is 
 _BATCH = 500  # ids per query (SQLite's variable limit is 999 on old builds)
 
 
-def scan_key(pack: RulePack, max_blob_size: int) -> str:
-    """What a clean verdict depends on: the rules, the matching code, the size cap."""
-    digest = hashlib.sha256(pack.digest.encode())
-    for module in (matching, decoding, filters, checksums, content, blobscan):
-        with contextlib.suppress(OSError, TypeError):
-            digest.update(Path(module.__file__ or "").read_bytes())
-    digest.update(str(max_blob_size).encode())
-    return digest.hexdigest()
-
-
 class BlobCache:
     """Clean blob ids for one scan key; a no-op when the database cannot be used."""
 
@@ -54,13 +43,12 @@ class BlobCache:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.parent.is_symlink() or path.is_symlink():
-                return  # planted by the scanned repository: never write through it
+            # Created 0600 before SQLite opens it (SQLite gives its journal the same mode).
+            prepare_private_file(path)
             self._db = sqlite3.connect(str(path), timeout=2.0)
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error):
-            self._db = None
+            self.close()
 
     @property
     def enabled(self) -> bool:
@@ -112,10 +100,3 @@ class BlobCache:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
-
-
-def default_cache_path(git_dir: Path, cache_dir: Path | None) -> Path:
-    if cache_dir is not None:
-        name = hashlib.sha256(str(git_dir.resolve()).encode()).hexdigest()[:16]
-        return cache_dir / f"{name}.sqlite"
-    return git_dir / "leakwindow" / "cache.sqlite"

@@ -214,7 +214,11 @@ def scan(
     ] = False,
     cache_dir: Annotated[
         Path | None,
-        typer.Option("--cache-dir", help="Keep the cache here instead of the git dir."),
+        typer.Option(
+            "--cache-dir",
+            help="Root of the incremental cache instead of ~/.cache/leakwindow "
+            "($XDG_CACHE_HOME/leakwindow); not inside the scanned repository.",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     verbose: Annotated[

@@ -5,10 +5,12 @@ small staged scan. The cache keeps the validated rules as plain data (marshal: b
 only, nothing executable) and compiles each regex on first use, so a hook compiles only the
 few rules whose keywords occur in the change.
 
-The key covers everything the pack depends on: the names and bytes of every rule file, the
-disabled rule ids, the loader's and this module's source, and the Python version (marshal's
-format is per version). Any problem with the cache falls back to the normal loader: the cache
-can make a run faster, never different. `LEAKWINDOW_NO_CACHE=1` turns it off.
+The key covers everything the pack depends on: the paths and bytes of every rule file, the
+disabled rule ids, and the code (`cache_keys`: every module of the package, the package and
+Python versions; marshal's format is per version). Any problem with the cache falls back to
+the normal loader: the cache can make a run faster, never different. `LEAKWINDOW_NO_CACHE=1`
+turns it off. Entries live in the user's cache root (`cache_place.cache_root`), mode 0600 in a
+0700 directory, written to a fresh name and renamed into place.
 """
 
 from __future__ import annotations
@@ -19,22 +21,22 @@ import hashlib
 import marshal
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner import decoding as decoding_module
-from scanner import hs_expression as expression_module
-from scanner import matching as matching_module
-from scanner import rules as rules_module
+from scanner.cache_keys import engine_identity, matcher_key, rule_pack_key
+from scanner.cache_place import cache_root, read_cache_file, read_sealed, sealed
 from scanner.config import Config, load_pack
+from scanner.errors import LeakwindowError
 from scanner.matching import Matcher, hyperscan_available
 from scanner.rules import Rule, RulePack, builtin_rule_files
 
-_FORMAT = b"leakwindow-pack-cache/2"
+_FORMAT = b"leakwindow-pack-cache/3"
+_RULE_FIELDS = tuple(field.name for field in dataclasses.fields(Rule))
 _KEEP_FILES = 8  # one entry per distinct rule set; a few repositories' configs at most
 _REGEX_TAG = "__regex__"
+_RULE_FILE_LIMIT = 16 << 20  # the key reads rule files before the loader checks them
 
 
 class LazyPattern:
@@ -74,9 +76,7 @@ class LazyPattern:
 
 def cache_dir() -> Path:
     """`$XDG_CACHE_HOME/leakwindow`, or `~/.cache/leakwindow`."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    return root / "leakwindow"
+    return cache_root()
 
 
 def cache_enabled() -> bool:
@@ -99,12 +99,23 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _rule_to_data(rule: Rule) -> dict[str, Any]:
-    return {f.name: _encode(getattr(rule, f.name)) for f in dataclasses.fields(Rule)}
+def _rule_to_data(rule: Rule) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The rule's fields as plain data, and the names of those holding regexes."""
+    data: dict[str, Any] = {}
+    with_regexes: list[str] = []
+    for name in _RULE_FIELDS:
+        value = getattr(rule, name)
+        data[name] = _encode(value)
+        if data[name] != value:
+            with_regexes.append(name)
+    return data, tuple(with_regexes)
 
 
-def _rule_from_data(data: dict[str, Any]) -> Rule:
-    return Rule(**{name: _decode(value) for name, value in data.items()})
+def _rule_from_data(data: dict[str, Any], with_regexes: tuple[str, ...]) -> Rule:
+    # Only the fields that held regexes are walked: every hook run loads ~300 rules.
+    for name in with_regexes:
+        data[name] = _decode(data[name])
+    return Rule(**data)
 
 
 def serialize(pack: RulePack) -> bytes:
@@ -116,76 +127,71 @@ def serialize(pack: RulePack) -> bytes:
 
 def deserialize(blob: bytes) -> RulePack:
     document = marshal.loads(blob)
-    rules = tuple(_rule_from_data(data) for data in document["rules"])
+    rules = tuple(_rule_from_data(data, names) for data, names in document["rules"])
     return RulePack(rules=rules, digest=document["digest"], by_id={r.id: r for r in rules})
 
 
 def cache_key(rule_files: Sequence[Path], disabled: Sequence[str]) -> str:
-    """Hex digest of everything the loaded pack depends on (raises OSError if unreadable)."""
-    digest = hashlib.sha256(_FORMAT)
-    digest.update(sys.version.encode())
-    for module_file in (rules_module.__file__, __file__):
-        if module_file:
-            digest.update(Path(module_file).read_bytes())
-    for path in rule_files:
-        digest.update(b"\0file\0" + str(path).encode() + b"\0" + path.read_bytes())
-    digest.update(b"\0disabled\0" + "\0".join(sorted(disabled)).encode())
-    return digest.hexdigest()
+    """Hex digest of everything the loaded pack depends on (raises OSError if unreadable,
+    not a regular file or too big: the loader then reports it)."""
+    files = [
+        (str(path), read_cache_file(path, follow_symlinks=True, limit=_RULE_FILE_LIMIT))
+        for path in rule_files
+    ]
+    return rule_pack_key([("format", _FORMAT), *files], disabled)
 
 
 def _read(path: Path) -> RulePack | None:
     try:
-        return deserialize(path.read_bytes())
+        return deserialize(read_sealed(path))
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         return None  # missing, truncated or from an incompatible version: rebuild it
 
 
 def _write(directory: Path, path: Path, blob: bytes) -> None:
-    """Write atomically (a concurrent hook never reads half a file), then prune old entries."""
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # A name of our own (not tempfile: importing it costs a hook more than writing the file).
-    temporary = directory / f".{path.name}.{os.getpid()}.tmp"
+    """Write atomically (a concurrent hook never reads half a file, a planted link is never
+    followed), then prune old entries. OSError when it cannot be written."""
+    # Imported here: a hook reads the cache on every run but writes it rarely.
+    from scanner.safe_files import private_directory, write_file_atomically
+
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(blob)
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
+        private_directory(directory)
+        write_file_atomically(path, sealed(blob), mode=0o600, what="cache file")
+    except LeakwindowError as exc:
+        raise OSError(str(exc)) from None
     pattern = "pack-*.marshal" if path.name.startswith("pack-") else "prefilter-*.hsdb"
     entries = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime)
     for stale in entries[:-_KEEP_FILES]:
         stale.unlink(missing_ok=True)
 
 
-def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = True) -> Matcher:
-    """A Matcher for `pack`; a Hyperscan one loads its compiled database from the cache.
-
-    Saved with it: the rules' regex analysis (`Matcher.rule_shapes`), so that no process
-    parses patterns again, and the keywords' encoded forms (`Matcher.keyword_forms`). All
-    depend on the pack, on how matching.py, hs_expression.py and decoding.py turn rules into
-    expressions and forms, on whether patterns are screened and on the Hyperscan build: all
-    are in the key.
+def matcher_cached(
+    pack: RulePack, engine: str, screen_patterns: bool = True, use_cache: bool = True
+) -> Matcher:
+    """A Matcher for `pack`, with what it would otherwise work out in every process loaded
+    from the cache: the rules' regex analysis (`Matcher.rule_shapes`: without it each blob
+    worker parses the patterns of every rule that gets a hit), the keywords' encoded forms
+    (`Matcher.keyword_forms`) and, for Hyperscan, the compiled database. All depend on the
+    pack, on the code that turns rules into expressions and forms, on the engine and the
+    Hyperscan build, and on whether patterns are screened: all are in the key.
+    `use_cache=False` neither reads nor writes the cache.
     """
     if engine == "auto":
         engine = "hyperscan" if hyperscan_available() else "python"
-    if engine != "hyperscan" or not cache_enabled():
+    if not cache_enabled() or not use_cache or engine not in ("hyperscan", "python"):
         return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
-    import hyperscan
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, ValueError, TypeError)
+    if engine == "hyperscan":
+        import hyperscan
 
-    digest = hashlib.sha256(_FORMAT + b"\0hyperscan\0" + pack.digest.encode())
-    digest.update(b"patterns" if screen_patterns else b"keywords")
-    digest.update(str(getattr(hyperscan, "__version__", "")).encode())
-    try:
-        for module in (matching_module, expression_module, decoding_module):
-            digest.update(Path(module.__file__ or "").read_bytes())
-    except OSError:
-        return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
+        errors = (*errors, hyperscan.error)
+    key = matcher_key(pack.digest, engine_identity(engine, screen_patterns))
     directory = cache_dir()
-    path = directory / f"prefilter-{digest.hexdigest()[:40]}.hsdb"
+    path = directory / f"prefilter-{key[:40]}.hsdb"
     try:
-        shapes, compiled, forms = marshal.loads(path.read_bytes())
+        shapes, compiled, forms = marshal.loads(read_sealed(path))
+        if (compiled is None) != (engine == "python"):
+            raise ValueError("a cache entry of the other engine")
         return Matcher(
             pack,
             engine=engine,
@@ -194,24 +200,27 @@ def matcher_cached(pack: RulePack, engine: str, screen_patterns: bool = True) ->
             shapes=shapes,
             forms=forms,
         )
-    except (OSError, EOFError, ValueError, TypeError, hyperscan.error):
-        pass  # missing, or from another version, build or platform: compile it again
+    except errors:
+        pass  # missing, or from another version, build or platform: work it out again
     matcher = Matcher(pack, engine=engine, screen_patterns=screen_patterns)
     compiled = matcher.compiled_prefilter()
-    if compiled is not None:
-        with contextlib.suppress(OSError):
-            saved = (matcher.rule_shapes(), compiled, matcher.keyword_forms())
-            _write(directory, path, marshal.dumps(saved))
+    with contextlib.suppress(OSError, ValueError):
+        saved = (matcher.rule_shapes(), compiled, matcher.keyword_forms())
+        _write(directory, path, marshal.dumps(saved))
     return matcher
 
 
 def load_pack_cached(
-    config: Config, extra_rules: Sequence[Path], trust_config: bool = False
+    config: Config,
+    extra_rules: Sequence[Path],
+    trust_config: bool = False,
+    use_cache: bool = True,
 ) -> RulePack:
     """The same pack as `config.load_pack(config, extra_rules, trust_config)`, from the cache
-    when possible. Which files came from the repository's config (whose verify endpoints are
-    stripped unless trusted) and which from the command line is part of the key."""
-    if not cache_enabled():
+    when possible (`use_cache=False`: never). Which files came from the repository's config
+    (whose verify endpoints are stripped unless trusted) and which from the command line is
+    part of the key."""
+    if not cache_enabled() or not use_cache:
         return load_pack(config, extra_rules, trust_config=trust_config)
     files = [*builtin_rule_files(), *config.extra_rule_files, *extra_rules]
     try:

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner.baseline import find_baseline
-from scanner.cache import BlobCache, default_cache_path, scan_key
-from scanner.config import find_config, path_filter
+from scanner.baseline import Baseline, find_baseline
+from scanner.cache import BlobCache
+from scanner.cache_keys import blob_verdict_key, engine_identity, history_key
+from scanner.cache_place import place_for, shared_cache_allowed
+from scanner.config import Config, find_config, path_filter
 from scanner.findings_view import view_findings
 from scanner.history import range_commits
 from scanner.model import NO_VERIFY_ENDPOINT, Finding, Verification
 from scanner.pack_cache import load_pack_cached, matcher_cached
 from scanner.report.build import build_report, finish_report
-from scanner.repository import open_repository
-from scanner.result_cache import ResultStore, result_path
+from scanner.repository import Repository, open_repository
+from scanner.result_cache import ResultStore
 from scanner.rules import RulePack
 from scanner.scan import (
     DEFAULT_MAX_BLOB_SIZE,
@@ -28,7 +30,7 @@ from scanner.scan import (
     finding_order,
     scan_history,
 )
-from scanner.snapshot import SnapshotStore, snapshot_path
+from scanner.snapshot import SnapshotStore
 
 if TYPE_CHECKING:
     from scanner.verify import VerifySettings
@@ -63,6 +65,43 @@ def apply_verification(
     return updated
 
 
+@dataclass(frozen=True)
+class _IncrementalCaches:
+    blobs: BlobCache | None = None
+    snapshot: SnapshotStore | None = None
+    results: ResultStore | None = None
+
+
+def _incremental_caches(
+    repository: Repository,
+    cache_root: Path | None,
+    pack: RulePack,
+    config: Config,
+    engine: str,
+    max_blob_size: int,
+    baseline: Baseline | None,
+) -> _IncrementalCaches:
+    """The repository's caches in its directory under the user's cache root, each keyed by
+    everything its answers depend on (`cache_keys`). None of them when there is no usable
+    directory (one line on stderr says why); LeakwindowError for a --cache-dir inside the
+    scanned repository."""
+    placement = place_for(repository, cache_root)
+    if placement.note:
+        sys.stderr.write(f"leakwindow: note: {placement.note}\n")
+    if placement.place is None:
+        return _IncrementalCaches()
+    verdicts = blob_verdict_key(pack.digest, engine_identity(engine), max_blob_size)
+    # The saved history and findings also depend on which paths count.
+    saved = history_key(verdicts, config.exclude_paths, config.noise_paths)
+    # A detect-secrets baseline names secrets by sha1, which the saved findings do not keep.
+    needs_sha1 = baseline is not None and bool(baseline.sha1s)
+    return _IncrementalCaches(
+        blobs=BlobCache(placement.place.blobs, verdicts),
+        snapshot=SnapshotStore(placement.place.history, saved),
+        results=None if needs_sha1 else ResultStore(placement.place.result, saved),
+    )
+
+
 def run_history_scan(
     path: Path,
     *,
@@ -92,14 +131,15 @@ def run_history_scan(
         range_commits(repository.scan_root, revision_range) if revision_range else only_commits
     )
     config = find_config(repository.worktree, config_file)
-    pack = load_pack_cached(config, extra_rules, trust_config=trust_config)
+    # The rule-pack and matcher caches are not used from a cache root the repository holds.
+    shared = shared_cache_allowed(repository)
+    pack = load_pack_cached(config, extra_rules, trust_config=trust_config, use_cache=shared)
     baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
-    cache_file = default_cache_path(repository.git_dir, cache_dir)
-    blob_key = scan_key(pack, max_blob_size)
-    # The saved history also depends on which paths count: the config's path settings.
-    snapshot_key = hashlib.sha256(
-        f"{blob_key}\0{config.exclude_paths}\0{config.noise_paths}".encode()
-    ).hexdigest()
+    caches = (
+        _incremental_caches(repository, cache_dir, pack, config, engine, max_blob_size, baseline)
+        if use_cache
+        else _IncrementalCaches()
+    )
     options = ScanOptions(
         as_of=as_of,
         all_branches=all_branches,
@@ -109,14 +149,18 @@ def run_history_scan(
         only_introduced_in=in_range,
         suppression=baseline.reason_for if baseline else None,
         collect_verification=verify,
-        cache=BlobCache(cache_file, blob_key) if use_cache else None,
-        snapshot=SnapshotStore(snapshot_path(cache_file), snapshot_key) if use_cache else None,
-        results=ResultStore(result_path(cache_file), snapshot_key) if use_cache else None,
+        cache=caches.blobs,
+        snapshot=caches.snapshot,
+        results=caches.results,
         parallel=parallel,
     )
     try:
         result = scan_history(
-            repository.scan_root, pack, lambda: matcher_cached(pack, engine), options, progress
+            repository.scan_root,
+            pack,
+            lambda: matcher_cached(pack, engine, use_cache=shared),
+            options,
+            progress,
         )
     finally:
         if options.cache is not None:
@@ -165,6 +209,7 @@ def run_history_scan(
     if verify:
         report["scan"]["verification"] = {"contacted": dict(sorted(contacted.items()))}
     report["scan"]["engine"] = result.engine
+    report["scan"]["cache"] = result.cache_answer  # how the incremental cache answered
     report["scan"]["gitlinks"] = list(result.integrity.gitlinks)  # submodules: not followed
     report["scan"]["shallow_boundary"] = list(result.integrity.shallow_boundary)
     report["scan"]["partial_clone"] = result.integrity.partial_clone

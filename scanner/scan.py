@@ -111,6 +111,9 @@ class ScanResult:
     verify_candidates: list[VerifyCandidate] = field(default_factory=list)
     integrity: Integrity = field(default_factory=Integrity)
     blobs_cached: int = 0  # clean in an earlier scan with the same rules: not read again
+    # How the incremental cache answered: "off", "saved result", "saved history" (nothing
+    # changed), "extended history" (new objects added to it) or "full read".
+    cache_answer: str = "off"
 
 
 def _reported_refs(head: Head, refs: list[Ref], all_branches: bool) -> dict[str, str]:
@@ -186,7 +189,6 @@ def scan_history(
     listing = read_refs(repo)
     refs = listing.refs
     head = read_head(repo)
-    store = options.snapshot
     refs_signature = repr(
         (
             sorted((r.name, r.commit, r.symbolic) for r in refs),
@@ -196,33 +198,41 @@ def scan_history(
         )
     )
     results = _result_store(options)
-    needs_state = store is not None or results is not None
-    state = repository_state(repo, refs_signature) if needs_state else None
+    store = options.snapshot
+    state = _repository_state(repo, refs_signature) if store or results else None
+    if state is None:
+        store = results = None  # the state could not be read: no saved history or findings
     result_state = _result_state(state, options, extra_refs)
     saved = results.load(result_state) if results is not None and result_state else None
     if saved is not None:
-        phase("saved result", mark)
-        return _from_saved(saved, repo, head, refs, options, started, phases)
+        answered = _from_saved(saved, repo, head, refs, options, started, phases)
+        if answered is not None:
+            phase("saved result", mark)
+            return answered
+    caching = any(c is not None for c in (options.cache, store, results))
+    cache_answer = "full read" if caching else "off"
     matcher = make_matcher()
     saving: background.Pending[None] | None = None
     loaded = store.load(state) if store is not None and state is not None else None
-    if loaded is not None and loaded[1]:
+    known = _known_state(repo, loaded, state, refs, head)
+    if known is not None and loaded is not None and loaded[1]:
         # Nothing changed since the last complete scan: reuse its history and inventory;
         # blobs that matched are read at their saved positions (or matched again).
-        snapshot = loaded[0]
-        inventory, history, integrity = snapshot.inventory, snapshot.history, snapshot.integrity
-        blobs, to_scan = _match_known(repo, snapshot, {}, matcher, options, progress)
+        inventory, history, _, (recovered, again) = known
+        cache_answer = "saved history"
+        integrity = loaded[0].integrity
+        blobs, to_scan = _match_known(repo, loaded[0], recovered, again, {}, matcher, options)
         boundary = set(integrity.shallow_boundary)
         mark = phase("history", mark)
         mark = phase("blobs", mark)
     else:
-        extended = (
-            _extend(repo, loaded[0], state, matcher, options, progress)
-            if loaded is not None and state is not None
-            else None
-        )
-        if extended is not None:
-            inventory, history, blobs, to_scan = extended
+        if known is not None and loaded is not None:
+            # Extended with the objects added since: only new commits parsed, new blobs matched.
+            inventory, history, new_blobs, (recovered, again) = known
+            cache_answer = "extended history"
+            blobs, to_scan = _match_known(
+                repo, loaded[0], recovered, again, new_blobs, matcher, options
+            )
         else:
             inventory, history, blobs, to_scan = _read_and_match(
                 repo, refs, head, matcher, options, progress
@@ -233,7 +243,7 @@ def scan_history(
         phases["blobs"] = 0.0
         complete = not integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
         if store is not None and state is not None and complete:
-            base = loaded[0].base if extended is not None and loaded is not None else None
+            base = loaded[0].base if known is not None and loaded is not None else None
             # A full save is written by a forked child while this process computes windows
             # (it inherits the data: nothing is copied), and waited for before returning.
             # An extension writes only the small main file: here, a fork would cost more.
@@ -294,7 +304,6 @@ def scan_history(
             result_state,
             _saved_result(
                 findings,
-                index,
                 history,
                 integrity,
                 commits=reached,
@@ -320,6 +329,7 @@ def scan_history(
         verify_candidates=candidates,
         integrity=integrity,
         blobs_cached=blobs_cached,
+        cache_answer=cache_answer,
     )
 
 
@@ -331,9 +341,13 @@ def _from_saved(
     options: ScanOptions,
     started: float,
     phases: dict[str, float],
-) -> ScanResult:
-    """The scan result of an unchanged repository: its saved findings, as of now."""
-    findings = saved.findings_as_of(options.as_of, options.suppression)
+) -> ScanResult | None:
+    """The scan result of an unchanged repository: its saved findings, as of now (None if
+    they cannot be brought up to date: the caller then scans)."""
+    try:
+        findings = saved.findings_as_of(options.as_of, options.suppression)
+    except (ValueError, KeyError, TypeError, OverflowError):
+        return None
     return ScanResult(
         target=str(repo),
         head=head,
@@ -346,7 +360,17 @@ def _from_saved(
         phases=phases,
         integrity=saved.integrity,
         blobs_cached=saved.blobs,
+        cache_answer="saved result",
     )
+
+
+def _repository_state(repo: Path, refs_signature: str) -> RepoState | None:
+    """The repository's state for the saved history and findings; None when it cannot be
+    read (an object store that cannot be listed): the scan then runs without them."""
+    try:
+        return repository_state(repo, refs_signature)
+    except (LeakwindowError, OSError, ValueError):
+        return None
 
 
 def _result_store(options: ScanOptions) -> ResultStore | None:
@@ -369,19 +393,14 @@ def _result_state(
 
 def _saved_result(
     findings: list[Finding],
-    index: _SecretIndex,
     history: History,
     integrity: Integrity,
     commits: int,
     blobs: int,
     engine: str,
 ) -> SavedResult:
-    secrets = {
-        fingerprint_of(m.secret): m.secret for found in index.matches.values() for m in found
-    }
     return SavedResult(
         findings=[replace(finding, suppressed=None) for finding in findings],
-        sha1s={f.fingerprint: digests_of(secrets[f.fingerprint]).sha1 for f in findings},
         opened_ts={
             f.fingerprint: [history.commits[w.opened.sha].committed_ts for w in f.windows]
             for f in findings
@@ -414,9 +433,11 @@ def _save_snapshot_job(
         positions,
         packs=state.packs,
         shallow=state.shallow,
+        loose=tuple(sorted(state.loose)),
         base=base,
     )
-    store.save(state, snapshot)
+    with contextlib.suppress(Exception):  # a cache that cannot be written is just not saved
+        store.save(state, snapshot)
 
 
 def _not_known_clean(blob_sizes: dict[str, int], cache: BlobCache | None) -> dict[str, int]:
@@ -468,17 +489,54 @@ def _finish_matching(
     return blobs
 
 
+def _known_state(
+    repo: Path,
+    loaded: tuple[Snapshot, bool] | None,
+    state: RepoState | None,
+    refs: list[Ref],
+    head: Head,
+) -> tuple[Inventory, History, dict[str, int], tuple[dict[str, list[Match]], list[str]]] | None:
+    """The inventory and history a saved snapshot gives for the repository as it is now
+    (extended with the objects added since, when it is not exact), the new blobs, and the
+    snapshot's matches read back at their saved positions (with the blobs to match again).
+
+    None when the snapshot cannot serve: objects taken away, a ref tip or a blob the new
+    commits name that it does not hold (objects it never saw, e.g. fetched into an
+    alternate), or any problem reading what it refers to. The caller then reads everything:
+    a cache problem costs time, never a finding."""
+    if loaded is None or state is None:
+        return None
+    snapshot, exact = loaded
+    try:
+        new_blobs: dict[str, int] = {}
+        named: set[str] = set()
+        if exact:
+            inventory, history = snapshot.inventory, snapshot.history
+        else:
+            extension = _extend(repo, snapshot, state)
+            if extension is None:
+                return None
+            inventory, history, new_blobs, named = extension
+        tips = {ref.commit for ref in refs} | ({head.commit} if head.commit else set())
+        if not tips <= history.commits.keys() or not named <= inventory.blob_sizes.keys():
+            return None
+        recovered = recover_matches(repo, snapshot.positions)
+    except Exception:  # anything wrong with the snapshot or the objects it names: read all
+        return None
+    return inventory, history, new_blobs, recovered
+
+
 def _match_known(
     repo: Path,
     snapshot: Snapshot,
+    recovered: dict[str, list[Match]],
+    unfit: list[str],
     new_blobs: dict[str, int],
     matcher: Matcher,
     options: ScanOptions,
-    progress: Callable[[str, int, int], None] | None,
 ) -> tuple[BlobScanResult, dict[str, int]]:
-    """Matches for a snapshot's blobs (read at saved positions, or matched again) plus the
-    new blobs not already known clean."""
-    recovered, unfit = recover_matches(repo, snapshot.positions)
+    """Matches for a snapshot's blobs (`recovered` at saved positions; those that matched
+    and could not be, `unfit`, matched again) plus the new blobs not already known clean."""
     sizes = {**snapshot.inventory.blob_sizes, **new_blobs}
     to_scan = {oid: sizes[oid] for oid in [*snapshot.positives, *unfit] if oid in sizes}
     to_scan.update(_not_known_clean(new_blobs, options.cache))
@@ -490,19 +548,19 @@ def _match_known(
 
 
 def _extend(
-    repo: Path,
-    snapshot: Snapshot,
-    state: RepoState,
-    matcher: Matcher,
-    options: ScanOptions,
-    progress: Callable[[str, int, int], None] | None,
-) -> tuple[Inventory, History, BlobScanResult, dict[str, int]] | None:
-    """Extend a snapshot with the objects added since (new packs, loose objects): only new
-    commits are parsed and only new blobs matched. None when anything looks off (an object
-    that cannot be read): the caller then does the full read."""
+    repo: Path, snapshot: Snapshot, state: RepoState
+) -> tuple[Inventory, History, dict[str, int], set[str]] | None:
+    """The snapshot extended with the objects added since (new packs, loose objects, in the
+    repository's stores and its alternates'): only new commits are parsed. Returns the
+    inventory, the history, the new blobs and the blobs the new commits name; None when
+    anything looks off (an object taken away, or one that cannot be read): the caller then
+    does the full read."""
     known_blobs = snapshot.inventory.blob_sizes
+    added = new_object_ids(repo, state, snapshot)
+    if added is None:
+        return None
     known = known_blobs.keys() | set(snapshot.inventory.commits)
-    candidates = sorted(new_object_ids(repo, state, snapshot.packs) - known)
+    candidates = sorted(added - known)
     new_blobs: dict[str, int] = {}
     new_commits: list[str] = []
     if candidates:
@@ -520,20 +578,18 @@ def _extend(
             elif parts[1] == "commit":
                 new_commits.append(parts[0])
     history = snapshot.history
+    named: set[str] = set()
     if new_commits:
-        try:
-            added = read_commits_only(repo, new_commits)
-        except LeakwindowError:
+        added_history = read_commits_only(repo, new_commits)
+        if set(added_history.commits) != set(new_commits) or added_history.unreadable:
             return None
-        if set(added.commits) != set(new_commits):
-            return None
-        history = merge_histories(history, added)
+        named = set(added_history.referenced_blobs)
+        history = merge_histories(history, added_history)
     inventory = Inventory(
         blob_sizes={**known_blobs, **new_blobs},
         commits=[*snapshot.inventory.commits, *new_commits],
     )
-    blobs, to_scan = _match_known(repo, snapshot, new_blobs, matcher, options, progress)
-    return inventory, history, blobs, to_scan
+    return inventory, history, new_blobs, named
 
 
 def _read_and_match(

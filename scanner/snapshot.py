@@ -1,17 +1,26 @@
 """A rescan of an unchanged repository: reuse the parsed history instead of reading it again.
 
-After a complete scan, the object inventory and the parsed history are saved next to the blob
-cache, with a fingerprint of the repository's state (refs, HEAD, object counts and pack files,
-shallow boundary) and the scan key (rules, matching code, size cap, path settings). The
-history keeps every commit but only the tree changes at paths that ever held a matching blob:
-that is all presence needs, and it keeps the file small. Like the blob cache it holds ids,
-dates, author names and paths, never a secret: for blobs that matched it keeps where (rule,
-offset, length, line, column), and a rescan reads those blobs to take the secret from there.
+After a complete scan, the object inventory and the parsed history are saved in the
+repository's cache directory (`cache_place`: the user's, never the repository's), with a
+fingerprint of the repository's state and the scan key (code, rules, engine, size cap, path
+settings: `cache_keys`). The state covers refs and HEAD, every object store git reads (the
+repository's own and its alternates', recursively, as `git count-objects -v` lists them):
+their packs and the names of their loose objects, and the shallow boundary. The history
+keeps every commit but only the tree changes at paths that ever held a matching blob: that
+is all presence needs, and it keeps the file small. Like the blob cache it holds ids, dates,
+author names and paths, never a secret: for blobs that matched it keeps where (rule, offset,
+length, line, column), and a rescan reads those blobs to take the secret from there.
+
+After new commits the snapshot is extended with the objects added since (new packs, new
+loose objects, in any store) when nothing was taken away: a pack that is gone, or a loose
+object that vanished without turning up in a new pack (`git prune`, `gc --prune=now`), means
+a full read. The caller checks the extension too (every ref tip in the history, every blob
+the new commits name in the inventory) and reads everything again when it does not hold.
 
 The bulk (every commit's row, every blob's size) sits in a file of its own
-(`cache-history-base.bin`), which a rescan after new commits keeps: it rewrites only the
-small main file, holding what was added since and the parts that change. The bulk is
-rewritten after a full read, or once the additions outgrow a tenth of it.
+(`history-base.bin`), which a rescan after new commits keeps: it rewrites only the small
+main file, holding what was added since and the parts that change. The bulk is rewritten
+after a full read, or once the additions outgrow a tenth of it.
 
 When anything changed the snapshot is simply not used (the blob cache still saves the
 matching); it is also ignored when it cannot be read.
@@ -23,16 +32,19 @@ import contextlib
 import hashlib
 import itertools
 import marshal
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.cache_place import read_sealed, write_sealed
 from scanner.git import run_git
 from scanner.history import History, Integrity, Inventory
 from scanner.model import CommitInfo
 
-_FORMAT = 5
+_FORMAT = 7
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass
@@ -43,8 +55,9 @@ class Snapshot:
     integrity: Integrity
     # blobs that matched, with where (rule, offset, length, line, column): read, not matched
     positions: dict[str, list[tuple[str, int, int, int, int]]] = field(default_factory=dict)
-    packs: tuple[str, ...] = ()  # the packs the inventory was read from
+    packs: tuple[str, ...] = ()  # the packs the inventory was read from (paths)
     shallow: str = ""
+    loose: tuple[str, ...] = ()  # the loose objects there were (ids)
     base: BaseFile | None = None  # the saved bulk this snapshot was loaded from
 
 
@@ -64,55 +77,136 @@ class BaseFile:
 @dataclass(frozen=True)
 class RepoState:
     """The repository's state: an exact fingerprint, and the parts that decide whether a
-    snapshot can be extended instead of rebuilt (packs only added, same shallow boundary)."""
+    snapshot can be extended instead of rebuilt (nothing taken away, same boundary)."""
 
     fingerprint: str
-    packs: tuple[str, ...]
+    packs: tuple[str, ...]  # every pack git reads (own and alternates'), by path
     shallow: str
-    objects_dir: str
+    loose: frozenset[str] = frozenset()  # every loose object id (own and alternates')
 
 
 def repository_state(repo: Path, refs_signature: str) -> RepoState:
-    """A fingerprint that changes whenever refs, HEAD or the object database change.
+    """A fingerprint that changes whenever refs, HEAD, the object stores (the repository's
+    and its alternates') or the shallow boundary change.
 
     `refs_signature` describes the refs and HEAD the scan already read, so they are not
-    asked of git a second time.
+    asked of git a second time. OSError or LeakwindowError when the stores cannot be listed.
     """
     digest = hashlib.sha256(refs_signature.encode("utf-8", "surrogateescape") + b"\0")
-    digest.update(run_git(["count-objects", "-v"], repo, check=False) + b"\0")
-    paths = run_git(["rev-parse", "--git-path", "objects", "--git-path", "shallow"], repo)
-    objects_path, shallow_path = (Path(line) for line in paths.decode().splitlines()[:2])
-    objects = objects_path if objects_path.is_absolute() else repo / objects_path
-    shallow_path = shallow_path if shallow_path.is_absolute() else repo / shallow_path
+    counts = run_git(["count-objects", "-v"], repo, check=False)
+    digest.update(counts + b"\0")
+    where = ["rev-parse"]
+    for name in ("objects", "shallow", "config"):
+        where += ["--git-path", name]
+    lines = run_git(where, repo).decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) != 3:
+        raise ValueError("git rev-parse --git-path gave an unexpected answer")
+    objects, shallow_path, config = (
+        path if path.is_absolute() else repo / path for path in map(Path, lines)
+    )
     packs: list[str] = []
-    for pack in sorted((objects / "pack").glob("*.pack")):
-        with contextlib.suppress(OSError):
-            stat = pack.stat()
-            packs.append(pack.name)
-            digest.update(f"{pack.name} {stat.st_size} {stat.st_mtime_ns}\0".encode())
+    loose: set[str] = set()
+    for store in [objects, *alternate_stores(counts)]:
+        digest.update(b"store " + bytes(store) + b"\0")
+        for pack, idx in _packs(store):
+            packs.append(str(pack))
+            for part in (pack, idx):
+                info = part.stat()
+                digest.update(f"{part.name} {info.st_size} {info.st_mtime_ns}\0".encode())
+        names = _loose_objects(store)
+        digest.update("".join(sorted(names)).encode() + b"\0")
+        loose |= names
     shallow = b""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(FileNotFoundError):
         shallow = shallow_path.read_bytes()
-    digest.update(shallow)
+    digest.update(shallow + b"\0")
+    with contextlib.suppress(FileNotFoundError):  # settings git reads change answers too
+        info = config.stat()
+        digest.update(f"config {info.st_size} {info.st_mtime_ns}".encode())
     return RepoState(
         fingerprint=digest.hexdigest(),
         packs=tuple(packs),
         shallow=hashlib.sha256(shallow).hexdigest(),
-        objects_dir=str(objects),
+        loose=frozenset(loose),
     )
 
 
-def new_object_ids(repo: Path, state: RepoState, known_packs: tuple[str, ...]) -> set[str]:
-    """Ids of objects that may be new since `known_packs`: every object of a pack added
-    since, and every loose object (few, unless the repository was never packed)."""
-    objects = Path(state.objects_dir)
+def alternate_stores(count_objects: bytes) -> list[Path]:
+    """The alternate object directories git reads, from `git count-objects -v`: git has
+    already followed objects/info/alternates recursively (relative paths, comments, the
+    nesting limit), so its list is the one that counts."""
+    stores: list[Path] = []
+    for line in count_objects.split(b"\n"):
+        if line.startswith(b"alternate: "):
+            stores.append(Path(os.fsdecode(_unquoted(line[len(b"alternate: ") :]))))
+    return stores
+
+
+_ESCAPES = {ord(k): v for k, v in zip('abtnvfr"\\', '\a\b\t\n\v\f\r"\\', strict=True)}
+
+
+def _unquoted(value: bytes) -> bytes:
+    """A path as git prints it: as is, or C-quoted ("...", backslash escapes, octal bytes)."""
+    if not (value.startswith(b'"') and value.endswith(b'"') and len(value) >= 2):
+        return value
+    body, out, index = value[1:-1], bytearray(), 0
+    while index < len(body):
+        byte = body[index]
+        index += 1
+        if byte != ord("\\") or index >= len(body):
+            out.append(byte)
+        elif body[index : index + 3].isdigit():
+            out.append(int(body[index : index + 3], 8) & 0xFF)
+            index += 3
+        else:
+            out.extend(_ESCAPES.get(body[index], chr(body[index])).encode("latin-1"))
+            index += 1
+    return bytes(out)
+
+
+def _packs(store: Path) -> list[tuple[Path, Path]]:
+    """(pack, index) pairs git uses in `store`: a pack without its index is not read by git
+    (and an index without its pack neither)."""
+    try:
+        names = set(os.listdir(store / "pack"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    pairs = []
+    for name in sorted(names):
+        if name.endswith(".idx") and name[: -len(".idx")] + ".pack" in names:
+            base = store / "pack" / name[: -len(".idx")]
+            pairs.append((base.with_name(base.name + ".pack"), base.with_name(name)))
+    return pairs
+
+
+def _loose_objects(store: Path) -> set[str]:
+    """The ids of the loose objects in `store` (temporary files left aside)."""
+    try:
+        fans = [name for name in os.listdir(store) if len(name) == 2 and set(name) <= _HEX]
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
     found: set[str] = set()
-    for name in set(state.packs) - set(known_packs):
-        index = objects / "pack" / (name[: -len(".pack")] + ".idx")
+    for fan in fans:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            found.update(
+                fan + name
+                for name in os.listdir(store / fan)
+                if len(name) in (38, 62) and set(name) <= _HEX
+            )
+    return found
+
+
+def new_object_ids(repo: Path, state: RepoState, snapshot: Snapshot) -> set[str] | None:
+    """Ids of objects that may be new since `snapshot`: every object of a pack added since
+    (in any store), and every loose object. None when an object may have been taken away:
+    a loose object the snapshot saw is gone and did not turn up in a new pack."""
+    found = set(state.loose)
+    for pack in sorted(set(state.packs) - set(snapshot.packs)):
+        index = Path(pack[: -len(".pack")] + ".idx")
         listing = run_git(["show-index"], repo, input_bytes=index.read_bytes())
-        found.update(line.split()[1] for line in listing.decode().splitlines() if line)
-    for directory in objects.glob("[0-9a-f][0-9a-f]"):
-        found.update(directory.name + entry.name for entry in directory.iterdir())
+        found.update(line.split()[1] for line in listing.decode("ascii").splitlines() if line)
+    if not found.issuperset(snapshot.loose):
+        return None
     return found
 
 
@@ -154,18 +248,17 @@ class SnapshotStore:
         """The saved snapshot and whether it matches `state` exactly; None when it cannot
         serve (other rules or code, a different boundary, packs removed by a repack/gc)."""
         try:
-            if any(p.is_symlink() for p in (self.path, self.base_path, self.path.parent)):
-                return None
-            data: Any = marshal.loads(self.path.read_bytes())
+            data: Any = marshal.loads(read_sealed(self.path))
             if data[0] != _FORMAT or data[1] != self.key:
                 return None
-            bulk: Any = marshal.loads(self.base_path.read_bytes())
+            bulk: Any = marshal.loads(read_sealed(self.base_path))
             if bulk[0] != _FORMAT or bulk[1] != self.key or bulk[2] != data[3]:
                 return None  # the bulk was rewritten since (by another scan)
             snapshot = _decode(data[4], bulk[3:], data[3])
-        except (OSError, ValueError, EOFError, TypeError, IndexError):
+            exact = data[2] == state.fingerprint
+        except Exception:  # whatever is wrong with a cache file, it is not used
             return None
-        if data[2] == state.fingerprint:
+        if exact:
             return snapshot, True
         if snapshot.shallow != state.shallow or not set(snapshot.packs) <= set(state.packs):
             return None
@@ -174,26 +267,17 @@ class SnapshotStore:
     def save(self, state: RepoState, snapshot: Snapshot) -> None:
         """Write the snapshot; the bulk file only when it cannot be kept: the snapshot was
         not loaded from it, or has outgrown it by a tenth."""
-        with contextlib.suppress(OSError, ValueError):
-            if any(p.is_symlink() for p in (self.path, self.base_path, self.path.parent)):
-                return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(ValueError):  # a value marshal cannot write: not saved
             base = snapshot.base if _extends(snapshot) else None
             if base is None:
                 base = _bulk_of(snapshot)
-                _write(self.base_path, (_FORMAT, self.key, base.token, *_encode_bulk(snapshot)))
+                bulk = (_FORMAT, self.key, base.token, *_encode_bulk(snapshot))
+                if not write_sealed(self.base_path, marshal.dumps(bulk)):
+                    return
             # Not compressed: inflating it cost a rescan more time than reading the bigger
             # file (~12 MB for 60,000 commits) from the page cache.
-            _write(
-                self.path,
-                (_FORMAT, self.key, state.fingerprint, base.token, _encode(snapshot, base)),
-            )
-
-
-def _write(path: Path, payload: tuple[Any, ...]) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(marshal.dumps(payload))
-    temporary.replace(path)
+            main = (_FORMAT, self.key, state.fingerprint, base.token, _encode(snapshot, base))
+            write_sealed(self.path, marshal.dumps(main))
 
 
 def _extends(snapshot: Snapshot) -> bool:
@@ -278,9 +362,9 @@ def _encode(snapshot: Snapshot, base: BaseFile) -> tuple[Any, ...]:
         sorted(history.gitlinks),
         sorted(history.referenced_blobs),
         snapshot.positives,
-        (integrity.shallow_boundary, integrity.gitlinks),
+        (integrity.shallow_boundary, integrity.gitlinks, integrity.alternates),
         snapshot.positions,
-        (list(snapshot.packs), snapshot.shallow),
+        (list(snapshot.packs), snapshot.shallow, sorted(snapshot.loose)),
     )
 
 
@@ -318,13 +402,14 @@ def _decode(data: tuple[Any, ...], bulk: tuple[Any, ...], token: str) -> Snapsho
         inventory=Inventory(blob_sizes=blob_sizes, commits=[*commit_ids, *more_commit_ids]),
         history=history,
         positives=positives,
-        integrity=Integrity(shallow_boundary=tuple(extra[0]), gitlinks=tuple(extra[1])),
+        integrity=Integrity(
+            shallow_boundary=tuple(extra[0]),
+            gitlinks=tuple(extra[1]),
+            alternates=tuple(extra[2]),
+        ),
         positions={oid: [tuple(p) for p in found] for oid, found in positions.items()},
         packs=tuple(origin[0]),
         shallow=origin[1],
+        loose=tuple(origin[2]),
         base=base,
     )
-
-
-def snapshot_path(cache_file: Path) -> Path:
-    return cache_file.with_name(cache_file.stem + "-history.bin")

@@ -456,3 +456,22 @@ def test_broken_refs_are_reported_even_when_a_hook_says_ignore_them(
     assert code == 1
     assert report["scan"]["stats"]["refs_unreadable"] == 1
     assert any("refs/heads/ghost" in reason for reason in report["scan"]["incomplete"])
+
+
+def test_a_rescan_from_the_saved_history_still_names_the_alternates(
+    planted: Planted, tmp_path: Path
+) -> None:
+    """The second scan answers from the saved history: it must say where objects come from
+    just as the first did."""
+    clone = tmp_path / "shared"
+    subprocess.run(
+        ["git", "clone", "-q", "--shared", str(planted.path), str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    first_code, first = scan(clone, tmp_path)
+    second_code, second = scan(clone, tmp_path)
+    assert (first_code, second_code) == (1, 1)
+    assert second["scan"]["cache"] != "off"
+    assert first["scan"]["alternates"] == second["scan"]["alternates"]
+    assert second["scan"]["alternates"] == [str(planted.path / ".git" / "objects")]

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from cache_support import cache_directory, framed_like, payload_of
 from scenario_support import AS_OF, build, finding_for, scan_json
 
 from scanner.cli import main
@@ -17,7 +18,7 @@ LATER = "2026-03-31T00:00:00+00:00"  # 90 days after AS_OF
 
 
 def _result_file(repo: Path) -> Path:
-    return repo / ".git" / "leakwindow" / "cache-result.json"
+    return cache_directory(repo) / "result.json"
 
 
 def _reused(report: dict[str, Any]) -> bool:
@@ -77,7 +78,9 @@ def test_a_baseline_written_after_the_scan_still_suppresses(tmp_path: Path) -> N
     for baseline, secret in ((ours, "xai"), (theirs, "github")):
         _, warm = scan_json(fx.path, tmp_path, "--baseline", str(baseline))
         _, cold = scan_json(fx.path, tmp_path, "--baseline", str(baseline), "--no-cache")
-        assert _reused(warm)
+        # The saved result keeps no sha1 of a secret: a detect-secrets baseline (sha1s)
+        # is applied to the findings of the saved history instead.
+        assert _reused(warm) == (baseline is ours)
         assert warm["findings"] == cold["findings"]
         assert finding_for(warm, fx.secrets[secret])["suppressed"] is not None
         others = [f for f in warm["findings"] if f["suppressed"] is not None]
@@ -105,7 +108,21 @@ def test_the_saved_result_holds_no_secret_and_a_damaged_one_is_ignored(tmp_path:
     saved = _result_file(fx.path).read_bytes()
     for secret in fx.secrets.values():
         assert secret.encode() not in saved
-    for damage in (saved[: len(saved) // 2], b"[]", saved.replace(b'"sha1s"', b'"shaXs"')):
+    document = json.loads(payload_of(saved))
+    opened = document["result"]["opened_ts"]
+    one_window_short = {**opened, next(iter(opened)): next(iter(opened.values()))[:-1]}
+    inconsistent = {**document, "result": {**document["result"], "opened_ts": one_window_short}}
+    wrong_type = json.loads(payload_of(saved))
+    wrong_type["result"]["findings"][0]["locations"][0]["line"] = "12"
+    damages = (
+        saved[: len(saved) // 2],
+        b"[]",
+        framed_like(saved, payload_of(saved).replace(b'"opened_ts"', b'"openedXts"')),
+        framed_like(saved, json.dumps(inconsistent).encode()),
+        framed_like(saved, json.dumps(wrong_type).encode()),
+        saved.replace(b'"opened_ts"', b'"openedXts"'),  # a damaged file: its checksum fails
+    )
+    for damage in damages:
         _result_file(fx.path).write_bytes(damage)
         _, again = scan_json(fx.path, tmp_path)
         assert again["findings"] == cold["findings"]

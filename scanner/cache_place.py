@@ -1,0 +1,249 @@
+"""Where a repository's incremental cache lives: with the user's files, never in the repository.
+
+A cache inside the scanned repository could be forged by whoever made the repository (a
+tarball's `.git/leakwindow/cache.sqlite` marking a key's blob "clean" hid it). So each
+repository's cache is a directory of its own under the user's cache root
+(`$XDG_CACHE_HOME/leakwindow`, default `~/.cache/leakwindow`, or `--cache-dir DIR`):
+`repos/<digest>/`, where the digest is taken over the git dir's real path and its device and
+inode numbers, so another repository unpacked at the same path later starts cold.
+
+The root must be the user's own directory (it is created 0700 when missing); `repos/` and each
+repository's directory below it are the user's own, mode 0700, and never links
+(`safe_files.private_directory`); every file is created 0600, written to a fresh temporary
+name and renamed into place; reads refuse anything but a regular file. A cache root inside the
+scanned repository is refused when the user named it, and switched off when it is the default
+(a `$HOME` that is itself a repository, or `XDG_CACHE_HOME` pointing into the checkout).
+
+The cache holds blob and commit ids, dates, author names, paths and, in the saved findings,
+each secret's fingerprint (sha256: what every report also holds) and redacted preview, never
+a secret. Every file but the SQLite database starts with a line giving the CRC-32 and length
+of the rest (`sealed`): a damaged file is not used. Only the directories of the most recently
+used repositories are kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner.errors import LeakwindowError
+
+if TYPE_CHECKING:
+    from scanner.repository import Repository
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_KEEP_REPOSITORIES = 32  # a CI runner's fresh checkouts would otherwise pile up
+
+
+@dataclass(frozen=True)
+class CachePlace:
+    """One repository's cache directory and the files in it."""
+
+    directory: Path
+
+    @property
+    def blobs(self) -> Path:
+        return self.directory / "blobs.sqlite"
+
+    @property
+    def history(self) -> Path:
+        return self.directory / "history.bin"
+
+    @property
+    def result(self) -> Path:
+        return self.directory / "result.json"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The cache place, or why there is none this run (one line for stderr)."""
+
+    place: CachePlace | None
+    note: str | None = None
+
+
+def cache_root() -> Path:
+    """`$XDG_CACHE_HOME/leakwindow`, or `~/.cache/leakwindow`."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    return root / "leakwindow"
+
+
+def repository_key(git_dir: Path) -> str:
+    """The name of a repository's cache directory: its git dir's real path and identity."""
+    real = os.path.realpath(git_dir)
+    info = os.stat(real)
+    identity = f"{real}\0{info.st_dev}\0{info.st_ino}"
+    return hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _repository_roots(repository: Repository) -> list[str]:
+    """The directories that belong to the repository: work tree, git dir, and the common git
+    dir a linked work tree shares with its main one."""
+    roots = [repository.git_dir]
+    if repository.worktree is not None:
+        roots.append(repository.worktree)
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        common = (repository.git_dir / "commondir").read_text().strip()
+        if common:
+            roots.append(repository.git_dir / common)
+    return [os.path.realpath(root) for root in roots]
+
+
+def inside_repository(path: Path, repository: Repository) -> bool:
+    """Whether `path` (resolved) lies in the repository's work tree or git dir: the
+    repository's author could have put files there."""
+    real = os.path.realpath(path)
+    return any(
+        real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+        for root in _repository_roots(repository)
+    )
+
+
+def shared_cache_allowed(repository: Repository) -> bool:
+    """Whether the rule-pack and matcher caches in the default cache root may be used while
+    scanning `repository`: not when that root lies inside it (a planted entry could drop
+    rules)."""
+    return not inside_repository(cache_root(), repository)
+
+
+def place_for(repository: Repository, explicit_root: Path | None) -> Placement:
+    """The cache directory for `repository`, created if needed.
+
+    Raises LeakwindowError when the user's `--cache-dir` lies inside the scanned repository;
+    any other problem (a root that cannot be created or is another user's) gives no place,
+    with a note: a cache must never make a scan fail.
+    """
+    from scanner.safe_files import private_directory
+
+    root = explicit_root if explicit_root is not None else cache_root()
+    if inside_repository(root, repository):
+        if explicit_root is not None:
+            raise LeakwindowError(
+                f"--cache-dir {explicit_root} is inside the scanned repository: the cache "
+                "must live where the repository cannot write it"
+            )
+        return Placement(None, f"cache not used: {root} is inside the scanned repository")
+    try:
+        key = repository_key(repository.git_dir)
+        repos = private_directory(_own_root(root) / "repos")
+        directory = repos / key
+        fresh = not os.path.lexists(directory)
+        private_directory(directory)
+    except (LeakwindowError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, LeakwindowError) else exc.strerror
+        return Placement(None, f"cache not used: {reason}")
+    if fresh:
+        _forget_old_repositories(repos, keep=directory)
+    return Placement(CachePlace(directory))
+
+
+def _own_root(root: Path) -> Path:
+    """The cache root, created 0700 if missing. An existing one may be a link (the user's
+    own choice) and keeps its mode (`--cache-dir ~` must not close the home directory), but
+    must be a directory of this user's: the private directories go below it."""
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = os.stat(root)
+    if not stat.S_ISDIR(info.st_mode):
+        raise LeakwindowError(f"cannot use directory {root}: it is not a directory")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise LeakwindowError(f"cannot use directory {root}: it belongs to another user")
+    return root
+
+
+def _forget_old_repositories(repos: Path, keep: Path) -> None:
+    """Remove the least recently written repository directories beyond the limit."""
+    import shutil  # here: a pre-commit hook imports this module but never gets here
+
+    with contextlib.suppress(OSError):
+        entries = [
+            (entry.stat(follow_symlinks=False).st_mtime_ns, Path(entry.path))
+            for entry in os.scandir(repos)
+            if entry.is_dir(follow_symlinks=False) and entry.path != str(keep)
+        ]
+        entries.sort()
+        for _, stale in entries[: max(0, len(entries) - (_KEEP_REPOSITORIES - 1))]:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def read_cache_file(path: Path, *, follow_symlinks: bool = False, limit: int = -1) -> bytes:
+    """A file's bytes; OSError when it is missing, not a regular file (a FIFO is not waited
+    for), or over `limit` bytes. Cache files are never read through a link."""
+    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow_symlinks else _NOFOLLOW)
+    with os.fdopen(os.open(path, flags), "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if limit < 0:
+            return handle.read()
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"{path} is over {limit:,} bytes")
+    return data
+
+
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """Write a cache file (0600, fresh, renamed into place); False when that failed."""
+    # Imported here: a pre-commit hook reads its caches on every run but rarely writes.
+    from scanner.safe_files import write_file_atomically
+
+    try:
+        write_file_atomically(path, data, mode=0o600, what="cache file")
+    except LeakwindowError:
+        return False
+    return True
+
+
+# Every cache file but the database starts with a line giving the CRC-32 and length of
+# the rest: a file cut short or with a flipped bit (a crash, a bad disk) would otherwise
+# often still parse, and answer wrongly. (Damage, not forgery: the directory is the user's.)
+_SEAL = b"leakwindow-cache crc32="
+
+
+def sealed(payload: bytes) -> bytes:
+    return b"%s%08x %d\n" % (_SEAL, zlib.crc32(payload), len(payload)) + payload
+
+
+def unsealed(data: bytes) -> bytes:
+    """The payload of a sealed file; ValueError when it is not one, or damaged."""
+    header, newline, payload = data.partition(b"\n")
+    if not newline or not header.startswith(_SEAL):
+        raise ValueError("not a sealed cache file")
+    crc, _, length = header[len(_SEAL) :].partition(b" ")
+    if int(length) != len(payload) or int(crc, 16) != zlib.crc32(payload):
+        raise ValueError("a damaged cache file")
+    return payload
+
+
+def read_sealed(path: Path) -> bytes:
+    """The payload of a sealed cache file; OSError or ValueError when it cannot serve."""
+    return unsealed(read_cache_file(path))
+
+
+def write_sealed(path: Path, payload: bytes) -> bool:
+    """Write a sealed cache file (0600, fresh, renamed into place); False when that failed."""
+    return write_cache_file(path, sealed(payload))
+
+
+def prepare_private_file(path: Path) -> None:
+    """Make sure `path` is a regular file of this user's, mode 0600 (for a database that
+    opens it by name); OSError otherwise."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o600)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise OSError(f"{path} belongs to another user")
+        if info.st_mode & 0o077:
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,50 @@
+"""The differential cache fuzzer (bench/cache_fuzz.py) in the test suite: 2,000 steps.
+
+Each seed is a test case of its own, so pytest-xdist spreads them over the cores. Every step
+is a random repository operation followed by a scan with the cache and one without; any
+difference fails with the steps that led to it (`python bench/cache_fuzz.py --seed S
+--steps N` replays them). `bench/cache_fuzz.py --steps 20000` runs the long version.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+# Many short runs rather than a few long ones: the scan without the cache reads every blob
+# at every step, so a step costs more the longer the history grows.
+SEEDS = range(16)
+STEPS = 125  # per seed: 2,000 in all
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+cache_fuzz = _load("cache_fuzz")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_cached_scan_agrees_with_a_scan_without_the_cache(seed: int, tmp_path: Path) -> None:
+    outcome = cache_fuzz.run(STEPS, seed, tmp_path / "lab")
+    assert outcome.steps == STEPS
+    # The walk did what it is for: findings came and went, every kind of operation ran, and
+    # the cache answered every way it can (not a cache that always falls back).
+    assert 0 < outcome.findings_seen < STEPS
+    assert set(outcome.operations) == set(cache_fuzz.OPERATIONS)
+    assert set(outcome.answers) == {
+        "saved result",
+        "saved history",
+        "extended history",
+        "full read",
+    }
