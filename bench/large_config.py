@@ -26,9 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scanner.synthetic import make_token  # noqa: E402
+from scanner.synthetic import make_token
 
 
 def git(repo: Path, *args: str) -> None:
