@@ -148,10 +148,15 @@ def read_regular_file(
                 f"refusing to read {what} {path}: it is a symbolic link"
             ) from None
         raise LeakwindowError(f"cannot read {what} {path}: {exc.strerror}") from None
+    except ValueError:  # a NUL byte in the name
+        raise LeakwindowError(f"cannot read {what} {path!r}: not a file name") from None
+    # Checked on the descriptor itself, before wrapping it: io refuses a directory's with
+    # IsADirectoryError, which would escape as a crash.
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        raise LeakwindowError(f"refusing to read {what} {path}: it is not a regular file")
     with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise LeakwindowError(f"refusing to read {what} {path}: it is not a regular file")
         if info.st_size > limit:
             raise LeakwindowError(
                 f"refusing to read {what} {path}: {info.st_size:,} bytes, over the "

@@ -221,6 +221,28 @@ def test_a_fifo_named_on_the_command_line_does_not_block(tmp_path: Path) -> None
     assert "not a regular file" in error_line(err)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "REPO", "--config", "DIR"],
+        ["scan", "REPO", "--baseline", "DIR"],
+        ["scan", "REPO", "--rules", "DIR"],
+        ["staged", "REPO", "--config", "DIR"],
+        ["report", "DIR"],
+        ["rules", "test", "DIR"],
+    ],
+)
+def test_a_directory_named_on_the_command_line_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    repo = repository(tmp_path)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    argv = [{"REPO": str(repo), "DIR": str(folder)}.get(arg, arg) for arg in args]
+    assert main(argv) == 2
+    assert "not a regular file" in error_line(capsys.readouterr().err)
+
+
 def test_report_of_dev_zero_is_refused(tmp_path: Path) -> None:
     code, err = run_bounded(["report", "/dev/zero"], timeout=60)
     assert code == 2
