@@ -206,6 +206,9 @@ toml_documents = st.one_of(
         )
     ),
     st.text(max_size=200),
+    # What the parsers themselves choke on: deep nesting, integers of thousands of digits.
+    st.integers(500, 60_000).map(lambda depth: "a = " + "[" * depth + "]" * depth + "\n"),
+    st.integers(4_000, 6_000).map(lambda digits: f"[paths]\nexclude = {'9' * digits}\n"),
 )
 
 
@@ -239,7 +242,14 @@ baseline_documents = st.one_of(
 
 
 @_FUZZ
-@given(document=st.one_of(baseline_documents.map(json.dumps), st.text(max_size=100)))
+@given(
+    document=st.one_of(
+        baseline_documents.map(json.dumps),
+        st.text(max_size=100),
+        st.integers(500, 60_000).map(lambda depth: "[" * depth + "]" * depth),
+        st.integers(4_000, 6_000).map(lambda digits: f'{{"results": {"9" * digits}}}'),
+    )
+)
 def test_any_repository_baseline_works_or_is_one_line(
     staged_repo: Path, capsys: pytest.CaptureFixture[str], document: str
 ) -> None:
