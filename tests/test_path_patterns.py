@@ -82,7 +82,7 @@ def paths_near(pattern: str) -> list[str]:
     ]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
     st.lists(patterns, min_size=1, max_size=8),
     st.lists(st.text(_PATH_CHARS, max_size=10), max_size=6),
