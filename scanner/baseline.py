@@ -18,9 +18,13 @@ from typing import Any
 
 from scanner.errors import LeakwindowError
 from scanner.model import SecretDigests, digests_of
+from scanner.safe_files import read_regular_file
 
 BASELINE_NAME = ".leakwindow-baseline.json"
 BASELINE_SCHEMA = "leakwindow.baseline/1"
+# A fingerprint entry takes about 150 bytes: room for a few hundred thousand accepted secrets,
+# and a bound on what a repository's baseline makes us read.
+BASELINE_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,28 @@ def _detect_secrets_hashes(document: dict[str, Any], source: Path) -> frozenset[
     return frozenset(hashes)
 
 
-def load_baseline(path: Path) -> Baseline:
+def _parse_json(data: bytes, path: Path) -> Any:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LeakwindowError(f"cannot read baseline {path}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise LeakwindowError(f"{path}: baseline is not valid JSON: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
         raise LeakwindowError(f"{path}: baseline is not valid JSON: {exc}") from None
+    except ValueError:  # an integer of more than 4,300 digits, or NaN
+        raise LeakwindowError(f"{path}: baseline is not valid JSON: a value out of range") from None
+    except RecursionError:
+        raise LeakwindowError(f"{path}: baseline is not valid JSON: nested too deeply") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN and Infinity are not JSON
+
+
+def load_baseline(path: Path, *, follow_symlinks: bool = True) -> Baseline:
+    data = read_regular_file(
+        path, limit=BASELINE_SIZE_LIMIT, what="baseline", follow_symlinks=follow_symlinks
+    )
+    document = _parse_json(data, path)
     if not isinstance(document, dict):
         raise LeakwindowError(f"{path}: baseline must be a JSON object")
     if document.get("schema") == BASELINE_SCHEMA:
@@ -89,12 +108,20 @@ def load_baseline(path: Path) -> Baseline:
 
 
 def find_baseline(worktree: Path | None, explicit: Path | None) -> Baseline | None:
+    """The baseline in force: `explicit` (--baseline: a link to a regular file is fine) or
+    the repository's own `.leakwindow-baseline.json` when it is a regular file (a link,
+    FIFO or directory there is ignored: it could point anywhere on the machine)."""
     if explicit is not None:
         return load_baseline(explicit)
-    found = worktree / BASELINE_NAME if worktree is not None else None
-    if found is not None and found.is_file() and not found.is_symlink():
-        return load_baseline(found)
-    return None
+    if worktree is None:
+        return None
+    found = worktree / BASELINE_NAME
+    try:
+        if not found.is_file() or found.is_symlink():
+            return None
+    except OSError:
+        return None
+    return load_baseline(found, follow_symlinks=False)
 
 
 def baseline_document(findings: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -5,9 +5,9 @@
 # with both cli.py and hook_commands.py postponed: 16.7 ms against 3.9 ms).
 
 import json
-import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +20,13 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from scanner.errors import LeakwindowError
+from scanner.failures import (
+    OutputLost,
+    flush_standard_output,
+    internal_error,
+    output_lost,
+    write_standard_output,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -55,18 +62,45 @@ def parse_as_of(value: str | None) -> datetime:
     return moment
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Print, or write a report file readable only by its owner (reports describe secrets)."""
-    if output is None:
-        sys.stdout.write(text)
+# A report is at most a few hundred megabytes; `report FILE` reads no more than this.
+REPORT_SIZE_LIMIT = 256 * 1024 * 1024
+
+
+def to_standard_output(output: Path | None) -> bool:
+    """No --output, or `-o -`: the report goes to stdout."""
+    return output is None or str(output) == "-"
+
+
+def repository_roots(path: Path) -> tuple[Path, ...]:
+    """The scanned repository's worktree and git dir(s): anything inside them may be a
+    planted link, so a report written there is never written through one."""
+    from scanner.repository import open_repository
+
+    repository = open_repository(path)
+    roots = [repository.git_dir]
+    if repository.worktree is not None:
+        roots.append(repository.worktree)
+    if repository.git_dir.parent.name == "worktrees":  # a linked worktree: the common dir
+        roots.append(repository.git_dir.parent.parent)
+    return tuple(roots)
+
+
+def write_output(text: str, output: Path | None, untrusted_roots: Sequence[Path] = ()) -> None:
+    """Print, or write a report file readable only by its owner (reports describe secrets).
+
+    The file is created fresh and renamed into place: a link planted at `output` (a pull
+    request that commits `results.sarif -> ~/.bashrc`), or a link to a directory on the way
+    inside `untrusted_roots`, is refused with one line, and a file someone else created
+    there is replaced, never written into."""
+    if to_standard_output(output):
+        write_standard_output(text)
         return
-    try:
-        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(output, 0o600)
-    except OSError as exc:
-        raise LeakwindowError(f"cannot write {output}: {exc.strerror}") from None
+    assert output is not None
+    from scanner.safe_files import write_file_atomically
+
+    write_file_atomically(
+        output, text.encode("utf-8"), mode=0o600, untrusted_roots=untrusted_roots, what="report"
+    )
 
 
 def render(report: dict[str, Any], fmt: str, rules: Any = None) -> str:
@@ -238,6 +272,9 @@ def scan(
     if max_blob_size <= 0:
         raise LeakwindowError("--max-blob-size must be a positive number of bytes")
     _require_verify_for_live_options(verify, only_live=only_live, fail_on_live=fail_on_live)
+    from scanner.rules import check_rule_files
+
+    check_rule_files(rules_file or [])  # before anything reads them: `--rules /dev/zero`
     from scanner.progress import make_progress, phase_timings_text
 
     progress = make_progress(not quiet)
@@ -275,12 +312,16 @@ def scan(
         sys.stderr.write(contacted_summary(report["scan"]["verification"]["contacted"]) + "\n")
     if only_live:
         keep_only_live(report)
-    if fmt == "text" and output is None:
+    if fmt == "text" and to_standard_output(output):
         from scanner.report.console import write_text_report
 
-        write_text_report(report, sys.stdout)
+        try:
+            write_text_report(report, sys.stdout)
+        except OSError as exc:
+            raise OutputLost(exc) from None
     else:
-        write_output(render(report, fmt, pack.by_id), output)
+        roots = () if to_standard_output(output) else repository_roots(path)
+        write_output(render(report, fmt, pack.by_id), output, roots)
     for reason in report["scan"].get("incomplete") or []:
         sys.stderr.write(f"leakwindow: warning: incomplete scan: {reason}\n")
     write_notes(report)
@@ -340,19 +381,33 @@ def report_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
 ) -> int:
     """Render a saved JSON report again, in any format, without rescanning."""
+    # The file may come from anywhere: it is read with a size limit (a regular file only)
+    # and held to the report schema before any renderer sees it (scanner/report/validate.py).
     from scanner.report.build import SCHEMA
-    from scanner.rules import load_rules
+    from scanner.report.validate import InvalidReport, check_report, parse_report_json
+    from scanner.safe_files import read_regular_file
 
     _check_choice(fmt, FORMATS, "--format")
+    data = read_regular_file(report_file, limit=REPORT_SIZE_LIMIT, what="report")
     try:
-        report = json.loads(report_file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LeakwindowError(f"cannot read {report_file}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        report = parse_report_json(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LeakwindowError(f"{report_file} is not a JSON report: not UTF-8 text") from None
+    except InvalidReport as exc:
         raise LeakwindowError(f"{report_file} is not a JSON report: {exc}") from None
     if not isinstance(report, dict) or report.get("schema") != SCHEMA:
         raise LeakwindowError(f"{report_file} is not a {SCHEMA} report")
-    write_output(render(report, fmt, load_rules().by_id), output)
+    try:
+        check_report(report)
+    except InvalidReport as exc:
+        raise LeakwindowError(f"{report_file} is not a valid {SCHEMA} report: {exc}") from None
+    rules: Any = None
+    if fmt == "sarif":  # SARIF describes each rule; the other formats need no rule pack
+        from scanner.config import Config
+        from scanner.pack_cache import load_pack_cached
+
+        rules = load_pack_cached(Config(), []).by_id
+    write_output(render(report, fmt, rules), output)
     return 0
 
 
@@ -367,8 +422,8 @@ def demo() -> int:
         built = build_scenario("incident", Path(workdir) / "incident")
         report, _ = run_history_scan(built.path, as_of=parse_as_of(None))
         report["scan"]["target"] = "incident (synthetic demo repository)"
-        sys.stdout.write(render_text(report))
-    sys.stdout.write(
+        write_standard_output(render_text(report))
+    write_standard_output(
         "\nWhat this shows: a synthetic xAI key was committed to config/settings.py on "
         "2025-03-02 and removed on 2025-04-30, so main's tree held it for 59 days. Deleting the "
         "file did not delete the key: every commit in that window still carries it, and the "
@@ -400,13 +455,22 @@ def baseline_create(
     from scanner.baseline import BASELINE_NAME, baseline_document
     from scanner.pipeline import run_history_scan
     from scanner.repository import open_repository
+    from scanner.safe_files import write_file_atomically
 
     report, _ = run_history_scan(path, as_of=parse_as_of(None), ignore_baseline=True)
     repository = open_repository(path)
     target = output or (repository.root / BASELINE_NAME)
     document = baseline_document(report["findings"])
-    target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    sys.stdout.write(f"wrote {len(document['secrets'])} secret fingerprint(s) to {target}\n")
+    # Created fresh and renamed into place, never through a link the repository planted
+    # (at the target or on the way there); private like a report: it lists fingerprints.
+    write_file_atomically(
+        target,
+        (json.dumps(document, indent=2) + "\n").encode("utf-8"),
+        mode=0o600,
+        untrusted_roots=repository_roots(path),
+        what="baseline",
+    )
+    write_standard_output(f"wrote {len(document['secrets'])} secret fingerprint(s) to {target}\n")
     return 0
 
 
@@ -416,7 +480,7 @@ def fixtures_list() -> int:
     from scanner.fixture_builder import list_scenarios
 
     for scenario in list_scenarios():
-        sys.stdout.write(f"{scenario.name:<32} {scenario.description}\n")
+        write_standard_output(f"{scenario.name:<32} {scenario.description}\n")
     return 0
 
 
@@ -426,7 +490,7 @@ def fixtures_build(name: str, dest: Path) -> int:
     from scanner.fixture_builder import build_scenario
 
     built = build_scenario(name, dest)
-    sys.stdout.write(f"built {name} at {built.path}\n")
+    write_standard_output(f"built {name} at {built.path}\n")
     return 0
 
 
@@ -443,13 +507,13 @@ def rules_list(
         for r in pack.rules
     ]
     if fmt == "json":
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        write_standard_output(json.dumps(rows, indent=2) + "\n")
     else:
         for row in rows:
-            sys.stdout.write(
+            write_standard_output(
                 f"{row['id']:<40} {row['severity']:<9} {row['family']:<20} {row['title']}\n"
             )
-        sys.stdout.write(f"{len(rows)} rules\n")
+        write_standard_output(f"{len(rows)} rules\n")
     return 0
 
 
@@ -478,15 +542,16 @@ def rules_test(
     examples = sum(len(r.examples_match) + len(r.examples_ignore) for r in pack.rules)
     for failure in failures:
         what = "was not found" if failure.kind == "match" else "was found but must not be"
-        sys.stdout.write(
+        write_standard_output(
             f"FAIL {failure.rule_id}: examples.{failure.kind}[{failure.example_index}] {what}\n"
         )
-    sys.stdout.write(f"{len(pack)} rules, {examples} examples, {len(failures)} failure(s)\n")
+    write_standard_output(f"{len(pack)} rules, {examples} examples, {len(failures)} failure(s)\n")
     return 1 if failures else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; every error becomes one line on stderr and an exit code."""
+    """Run the CLI; every error becomes one line on stderr and an exit code (2 for an error
+    of any kind: 1 means findings, and a failure must never read as a result)."""
     command = typer.main.get_command(app)
     try:
         result = command.main(
@@ -494,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
             prog_name="leakwindow",
             standalone_mode=False,
         )
+        flush_standard_output()
     except LeakwindowError as exc:
         sys.stderr.write(f"leakwindow: error: {exc}\n")
         return 2
@@ -508,8 +574,12 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         sys.stderr.write("leakwindow: aborted\n")
         return 130
-    except BrokenPipeError:
-        return 1
+    except OutputLost as exc:
+        return output_lost(exc.cause)
+    except BrokenPipeError as exc:  # a reader went away while something else was written
+        return output_lost(exc)
+    except Exception as exc:  # the last resort: one line, exit 2, never a traceback
+        return internal_error(exc)
     return result if isinstance(result, int) else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -18,7 +19,17 @@ def run() -> None:
     # garbage it makes is freed when it exits.
     gc.disable()
     parking.enable()  # the big structures of a scan die with the process (see _exit)
-    _exit(main(sys.argv[1:]))
+    try:
+        code = main(sys.argv[1:])
+    except KeyboardInterrupt:
+        code = 130
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 2
+    except BaseException as exc:  # the last resort (e.g. an import failing): one line, exit 2
+        from scanner.failures import internal_error
+
+        code = internal_error(exc)
+    _exit(code)
 
 
 def main(argv: list[str]) -> int:
@@ -35,11 +46,16 @@ def _exit(code: int) -> NoReturn:
     """Leave without tearing the interpreter down object by object (tens of milliseconds
     after a scan of a big history, a tenth of a rescan): output is flushed and child
     processes are stopped first, which is all that teardown would do for us."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: the output did not all arrive
-            code = code or 1
+    try:
+        sys.stdout.flush()
+    except OSError as exc:  # a full disk, a closed pipe: the report did not all arrive
+        from scanner.failures import output_lost
+
+        code = output_lost(exc)
+    except ValueError:  # stdout was closed
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     processes = sys.modules.get("multiprocessing")
     if processes is not None:  # a scan stopped by an error may leave blob workers running
         for child in processes.active_children():

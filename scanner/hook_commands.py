@@ -5,10 +5,15 @@ The hook calls leakwindow by the absolute path of the running installation, so i
 working when the virtual environment is not activated in the shell that runs `git commit`.
 
 Where it is written: the directory git actually runs hooks from. That is `.git/hooks`
-unless the user's own configuration sets `core.hooksPath` (husky, a shared hooks folder, a
-global hooks directory), in which case a hook in `.git/hooks` would silently never run, so
-the hook goes into the configured directory and the message says so. An existing hook that
-leakwindow did not write is never replaced without `--force` (and is then kept as a backup).
+unless the configuration sets `core.hooksPath` (husky, a shared hooks folder, a global hooks
+directory), in which case a hook in `.git/hooks` would silently never run, so the hook goes
+into the configured directory and the message says so. A repository's own config (its
+`.git/config`, which a cloned tarball brings along) may only point inside the repository: a
+hook written anywhere else on the machine is refused, unless the setting comes from the
+user's global or system config. Inside the repository, no directory on the way may be a
+symbolic link, and the hook is created fresh and renamed into place (never written through
+a link). An existing hook that leakwindow did not write (or a link) is never replaced
+without `--force` (and is then kept as a backup).
 """
 
 # No `from __future__ import annotations` in this module: typer would then eval each
@@ -17,6 +22,7 @@ leakwindow did not write is never replaced without `--force` (and is then kept a
 
 import os
 import shlex
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +31,14 @@ from typing import Annotated
 import typer
 
 from scanner.errors import LeakwindowError
+from scanner.failures import write_standard_output
 from scanner.git import run_git
 
 HOOK_MARKER = "leakwindow-hook"
 BACKUP_SUFFIX = ".leakwindow-backup"
+# Scopes of configuration that the user, not the repository, controls.
+_USER_SCOPES = frozenset({"global", "system", "command"})
+_HOOK_READ_LIMIT = 1024 * 1024
 
 _HOOK_TEMPLATE = """#!/bin/sh
 # {marker}: written by `leakwindow install-hook`; delete this file to remove the hook.
@@ -98,34 +108,96 @@ def hook_script(hook: str, command: list[str]) -> str:
     )
 
 
+def _shown(path: Path) -> str:
+    """A path from a repository's config, fit for a one-line message."""
+    return str(path).encode("unicode_escape").decode("ascii")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def repository_places(root: Path) -> tuple[Path, ...]:
+    """The worktree, git dir and common git dir: everything the repository controls."""
+    listed = run_git(["rev-parse", "--absolute-git-dir", "--git-common-dir"], root)
+    lines = listed.decode("utf-8", "surrogateescape").splitlines()
+    places = [root, *(Path(line) if Path(line).is_absolute() else root / line for line in lines)]
+    return tuple(Path(os.path.normpath(place)) for place in places)
+
+
+def check_hooks_directory(directory: HooksDirectory, places: tuple[Path, ...]) -> None:
+    """Refuse a hooks directory that the repository chose and that lies outside it, or that
+    is reached through a symbolic link inside the repository."""
+    from scanner.safe_files import symlink_inside
+
+    where = Path(os.path.normpath(directory.path))
+    if directory.configured_in not in _USER_SCOPES:
+        real = Path(os.path.realpath(where))
+        inside = any(_inside(where, place) for place in places) or any(
+            _inside(real, Path(os.path.realpath(place))) for place in places
+        )
+        if not inside:
+            raise LeakwindowError(
+                f"refusing to install the hook in {_shown(where)}: core.hooksPath from the "
+                f"repository's own ({directory.configured_in}) config points outside the "
+                "repository, and a repository may not choose where leakwindow writes; if your "
+                "hooks live there, set core.hooksPath in your global config"
+            )
+    link = symlink_inside(where, places)
+    if link is not None:
+        raise LeakwindowError(
+            f"refusing to install the hook in {_shown(where)}: {_shown(link)} is a symbolic "
+            "link inside the repository"
+        )
+
+
+def _existing_hook(target: Path) -> bytes | None:
+    """The current hook's bytes, b"" for something that is not a readable regular file (a
+    link, a FIFO: not leakwindow's), or None when there is none."""
+    from scanner.safe_files import read_regular_file
+
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return b""
+    if not stat.S_ISREG(info.st_mode):
+        return b""
+    try:
+        return read_regular_file(target, limit=_HOOK_READ_LIMIT, follow_symlinks=False)
+    except LeakwindowError:
+        return b""
+
+
 def install_hook(path: Path, hook: str, force: bool) -> tuple[Path, HooksDirectory]:
     """Write the hook; refuse to replace a hook leakwindow did not write unless `force`."""
+    from scanner.safe_files import write_file_atomically
     from scanner.staged import repository_root
 
     root = repository_root(path)
     directory = hooks_directory(root)
+    places = repository_places(root)
+    check_hooks_directory(directory, places)
     target = directory.path / hook
-    if target.exists() or target.is_symlink():
-        try:
-            current = target.read_bytes()
-        except OSError:
-            current = b""
-        if HOOK_MARKER.encode() not in current:
-            if not force:
-                raise LeakwindowError(
-                    f"{target} already exists and was not written by leakwindow; call "
-                    f"`leakwindow {_ARGUMENTS[hook].split()[0]}` from it, or rerun with --force "
-                    f"to replace it (the old hook is kept as {target.name}{BACKUP_SUFFIX})"
-                )
-            target.replace(target.with_name(target.name + BACKUP_SUFFIX))
+    current = _existing_hook(target)
+    if current is not None and HOOK_MARKER.encode() not in current:
+        if not force:
+            raise LeakwindowError(
+                f"{_shown(target)} already exists and was not written by leakwindow; call "
+                f"`leakwindow {_ARGUMENTS[hook].split()[0]}` from it, or rerun with --force "
+                f"to replace it (the old hook is kept as {target.name}{BACKUP_SUFFIX})"
+            )
+        try:  # a rename moves a link itself, never what it points at
+            os.replace(target, target.with_name(target.name + BACKUP_SUFFIX))
+        except OSError as exc:
+            raise LeakwindowError(f"cannot keep a backup of {target}: {exc.strerror}") from None
     try:
         directory.path.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.leakwindow-tmp")
-        temporary.write_text(hook_script(hook, leakwindow_command()), encoding="utf-8")
-        temporary.chmod(0o755)
-        temporary.replace(target)
     except OSError as exc:
-        raise LeakwindowError(f"cannot write {target}: {exc.strerror}") from None
+        raise LeakwindowError(f"cannot create {directory.path}: {exc.strerror}") from None
+    script = hook_script(hook, leakwindow_command()).encode("utf-8")
+    write_file_atomically(target, script, mode=0o755, untrusted_roots=places, what="hook")
     return target, directory
 
 
@@ -148,7 +220,7 @@ def register(app: typer.Typer) -> None:
         note = ""
         if directory.configured_in is not None:
             note = f" (core.hooksPath from {directory.configured_in} config)"
-        sys.stdout.write(f"installed the {hook} hook at {target}{note}\n")
+        write_standard_output(f"installed the {hook} hook at {target}{note}\n")
         return 0
 
     @app.command("pre-push")

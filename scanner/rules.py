@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 from scanner.errors import LeakwindowError
 from scanner.regex_guard import check_pattern
 from scanner.resources import rules_dir
+from scanner.safe_files import read_regular_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,6 +26,9 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+# The largest rule file read (the built-in ones are under 80 KB): a bound on what a rule file
+# named by a repository's config, or by mistake on the command line, makes us read.
+RULE_FILE_LIMIT = 4 * 1024 * 1024
 _ID_SHAPE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_KEYS = frozenset(
     {
@@ -200,23 +205,52 @@ def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
     )
 
 
-def parse_rule_file(path: Path) -> list[Rule]:
-    """Parse and validate one rule file; raise LeakwindowError with file and problem."""
+def read_rule_file(path: Path) -> bytes:
+    """A rule file's bytes: a regular file (a link to one is fine: the caller checked where
+    it may come from) of at most RULE_FILE_LIMIT bytes."""
+    return read_regular_file(path, limit=RULE_FILE_LIMIT, what="rule file")
+
+
+def check_rule_files(paths: Iterable[Path]) -> None:
+    """Refuse, before anything reads them, rule files that are not regular files within the
+    size limit (`--rules /dev/zero` would otherwise be read without end)."""
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError as exc:
+            raise _fail(str(path), None, f"cannot read rule file: {exc.strerror}") from None
+        except ValueError:  # a NUL byte in the name
+            raise _fail(repr(str(path)), None, "not a file name") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise _fail(str(path), None, "rule file is not a regular file")
+        if info.st_size > RULE_FILE_LIMIT:
+            raise _fail(str(path), None, f"rule file is over the {RULE_FILE_LIMIT:,}-byte limit")
+
+
+def parse_rule_text(data: bytes, path: Path) -> list[Rule]:
+    """Parse and validate the rules in `data` (the contents of `path`)."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise _fail(source, None, f"cannot read rule file: {exc.strerror}") from None
+        document = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise _fail(source, None, "rule file is not UTF-8 text") from None
-    try:
-        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _fail(source, None, f"invalid TOML: {exc}") from None
+    except ValueError:  # e.g. an integer of more than 4,300 digits
+        raise _fail(source, None, "invalid TOML: a value out of range") from None
+    except RecursionError:
+        raise _fail(source, None, "invalid TOML: nested too deeply") from None
     raw_rules = document.get("rule")
     if not isinstance(raw_rules, list) or not raw_rules:
         raise _fail(source, None, "no [[rule]] entries")
+    if not all(isinstance(raw, dict) for raw in raw_rules):
+        raise _fail(source, None, "every [[rule]] entry must be a table")
     return [_build_rule(raw, path.stem, source) for raw in raw_rules]
+
+
+def parse_rule_file(path: Path) -> list[Rule]:
+    """Parse and validate one rule file; raise LeakwindowError with file and problem."""
+    return parse_rule_text(read_rule_file(path), path)
 
 
 def builtin_rule_files() -> list[Path]:
@@ -234,15 +268,22 @@ def load_rules(
     rules: dict[str, Rule] = {}
     digest = hashlib.sha256()
     for path in paths:
-        for rule in parse_rule_file(path):
+        data = read_rule_file(path)  # read once: what is parsed is what is hashed
+        for rule in parse_rule_text(data, path):
             if rule.id in rules:
                 raise _fail(str(path), rule.id, f"duplicate id (also in {rules[rule.id].source})")
             rules[rule.id] = rule
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.name.encode() + b"\0" + data + b"\0")
     disabled_set = set(disabled)
     unknown = sorted(disabled_set - set(rules))
     if unknown:
-        raise LeakwindowError(f"cannot disable unknown rule id(s): {', '.join(unknown)}")
+        # The ids come from a repository's config: a few of them, escaped, fit on one line.
+        shown = ", ".join(
+            (name if len(name) <= 60 else name[:57] + "...").encode("unicode_escape").decode()
+            for name in unknown[:5]
+        )
+        more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
+        raise LeakwindowError(f"cannot disable unknown rule id(s): {shown}{more}")
     digest.update(repr(sorted(disabled_set)).encode())
     kept = tuple(rule for rule_id, rule in rules.items() if rule_id not in disabled_set)
     return RulePack(rules=kept, digest=digest.hexdigest(), by_id={r.id: r for r in kept})

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,20 +27,39 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
-def _symlink_inside(path: Path, untrusted_roots: Iterable[Path]) -> Path | None:
-    """The first component of `path` (made absolute, not resolved) that is a symlink and
-    lies inside one of `untrusted_roots` (the scanned repository: anything in it may be a
-    planted link). Components outside those roots are the user's own directories."""
-    absolute = Path(os.path.abspath(path))
-    roots = [Path(os.path.abspath(root)) for root in untrusted_roots]
-    current = Path(absolute.anchor)
-    for part in absolute.parts[1:]:
-        current = current / part
-        if not any(current == root or root in current.parents for root in roots):
+def symlink_inside(path: Path, untrusted_roots: Iterable[Path]) -> Path | None:
+    """The first component of `path` that is a symlink lying inside one of `untrusted_roots`
+    (the scanned repository: anything in it may be a planted link), or None.
+
+    Components are followed the way the system will follow them (`..` after a link goes to
+    the link target's parent), and "inside" is decided on real locations: a repository
+    reached through the user's own link to it is still the repository. Links outside those
+    roots are the user's own directories and are followed.
+    """
+    roots = [Path(os.path.realpath(root)) for root in untrusted_roots]
+    if not roots:
+        return None
+    text = os.fspath(path)
+    current = Path(os.path.realpath(os.getcwd())) if not os.path.isabs(text) else Path("/")
+    typed = Path(text[:1]) if os.path.isabs(text) else Path()
+    for part in text.split(os.sep):
+        if part in ("", "."):
             continue
-        with contextlib.suppress(OSError):
-            if stat.S_ISLNK(os.lstat(current).st_mode):
-                return current
+        typed = typed / part
+        if part == "..":
+            current = current.parent
+            continue
+        candidate = current / part
+        try:
+            info = os.lstat(candidate)
+        except (OSError, ValueError):  # ValueError: a NUL byte in the name
+            return None  # missing from here on: nothing further can be followed
+        if not stat.S_ISLNK(info.st_mode):
+            current = candidate
+            continue
+        if any(candidate == root or root in candidate.parents for root in roots):
+            return typed
+        current = Path(os.path.realpath(candidate))
     return None
 
 
@@ -58,7 +76,7 @@ def write_file_atomically(
     Raises LeakwindowError (one line) when the target exists and is not a regular file, when
     a directory on the way inside `untrusted_roots` is a symlink, or when writing fails.
     """
-    link = _symlink_inside(path.parent, untrusted_roots)
+    link = symlink_inside(path.parent, untrusted_roots)
     if link is not None:
         raise LeakwindowError(
             f"refusing to write {what} {path}: {link} is a symbolic link inside the scanned "
@@ -73,7 +91,8 @@ def write_file_atomically(
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         kind = "a symbolic link" if stat.S_ISLNK(existing.st_mode) else "not a regular file"
         raise LeakwindowError(f"refusing to write {what} {path}: it is {kind}")
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # os.urandom, not the secrets module: importing that costs the pre-commit hook ~2 ms.
+    temporary = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
     try:
         descriptor = os.open(temporary, flags, mode)
@@ -129,10 +148,15 @@ def read_regular_file(
                 f"refusing to read {what} {path}: it is a symbolic link"
             ) from None
         raise LeakwindowError(f"cannot read {what} {path}: {exc.strerror}") from None
+    except ValueError:  # a NUL byte in the name
+        raise LeakwindowError(f"cannot read {what} {path!r}: not a file name") from None
+    # Checked on the descriptor itself, before wrapping it: io refuses a directory's with
+    # IsADirectoryError, which would escape as a crash.
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        raise LeakwindowError(f"refusing to read {what} {path}: it is not a regular file")
     with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise LeakwindowError(f"refusing to read {what} {path}: it is not a regular file")
         if info.st_size > limit:
             raise LeakwindowError(
                 f"refusing to read {what} {path}: {info.st_size:,} bytes, over the "

@@ -8,11 +8,18 @@ from pathlib import Path
 
 from scanner.config import find_config, path_filter
 from scanner.errors import LeakwindowError
+from scanner.failures import (
+    OutputLost,
+    flush_standard_output,
+    internal_error,
+    output_lost,
+    write_standard_output,
+)
 from scanner.model import fingerprint_of, preview_of
 from scanner.pack_cache import load_pack_cached, matcher_cached
 from scanner.report.text import printable_lines
 from scanner.report.verdict import check_label
-from scanner.rules import SEVERITIES, RulePack
+from scanner.rules import SEVERITIES, RulePack, check_rule_files
 from scanner.staged import StagedMatch, repository_root, scan_added, staged_diff
 
 _FIX_HELP = (
@@ -109,6 +116,7 @@ def _verify(matches: list[StagedMatch], pack: RulePack) -> dict[str, str]:
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     root = repository_root(args.path)
+    check_rule_files(args.rules)  # before anything reads them: `--rules /dev/zero`
     config = find_config(root, args.config)
     diff = staged_diff(root)
     pack = load_pack_cached(config, args.rules)
@@ -132,7 +140,7 @@ def run(argv: list[str]) -> int:
     if args.format == "json":
         import json
 
-        sys.stdout.write(json.dumps(_report(matches, root, scanned), indent=2) + "\n")
+        write_standard_output(json.dumps(_report(matches, root, scanned), indent=2) + "\n")
     elif matches:
         sys.stderr.write(_message(matches, pack, statuses))
     if args.exit_zero:
@@ -155,10 +163,23 @@ def _message(matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str
 
 
 def main(argv: list[str]) -> int:
+    """Run the hook; an error of any kind is one line on stderr and exit 2 (1 would read as
+    "a secret is staged")."""
     try:
-        return run(argv)
+        code = run(argv)
+        flush_standard_output()
     except LeakwindowError as exc:
         sys.stderr.write(f"leakwindow: error: {exc}\n")
         return 2
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code) if isinstance(exc.code, int) else 2
+    except OutputLost as exc:
+        return output_lost(exc.cause)
+    except BrokenPipeError as exc:
+        return output_lost(exc)
+    except KeyboardInterrupt:
+        sys.stderr.write("leakwindow: aborted\n")
+        return 130
+    except Exception as exc:  # the last resort: one line, exit 2, never a traceback
+        return internal_error(exc)
+    return code

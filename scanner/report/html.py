@@ -14,7 +14,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import MAXYEAR, datetime, timezone
 from typing import Any
 
 from scanner.report import verdict as judged
@@ -61,6 +61,10 @@ BAR_HEIGHT = 14
 LANE_PADDING = 12
 LANE_MIN_HEIGHT = 58
 MAX_MONTH_TICKS = 14
+# Months between axis ticks: the first that gives at most MAX_MONTH_TICKS ticks (an --as-of
+# of year 1 or 9999 spans millennia).
+_TICK_STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000, 12000, 10**6)
+_LAST_MOMENT = datetime(MAXYEAR, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
 LABEL_MAX_CHARS = 34
 
 
@@ -106,19 +110,25 @@ def _as_list(value: object) -> list[Any]:
 
 
 def _parse_time(value: object) -> datetime | None:
-    """Parse an ISO-8601 timestamp; naive times are taken as UTC, junk gives None."""
+    """Parse an ISO-8601 timestamp into UTC; naive times are taken as UTC, junk gives None,
+    and so does a time that UTC cannot hold (0001-01-01T00:00:00+05:00 is in year 0)."""
     if not isinstance(value, str) or not value:
         return None
     text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        return (
+            parsed.astimezone(timezone.utc)
+            if parsed.tzinfo
+            else parsed.replace(tzinfo=timezone.utc)
+        )
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _day(moment: datetime | None) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d") if moment else "unknown date"
+    # isoformat, not strftime("%Y"): year 1 is "0001", as in the JSON report
+    return moment.astimezone(timezone.utc).date().isoformat() if moment else "unknown date"
 
 
 def _moment_text(value: object) -> str:
@@ -126,7 +136,8 @@ def _moment_text(value: object) -> str:
     moment = _parse_time(value)
     if moment is None:
         return _text(value)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    utc = moment.astimezone(timezone.utc)
+    return f"{utc.date().isoformat()} {utc:%H:%M} UTC"
 
 
 def _short_sha(sha: object) -> str:
@@ -307,8 +318,11 @@ def _month_floor(moment: datetime) -> datetime:
     return datetime(utc.year, utc.month, 1, tzinfo=timezone.utc)
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
+def _add_months(moment: datetime, months: int) -> datetime | None:
+    """`months` later, or None past the last year a datetime holds (an --as-of in 9999)."""
     index = moment.year * 12 + (moment.month - 1) + months
+    if index // 12 > MAXYEAR:
+        return None
     return moment.replace(year=index // 12, month=index % 12 + 1)
 
 
@@ -324,16 +338,16 @@ def _timeline_instants(findings: list[dict[str, Any]], as_of: datetime | None) -
 
 def _time_scale(instants: Sequence[datetime]) -> _TimeScale:
     start = _month_floor(min(instants))
-    end = _add_months(_month_floor(max(instants)), 1)
+    end = _add_months(_month_floor(max(instants)), 1) or _LAST_MOMENT
     return _TimeScale(start, end)
 
 
 def _month_ticks(scale: _TimeScale) -> list[tuple[datetime, str]]:
     months = (scale.end.year - scale.start.year) * 12 + scale.end.month - scale.start.month
-    step = next(s for s in (1, 2, 3, 6, 12, 24, 60, 120, 10**6) if months / s <= MAX_MONTH_TICKS)
+    step = next(s for s in _TICK_STEPS if months / s <= MAX_MONTH_TICKS)
     ticks: list[tuple[datetime, str]] = []
-    moment = scale.start
-    while moment <= scale.end:
+    moment: datetime | None = scale.start
+    while moment is not None and moment <= scale.end:
         label = str(moment.year) if step >= 12 else f"{MONTH_NAMES[moment.month - 1]} {moment.year}"
         ticks.append((moment, label))
         moment = _add_months(moment, step)

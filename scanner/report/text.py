@@ -97,7 +97,9 @@ def render_text(report: dict[str, Any]) -> str:
     stats = scan["stats"]
     head = scan["head"]
     active = [f for f in report["findings"] if not f.get("suppressed")]
-    head_text = f"{short_ref(head['ref'])} {head['sha'][:10]}" if head.get("sha") else "no commits"
+    # The schema allows a null ref (a saved report may carry one): read it as HEAD.
+    head_ref = short_ref(head["ref"] or "HEAD")
+    head_text = f"{head_ref} {head['sha'][:10]}" if head.get("sha") else "no commits"
     lines = [
         f"leakwindow {report['tool']['version']}: {scan['target']} at {head_text}, "
         f"as of {scan['as_of'][:19]}",
