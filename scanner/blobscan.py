@@ -19,6 +19,7 @@ from typing import IO
 
 from scanner.content import BINARY_SNIFF_BYTES, is_lfs_pointer, scannable_text, utf16_encoding
 from scanner.git import start_git, stop, widen_pipe
+from scanner.match_budget import BlobTimedOut, Deadline, Watch, budget_seconds
 from scanner.matching import Matcher
 from scanner.model import Match
 
@@ -39,6 +40,7 @@ class BlobScanStats:
     blobs_skipped_size: int = 0
     blobs_unreadable: int = 0
     blobs_lfs_pointers: int = 0  # Git LFS pointer files: the content lives elsewhere
+    blobs_timed_out: int = 0  # matching ran past the time budget: not fully scanned
 
     @property
     def blobs_skipped(self) -> int:
@@ -49,6 +51,7 @@ class BlobScanStats:
 class BlobScanResult:
     matches: dict[str, list[Match]] = field(default_factory=dict)  # only blobs with matches
     stats: BlobScanStats = field(default_factory=BlobScanStats)
+    timed_out: list[str] = field(default_factory=list)  # never to be remembered as clean
 
 
 class _Unreadable(Exception):
@@ -62,7 +65,8 @@ def scan_blobs(
     max_blob_size: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> BlobScanResult:
-    """Scan every blob under the size cap; count skipped, unreadable and LFS pointer blobs."""
+    """Scan every blob under the size cap; count skipped, unreadable and LFS pointer blobs,
+    and blobs whose matching ran past its time budget (scanner.match_budget)."""
     result = BlobScanResult()
     stats = result.stats
     wanted: list[str] = []
@@ -71,20 +75,27 @@ def scan_blobs(
             stats.blobs_skipped_size += 1
         else:
             wanted.append(oid)
-    for oid, content in _read_blobs(repo, wanted, stats):
-        try:
-            found = _scan_one(content, matcher, stats)
-        except _Unreadable:  # _read_blobs counts it and moves on
-            continue
-        if found:
-            result.matches[oid] = found
-        if progress is not None:
-            progress(stats.blobs_scanned, len(wanted))
+    with Watch().running() as watch:
+        for oid, content in _read_blobs(repo, wanted, stats):
+            try:
+                found = _scan_one(content, matcher, stats, watch)
+            except _Unreadable:  # _read_blobs counts it and moves on
+                continue
+            except BlobTimedOut as timeout:
+                # (the timer may strike just after a blob's matching returned: then the blob
+                # is reported as not fully scanned, never silently short of its matches)
+                stats.blobs_timed_out += 1
+                result.timed_out.append(oid)
+                found = timeout.matches
+            if found:
+                result.matches[oid] = found
+            if progress is not None:
+                progress(stats.blobs_scanned, len(wanted))
     return result
 
 
 def _scan_one(
-    content: bytes | _Content, matcher: Matcher, stats: BlobScanStats
+    content: bytes | _Content, matcher: Matcher, stats: BlobScanStats, watch: Watch
 ) -> list[Match] | None:
     if isinstance(content, bytes):
         if is_lfs_pointer(content):
@@ -96,8 +107,16 @@ def _scan_one(
             return None
         stats.blobs_scanned += 1
         stats.bytes_scanned += len(content)
-        return matcher.scan(text)
-    found = scan_stream(content.pieces(), matcher)
+        deadline = watch.current = Deadline(budget_seconds(len(content)))
+        try:
+            return matcher.scan(text, deadline=deadline)
+        finally:
+            watch.current = None
+    deadline = watch.current = Deadline(budget_seconds(content.size))
+    try:
+        found = scan_stream(content.pieces(), matcher, deadline)
+    finally:
+        watch.current = None
     if found is None:
         stats.blobs_skipped_binary += 1
         return None
@@ -106,7 +125,9 @@ def _scan_one(
     return found
 
 
-def scan_stream(pieces: Iterable[bytes], matcher: Matcher) -> list[Match] | None:
+def scan_stream(
+    pieces: Iterable[bytes], matcher: Matcher, deadline: Deadline | None = None
+) -> list[Match] | None:
     """Match content that arrives in pieces, window by window; None when it is binary.
 
     Each window's matches are kept only when they start inside the window's own region;
@@ -114,7 +135,7 @@ def scan_stream(pieces: Iterable[bytes], matcher: Matcher) -> list[Match] | None
     match (up to OVERLAP_BYTES long) that straddles two windows is found exactly once, with
     the line and column it has in the whole content.
     """
-    windows = _Windows(matcher)
+    windows = _Windows(matcher, deadline)
     text_pieces = _as_text(iter(pieces))
     if text_pieces is None:
         return None
@@ -157,8 +178,9 @@ def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
 class _Windows:
     """Sliding windows over a text stream, with positions kept relative to the whole text."""
 
-    def __init__(self, matcher: Matcher) -> None:
+    def __init__(self, matcher: Matcher, deadline: Deadline | None = None) -> None:
         self._matcher = matcher
+        self._deadline = deadline
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._buffer = b""
@@ -192,7 +214,12 @@ class _Windows:
         buffer = self._buffer
         accept_to = self._start + len(buffer) if final else self._start + WINDOW_BYTES
         newlines: list[int] | None = None
-        for match in self._matcher.scan(buffer):
+        timed_out = False
+        try:
+            found = self._matcher.scan(buffer, deadline=self._deadline)
+        except BlobTimedOut as timeout:
+            found, timed_out = timeout.matches, True
+        for match in found:
             if newlines is None:
                 newlines = [found.start() for found in _NEWLINE.finditer(buffer)]
             line_offset = newlines[match.line - 2] + 1 if match.line > 1 else 0
@@ -211,6 +238,9 @@ class _Windows:
                     decoded=match.decoded,
                 )
             )
+        if timed_out:
+            self._found.sort(key=lambda m: (m.line, m.column, m.rule_id))
+            raise BlobTimedOut(self._found)
         if final:
             return
         cut = accept_to - LEAD_BYTES - self._start
