@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from scanner.content import BINARY_SNIFF_BYTES, is_lfs_pointer, scannable_text, utf16_encoding
+from scanner.content import (
+    BINARY,
+    BINARY_SNIFF_BYTES,
+    NUL_SEPARATED,
+    TEXT,
+    is_lfs_pointer,
+    read_as,
+    scannable_text,
+    sniff,
+    utf16_encoding,
+)
 from scanner.git import start_git, stop, widen_pipe
 from scanner.match_budget import BlobTimedOut, Deadline, Watch, budget_seconds
 from scanner.matching import Matcher
@@ -145,14 +155,15 @@ def scan_stream(
 
 
 def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
-    """The scannable text of a stream (UTF-16 decoded), or None when it is binary."""
+    """The scannable text of a stream (see scanner.content.sniff), or None when it is
+    binary."""
     first = b""
     for piece in pieces:
         first += piece
         if len(first) >= BINARY_SNIFF_BYTES:
             break
-    encoding = utf16_encoding(first)
-    if encoding is None and scannable_text(first[:BINARY_SNIFF_BYTES]) is None:
+    how = sniff(first)
+    if how == BINARY:
         for _ in pieces:  # drain the rest of the blob from the pipe
             pass
         return None
@@ -161,13 +172,16 @@ def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
         yield first
         yield from pieces
 
-    if encoding is None:
+    if how == TEXT:
         return raw()
+    if how == NUL_SEPARATED:
+        return (read_as(piece, how) for piece in raw())
+    bom = utf16_encoding(first) is not None
 
     def decoded() -> Iterator[bytes]:
-        decoder = codecs.getincrementaldecoder(encoding)("replace")
+        decoder = codecs.getincrementaldecoder(how)("replace")
         stream = raw()
-        yield decoder.decode(next(stream)[2:]).encode("utf-8")
+        yield decoder.decode(next(stream)[2 if bom else 0 :]).encode("utf-8")
         for piece in stream:
             yield decoder.decode(piece).encode("utf-8")
         yield decoder.decode(b"", final=True).encode("utf-8")
