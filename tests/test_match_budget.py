@@ -12,7 +12,7 @@ import json
 import random
 from pathlib import Path
 
-from hostile_support import Run, leakwindow, repo_with
+from hostile_support import Run, git, leakwindow, repo_with
 
 from scanner.synthetic import make_token
 
@@ -102,3 +102,17 @@ def test_the_budget_stops_a_single_long_regex_call(tmp_path: Path) -> None:
     run = leakwindow("scan", str(repo), "--rules", str(rules), "--no-cache", "-f", "json", env=env)
     assert run.code is not None and run.seconds < 40, run
     assert run.code in (1, 3) and _stats(_report(run))["blobs_timed_out"] == 1
+
+
+def test_the_hook_blocks_a_change_it_could_not_scan_within_the_budget(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path / "repo", {"README": b"hello\n"})
+    lines = b"".join(b'api_key = "your-api-key-here-%05d"\n' % n for n in range(50000))
+    (repo / "dense.cfg").write_bytes(lines)
+    git(repo, "add", "dense.cfg")
+    run = leakwindow("staged", cwd=repo, env=TINY)
+    assert run.code == 2, (run.code, run.stderr[-300:])
+    assert run.stderr.splitlines() == [
+        "leakwindow: error: dense.cfg:1: the added lines could not be scanned within the time "
+        "budget (LEAKWINDOW_BLOB_SECONDS); not committing what was not checked"
+    ]
+    assert leakwindow("staged", cwd=repo).code == 0
