@@ -3,7 +3,9 @@
 Blobs are read in pieces: a large blob (up to whatever `--max-blob-size` allows) is matched
 window by window, so memory stays bounded by the window size rather than the blob's. A
 corrupt object that makes cat-file die mid-stream is counted as unreadable and a fresh
-process carries on with the rest.
+process carries on with the rest. Each blob's matching has a time budget
+(scanner.match_budget): a blob that runs past it keeps what it found and is counted as not
+fully scanned. What is text and what is binary: scanner.content.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from scanner.content import (
     utf16_encoding,
 )
 from scanner.git import start_git, stop, widen_pipe
-from scanner.match_budget import BlobTimedOut, Deadline, Watch, budget_seconds
+from scanner.match_budget import BlobTimedOut, Deadline, Watch, base_seconds, budget_seconds
 from scanner.matching import Matcher
 from scanner.model import Match
 
@@ -85,10 +87,11 @@ def scan_blobs(
             stats.blobs_skipped_size += 1
         else:
             wanted.append(oid)
+    base = base_seconds()
     with Watch().running() as watch:
         for oid, content in _read_blobs(repo, wanted, stats):
             try:
-                found = _scan_one(content, matcher, stats, watch)
+                found = _scan_one(content, matcher, stats, watch, base)
             except _Unreadable:  # _read_blobs counts it and moves on
                 continue
             except BlobTimedOut as timeout:
@@ -105,7 +108,7 @@ def scan_blobs(
 
 
 def _scan_one(
-    content: bytes | _Content, matcher: Matcher, stats: BlobScanStats, watch: Watch
+    content: bytes | _Content, matcher: Matcher, stats: BlobScanStats, watch: Watch, base: float
 ) -> list[Match] | None:
     if isinstance(content, bytes):
         if is_lfs_pointer(content):
@@ -117,12 +120,12 @@ def _scan_one(
             return None
         stats.blobs_scanned += 1
         stats.bytes_scanned += len(content)
-        deadline = watch.current = Deadline(budget_seconds(len(content)))
+        deadline = watch.current = Deadline(budget_seconds(len(content), base))
         try:
             return matcher.scan(text, deadline=deadline)
         finally:
             watch.current = None
-    deadline = watch.current = Deadline(budget_seconds(content.size))
+    deadline = watch.current = Deadline(budget_seconds(content.size, base))
     try:
         found = scan_stream(content.pieces(), matcher, deadline)
     finally:

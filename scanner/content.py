@@ -138,6 +138,8 @@ def scannable_text(raw: bytes) -> bytes | None:
     Non-UTF-8 bytes stay bytes: rules are byte patterns, so Latin-1 or broken UTF-8 cannot
     hide an ASCII token.
     """
+    if b"\x00" not in raw[:BINARY_SNIFF_BYTES] and raw[:2] not in _UTF16_BOMS:
+        return raw  # (nearly every blob: no closer look needed)
     how = sniff(raw)
     if how == BINARY:
         return None

@@ -8,8 +8,9 @@ file takes) plus a second per megabyte (scaled with the allowance). CPU time, no
 time: a loaded machine must not cut a scan short. It is enforced two ways, sharing one
 `Deadline` (the first to see it pass disarms it, so a blob is stopped once):
 
-- between regex calls: `Matcher.scan` checks the deadline before each window of each rule
-  and each decoded span, and raises `BlobTimedOut` with the matches found so far;
+- between regex calls: `Matcher.scan` checks the deadline before each rule, every 64 windows
+  of a rule and before each decoded span, and raises `BlobTimedOut` with the matches found
+  so far;
 - inside one call: CPython's regex engine checks for signals every few thousand steps, so an
   interval timer (SIGALRM, in the main thread on POSIX: the blob workers, and a scan run
   inline) raises `BlobTimedOut` there once the deadline has passed.
@@ -22,6 +23,7 @@ apply, and the guard's bound on a call is what limits the overrun.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import threading
@@ -37,6 +39,7 @@ _SECONDS_VARIABLE = "LEAKWINDOW_BLOB_SECONDS"
 DEFAULT_SECONDS = 20.0
 SECONDS_PER_MIB = 1.0
 _TICK_SECONDS = 0.05  # how often the timer looks at the deadline
+_SETTLE_SECONDS = 0.05  # before this, a blob's matching is not worth reading the CPU clock for
 
 
 class BlobTimedOut(Exception):
@@ -56,34 +59,54 @@ def base_seconds() -> float:
     return seconds if seconds > 0 else DEFAULT_SECONDS
 
 
-def budget_seconds(size: int) -> float:
-    """The CPU seconds matching a blob of `size` bytes may take: the fixed allowance plus,
-    per megabyte, a twentieth of it (a second per megabyte by default)."""
-    base = base_seconds()
+def budget_seconds(size: int, base: float | None = None) -> float:
+    """The CPU seconds matching a blob of `size` bytes may take: the fixed allowance (read
+    from the environment unless given) plus, per megabyte, a twentieth of it (a second per
+    megabyte by default)."""
+    if base is None:
+        base = base_seconds()
     return base + size / (1 << 20) * SECONDS_PER_MIB * base / DEFAULT_SECONDS
 
 
 class Deadline:
-    """When matching one blob must stop: after `seconds` of the matching thread's CPU time.
+    """When matching one blob must stop: after `seconds` of the matching thread's CPU time
+    from `start()`, which `Matcher.scan` calls once screening found something to look at (the
+    screening pass is linear and quick, and most blobs end there).
 
-    Checking it costs a wall-clock read (CPU time cannot run ahead of wall time, so the CPU
-    clock, a system call, is read only once the wall clock is past the budget)."""
+    A check costs a wall-clock read. The CPU clock (a system call, 1 us: more than many a
+    blob's whole matching) is first read once the blob has taken `_SETTLE_SECONDS` of wall
+    time, when at most that much CPU has gone into it, and then only once the wall clock is
+    past the budget too (CPU time cannot run ahead of wall time)."""
 
-    __slots__ = ("_cpu_at", "_wall_at")
+    __slots__ = ("_cpu_at", "_seconds", "_settle_at", "_wall_at")
 
     def __init__(self, seconds: float) -> None:
-        self._wall_at: float | None = time.monotonic() + seconds
-        self._cpu_at = time.thread_time() + seconds
+        self._seconds = seconds
+        self._settle_at = math.inf  # not started
+        self._wall_at: float | None = math.inf
+        self._cpu_at: float | None = None
+
+    def start(self) -> None:
+        """Start the clock, if it has not started (a blob matched window by window keeps
+        the first start)."""
+        if self._settle_at == math.inf:
+            now = time.monotonic()
+            self._settle_at = now + _SETTLE_SECONDS
+            if self._wall_at is not None:
+                self._wall_at = now + self._seconds
 
     def check(self) -> None:
         """Raise BlobTimedOut once, the first time this is called past the deadline."""
+        now = time.monotonic()
+        if now < self._settle_at:
+            return
         wall_at = self._wall_at
-        if (
-            wall_at is not None
-            and time.monotonic() >= wall_at
-            and time.thread_time() >= self._cpu_at
-        ):
-            self._wall_at = None  # disarmed: the timer must not raise again while unwinding
+        if wall_at is None:
+            return  # already stopped: the timer must not raise again while unwinding
+        if self._cpu_at is None:
+            self._cpu_at = time.thread_time() + self._seconds
+        if now >= wall_at and time.thread_time() >= self._cpu_at:
+            self._wall_at = None
             raise BlobTimedOut()
 
 

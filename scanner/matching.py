@@ -29,6 +29,7 @@ _PERCENT_HINT = -2
 _KEYWORD = -3
 _PATTERN_ENTRY = 1  # a database entry that is a rule's screening expression
 _HIT_CAP = 2000  # more keyword hits than this for one rule: scan the whole content once
+_WINDOWS_PER_CHECK = 64  # windows tried between two looks at the time budget
 _EVENT_CAP = 1 << 16  # Hyperscan reports collected as they come, before the capped rescan
 
 
@@ -697,6 +698,8 @@ class Matcher:
             screened = self._prefilter.prefilter(content)
             if not screened.hits and not screened.encoded_hint:
                 return []  # most contents: nothing to look at
+            if deadline is not None:
+                deadline.start()
             found.extend(self._extract_all(content, path, screened, deadline))
             if decode and screened.encoded_hint:
                 plain = {m.secret for m in found}
@@ -730,8 +733,11 @@ class Matcher:
         matches: list[Match] = []
         generic: list[Match] = []
         claimed: list[tuple[int, int]] = []  # spans a provider rule's pattern took, kept or not
+        countdown = _WINDOWS_PER_CHECK
         try:
             for index, starts in screened.hits.items():
+                if deadline is not None:
+                    deadline.check()
                 rule = self._rules[index]
                 if path is not None and any(p.search(path) for p in rule.path_ignore):
                     continue
@@ -743,12 +749,15 @@ class Matcher:
                 gate = screened.gates.get(index)
                 if gate is not None:
                     windows = [w for w in windows if _holds_any(gate, w[0], w[1])]
+                own = None if is_generic else claimed
+                into = generic if is_generic else matches
                 for window_start, window_end, limit in windows:
-                    if deadline is not None:
-                        deadline.check()
-                    own = None if is_generic else claimed
-                    found = self._extract(rule, lines, window_start, window_end, limit, own)
-                    (generic if is_generic else matches).extend(found)
+                    countdown -= 1
+                    if not countdown:  # (a check costs more than counting down to it)
+                        countdown = _WINDOWS_PER_CHECK
+                        if deadline is not None:
+                            deadline.check()
+                    into.extend(self._extract(rule, lines, window_start, window_end, limit, own))
         except BlobTimedOut:
             raise BlobTimedOut(_settled(matches, generic, claimed)) from None
         return _settled(matches, generic, claimed)

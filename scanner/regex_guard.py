@@ -40,8 +40,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from scanner.regex_cost import Unsupported, analyse, describe
-
 _parser: Any = importlib.import_module("re._parser" if hasattr(re, "_parser") else "sre_parse")
 _UNBOUNDED: int = int(
     importlib.import_module(
@@ -84,6 +82,9 @@ def check_pattern(pattern: str | bytes, subject: int = RULE_SUBJECT) -> str | No
     The answer completes a sentence about the pattern ("'pattern' has a repeat inside a
     repeat …"); it quotes at most a few characters of literal text, never a whole secret.
     """
+    # (imported here: the model costs 15 ms to import, and a cached pack never needs it)
+    from scanner.regex_cost import Unsupported, analyse, describe
+
     if len(pattern) > MAX_PATTERN_CHARACTERS:
         return f"is longer than {MAX_PATTERN_CHARACTERS} characters"
     try:
