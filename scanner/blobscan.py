@@ -3,7 +3,9 @@
 Blobs are read in pieces: a large blob (up to whatever `--max-blob-size` allows) is matched
 window by window, so memory stays bounded by the window size rather than the blob's. A
 corrupt object that makes cat-file die mid-stream is counted as unreadable and a fresh
-process carries on with the rest.
+process carries on with the rest. Each blob's matching has a time budget
+(scanner.match_budget): a blob that runs past it keeps what it found and is counted as not
+fully scanned. What is text and what is binary: scanner.content.
 """
 
 from __future__ import annotations
@@ -17,8 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from scanner.content import BINARY_SNIFF_BYTES, is_lfs_pointer, scannable_text, utf16_encoding
+from scanner.content import (
+    BINARY,
+    BINARY_SNIFF_BYTES,
+    NUL_SEPARATED,
+    TEXT,
+    is_lfs_pointer,
+    read_as,
+    scannable_text,
+    sniff,
+    utf16_encoding,
+)
 from scanner.git import start_git, stop, widen_pipe
+from scanner.match_budget import BlobTimedOut, Deadline, Watch, base_seconds, budget_seconds
 from scanner.matching import Matcher
 from scanner.model import Match
 
@@ -39,6 +52,7 @@ class BlobScanStats:
     blobs_skipped_size: int = 0
     blobs_unreadable: int = 0
     blobs_lfs_pointers: int = 0  # Git LFS pointer files: the content lives elsewhere
+    blobs_timed_out: int = 0  # matching ran past the time budget: not fully scanned
 
     @property
     def blobs_skipped(self) -> int:
@@ -49,6 +63,7 @@ class BlobScanStats:
 class BlobScanResult:
     matches: dict[str, list[Match]] = field(default_factory=dict)  # only blobs with matches
     stats: BlobScanStats = field(default_factory=BlobScanStats)
+    timed_out: list[str] = field(default_factory=list)  # never to be remembered as clean
 
 
 class _Unreadable(Exception):
@@ -62,7 +77,8 @@ def scan_blobs(
     max_blob_size: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> BlobScanResult:
-    """Scan every blob under the size cap; count skipped, unreadable and LFS pointer blobs."""
+    """Scan every blob under the size cap; count skipped, unreadable and LFS pointer blobs,
+    and blobs whose matching ran past its time budget (scanner.match_budget)."""
     result = BlobScanResult()
     stats = result.stats
     wanted: list[str] = []
@@ -71,20 +87,28 @@ def scan_blobs(
             stats.blobs_skipped_size += 1
         else:
             wanted.append(oid)
-    for oid, content in _read_blobs(repo, wanted, stats):
-        try:
-            found = _scan_one(content, matcher, stats)
-        except _Unreadable:  # _read_blobs counts it and moves on
-            continue
-        if found:
-            result.matches[oid] = found
-        if progress is not None:
-            progress(stats.blobs_scanned, len(wanted))
+    base = base_seconds()
+    with Watch().running() as watch:
+        for oid, content in _read_blobs(repo, wanted, stats):
+            try:
+                found = _scan_one(content, matcher, stats, watch, base)
+            except _Unreadable:  # _read_blobs counts it and moves on
+                continue
+            except BlobTimedOut as timeout:
+                # (the timer may strike just after a blob's matching returned: then the blob
+                # is reported as not fully scanned, never silently short of its matches)
+                stats.blobs_timed_out += 1
+                result.timed_out.append(oid)
+                found = timeout.matches
+            if found:
+                result.matches[oid] = found
+            if progress is not None:
+                progress(stats.blobs_scanned, len(wanted))
     return result
 
 
 def _scan_one(
-    content: bytes | _Content, matcher: Matcher, stats: BlobScanStats
+    content: bytes | _Content, matcher: Matcher, stats: BlobScanStats, watch: Watch, base: float
 ) -> list[Match] | None:
     if isinstance(content, bytes):
         if is_lfs_pointer(content):
@@ -96,8 +120,16 @@ def _scan_one(
             return None
         stats.blobs_scanned += 1
         stats.bytes_scanned += len(content)
-        return matcher.scan(text)
-    found = scan_stream(content.pieces(), matcher)
+        deadline = watch.current = Deadline(budget_seconds(len(content), base))
+        try:
+            return matcher.scan(text, deadline=deadline)
+        finally:
+            watch.current = None
+    deadline = watch.current = Deadline(budget_seconds(content.size, base))
+    try:
+        found = scan_stream(content.pieces(), matcher, deadline)
+    finally:
+        watch.current = None
     if found is None:
         stats.blobs_skipped_binary += 1
         return None
@@ -106,7 +138,9 @@ def _scan_one(
     return found
 
 
-def scan_stream(pieces: Iterable[bytes], matcher: Matcher) -> list[Match] | None:
+def scan_stream(
+    pieces: Iterable[bytes], matcher: Matcher, deadline: Deadline | None = None
+) -> list[Match] | None:
     """Match content that arrives in pieces, window by window; None when it is binary.
 
     Each window's matches are kept only when they start inside the window's own region;
@@ -114,7 +148,7 @@ def scan_stream(pieces: Iterable[bytes], matcher: Matcher) -> list[Match] | None
     match (up to OVERLAP_BYTES long) that straddles two windows is found exactly once, with
     the line and column it has in the whole content.
     """
-    windows = _Windows(matcher)
+    windows = _Windows(matcher, deadline)
     text_pieces = _as_text(iter(pieces))
     if text_pieces is None:
         return None
@@ -124,14 +158,15 @@ def scan_stream(pieces: Iterable[bytes], matcher: Matcher) -> list[Match] | None
 
 
 def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
-    """The scannable text of a stream (UTF-16 decoded), or None when it is binary."""
+    """The scannable text of a stream (see scanner.content.sniff), or None when it is
+    binary."""
     first = b""
     for piece in pieces:
         first += piece
         if len(first) >= BINARY_SNIFF_BYTES:
             break
-    encoding = utf16_encoding(first)
-    if encoding is None and scannable_text(first[:BINARY_SNIFF_BYTES]) is None:
+    how = sniff(first)
+    if how == BINARY:
         for _ in pieces:  # drain the rest of the blob from the pipe
             pass
         return None
@@ -140,13 +175,16 @@ def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
         yield first
         yield from pieces
 
-    if encoding is None:
+    if how == TEXT:
         return raw()
+    if how == NUL_SEPARATED:
+        return (read_as(piece, how) for piece in raw())
+    bom = utf16_encoding(first) is not None
 
     def decoded() -> Iterator[bytes]:
-        decoder = codecs.getincrementaldecoder(encoding)("replace")
+        decoder = codecs.getincrementaldecoder(how)("replace")
         stream = raw()
-        yield decoder.decode(next(stream)[2:]).encode("utf-8")
+        yield decoder.decode(next(stream)[2 if bom else 0 :]).encode("utf-8")
         for piece in stream:
             yield decoder.decode(piece).encode("utf-8")
         yield decoder.decode(b"", final=True).encode("utf-8")
@@ -157,8 +195,9 @@ def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
 class _Windows:
     """Sliding windows over a text stream, with positions kept relative to the whole text."""
 
-    def __init__(self, matcher: Matcher) -> None:
+    def __init__(self, matcher: Matcher, deadline: Deadline | None = None) -> None:
         self._matcher = matcher
+        self._deadline = deadline
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._buffer = b""
@@ -192,7 +231,12 @@ class _Windows:
         buffer = self._buffer
         accept_to = self._start + len(buffer) if final else self._start + WINDOW_BYTES
         newlines: list[int] | None = None
-        for match in self._matcher.scan(buffer):
+        timed_out = False
+        try:
+            found = self._matcher.scan(buffer, deadline=self._deadline)
+        except BlobTimedOut as timeout:
+            found, timed_out = timeout.matches, True
+        for match in found:
             if newlines is None:
                 newlines = [found.start() for found in _NEWLINE.finditer(buffer)]
             line_offset = newlines[match.line - 2] + 1 if match.line > 1 else 0
@@ -211,6 +255,9 @@ class _Windows:
                     decoded=match.decoded,
                 )
             )
+        if timed_out:
+            self._found.sort(key=lambda m: (m.line, m.column, m.rule_id))
+            raise BlobTimedOut(self._found)
         if final:
             return
         cut = accept_to - LEAD_BYTES - self._start

@@ -110,7 +110,7 @@ class Integrity:
     # `--reference`): legitimate, and scanned as its own, but not inside it.
     alternates: tuple[str, ...] = ()
 
-    def incomplete_reasons(self, blobs_unreadable: int = 0) -> list[str]:
+    def incomplete_reasons(self, blobs_unreadable: int = 0, blobs_timed_out: int = 0) -> list[str]:
         """One line per kind of loss; empty when everything the repository names was read."""
         reasons: list[str] = []
         if self.unreadable_refs:
@@ -123,6 +123,11 @@ class Integrity:
             reasons.append(f"{len(self.unreadable_objects)} object(s) could not be read")
         if blobs_unreadable:
             reasons.append(f"{blobs_unreadable} blob(s) unreadable")
+        if blobs_timed_out:
+            reasons.append(
+                f"{blobs_timed_out} blob(s) not fully scanned: matching ran past the per-blob "
+                "time budget (set with LEAKWINDOW_BLOB_SECONDS)"
+            )
         if self.missing_blobs:
             where = (
                 "not available locally (partial clone); they were not fetched"

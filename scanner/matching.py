@@ -20,6 +20,7 @@ from scanner import filters
 from scanner.checksums import CHECKSUMS
 from scanner.decoding import PERCENT_HINTS, KeywordForms
 from scanner.hs_expression import Untranslatable, screening_expression, sre_parser
+from scanner.match_budget import BlobTimedOut, Deadline
 from scanner.model import Match
 from scanner.rules import Rule, RulePack
 
@@ -28,6 +29,7 @@ _PERCENT_HINT = -2
 _KEYWORD = -3
 _PATTERN_ENTRY = 1  # a database entry that is a rule's screening expression
 _HIT_CAP = 2000  # more keyword hits than this for one rule: scan the whole content once
+_WINDOWS_PER_CHECK = 64  # windows tried between two looks at the time budget
 _EVENT_CAP = 1 << 16  # Hyperscan reports collected as they come, before the capped rescan
 
 
@@ -441,6 +443,26 @@ class _LineIndex:
         return cached
 
 
+def _settled(
+    matches: list[Match], generic: list[Match], claimed: list[tuple[int, int]]
+) -> list[Match]:
+    """Provider matches, then the generic ones no provider pattern claimed: a generic
+    assignment rule is a fallback, and when a provider's pattern matched the same text (even
+    a look-alike its filters rejected), the provider rule has the last word."""
+    return matches + [
+        match
+        for match in generic
+        if not any(
+            _overlaps((match.offset, match.offset + len(match.secret)), span) for span in claimed
+        )
+    ]
+
+
+def _in_order(matches: list[Match]) -> list[Match]:
+    unique = {(m.rule_id, m.secret, m.line, m.column): m for m in matches}
+    return sorted(unique.values(), key=lambda m: (m.line, m.column, m.rule_id))
+
+
 def _holds_any(positions: list[int], low: int, high: int) -> bool:
     """Whether some position lies in [low, high) (`positions` sorted)."""
     at = bisect.bisect_left(positions, low)
@@ -658,65 +680,87 @@ class Matcher:
             return self._prefilter.serialized()
         return None
 
-    def scan(self, content: bytes, path: str | None = None, decode: bool = True) -> list[Match]:
+    def scan(
+        self,
+        content: bytes,
+        path: str | None = None,
+        decode: bool = True,
+        deadline: Deadline | None = None,
+    ) -> list[Match]:
         """Every (rule, secret, position) that survives the filters, in content order.
 
         Encoded spans (base64, percent) are decoded and scanned too; their matches carry the
-        encoding and the position of the encoded span.
+        encoding and the position of the encoded span. Past `deadline`, a BlobTimedOut carries
+        the matches found so far (see scanner.match_budget).
         """
-        screened = self._prefilter.prefilter(content)
-        if not screened.hits and not screened.encoded_hint:
-            return []  # most contents: nothing to look at
-        matches = self._extract_all(content, path, screened)
-        if decode and screened.encoded_hint:
-            plain = {m.secret for m in matches}
-            matches.extend(
-                self._scan_decoded(
-                    content,
-                    path,
-                    plain,
-                    depth=1,
-                    screened_near=screened.base64_near,
-                    percent_at=screened.percent_at,
+        found: list[Match] = []
+        try:
+            screened = self._prefilter.prefilter(content)
+            if not screened.hits and not screened.encoded_hint:
+                return []  # most contents: nothing to look at
+            if deadline is not None:
+                deadline.start()
+            found.extend(self._extract_all(content, path, screened, deadline))
+            if decode and screened.encoded_hint:
+                plain = {m.secret for m in found}
+                found.extend(
+                    self._scan_decoded(
+                        content,
+                        path,
+                        plain,
+                        depth=1,
+                        screened_near=screened.base64_near,
+                        percent_at=screened.percent_at,
+                        deadline=deadline,
+                    )
                 )
-            )
-        unique = {(m.rule_id, m.secret, m.line, m.column): m for m in matches}
-        return sorted(unique.values(), key=lambda m: (m.line, m.column, m.rule_id))
+            return _in_order(found)
+        except BlobTimedOut as timeout:
+            raise BlobTimedOut(_in_order([*found, *timeout.matches])) from None
 
-    def _scan_plain(self, content: bytes, path: str | None) -> list[Match]:
-        return self._extract_all(content, path, self._prefilter.prefilter(content))
+    def _scan_plain(
+        self, content: bytes, path: str | None, deadline: Deadline | None = None
+    ) -> list[Match]:
+        return self._extract_all(content, path, self._prefilter.prefilter(content), deadline)
 
-    def _extract_all(self, content: bytes, path: str | None, screened: Prefiltered) -> list[Match]:
+    def _extract_all(
+        self,
+        content: bytes,
+        path: str | None,
+        screened: Prefiltered,
+        deadline: Deadline | None = None,
+    ) -> list[Match]:
         matches: list[Match] = []
         generic: list[Match] = []
         claimed: list[tuple[int, int]] = []  # spans a provider rule's pattern took, kept or not
-        for index, starts in screened.hits.items():
-            rule = self._rules[index]
-            if path is not None and any(p.search(path) for p in rule.path_ignore):
-                continue
-            is_generic = rule.family == GENERIC_FAMILY
-            # One line index per rule: its windows come in order, so lookups only move forward.
-            lines = _LineIndex(content)
-            windows = self._windows(index, starts, content, index in screened.screened)
-            gate = screened.gates.get(index)
-            if gate is not None:
-                windows = [w for w in windows if _holds_any(gate, w[0], w[1])]
-            for window_start, window_end, limit in windows:
-                found = self._extract(
-                    rule, lines, window_start, window_end, limit, None if is_generic else claimed
-                )
-                (generic if is_generic else matches).extend(found)
-        # A generic assignment rule is a fallback: when a provider's pattern matched the same
-        # text (even a look-alike its filters rejected), the provider rule has the last word.
-        matches.extend(
-            match
-            for match in generic
-            if not any(
-                _overlaps((match.offset, match.offset + len(match.secret)), span)
-                for span in claimed
-            )
-        )
-        return matches
+        countdown = _WINDOWS_PER_CHECK
+        try:
+            for index, starts in screened.hits.items():
+                if deadline is not None:
+                    deadline.check()
+                rule = self._rules[index]
+                if path is not None and any(p.search(path) for p in rule.path_ignore):
+                    continue
+                is_generic = rule.family == GENERIC_FAMILY
+                # One line index per rule: its windows come in order, so lookups only move
+                # forward.
+                lines = _LineIndex(content)
+                windows = self._windows(index, starts, content, index in screened.screened)
+                gate = screened.gates.get(index)
+                if gate is not None:
+                    windows = [w for w in windows if _holds_any(gate, w[0], w[1])]
+                own = None if is_generic else claimed
+                into = generic if is_generic else matches
+                for window_start, window_end, limit in windows:
+                    countdown -= 1
+                    if not countdown:  # (a check costs more than counting down to it)
+                        countdown = _WINDOWS_PER_CHECK
+                        if deadline is not None:
+                            deadline.check()
+                    into.extend(self._extract(rule, lines, window_start, window_end, limit, own))
+        except BlobTimedOut:
+            raise BlobTimedOut(_settled(matches, generic, claimed)) from None
+        return _settled(matches, generic, claimed)
 
     def _windows(
         self, index: int, hits: list[int], content: bytes, screened: bool
@@ -765,26 +809,34 @@ class Matcher:
         depth: int,
         screened_near: list[int] | None = None,
         percent_at: list[list[int]] | None = None,
+        deadline: Deadline | None = None,
     ) -> list[Match]:
         from scanner.decoding import MAX_DEPTH, encoded_spans
 
         found: list[Match] = []
         near = screened_near if depth == 1 else None
         hints = percent_at if depth == 1 else None
-        for span in encoded_spans(content, self._forms, near, percent_at=hints):
-            inner = self._scan_plain(span.text, path)
-            if depth < MAX_DEPTH:
-                inner.extend(self._scan_decoded(span.text, path, plain, depth + 1, None))
-            if not inner:
-                continue
-            _, _, line = _line_bounds(content, span.start)
-            column = span.start - (content.rfind(b"\n", 0, span.start) + 1) + 1
-            for match in inner:
-                if match.secret in plain:
-                    continue  # already found as is; the encoded copy adds nothing
-                found.append(
-                    Match(match.rule_id, match.secret, line, column, decoded=span.encoding)
-                )
+        try:
+            for span in encoded_spans(content, self._forms, near, percent_at=hints):
+                if deadline is not None:
+                    deadline.check()
+                inner = self._scan_plain(span.text, path, deadline)
+                if depth < MAX_DEPTH:
+                    inner.extend(
+                        self._scan_decoded(span.text, path, plain, depth + 1, None, None, deadline)
+                    )
+                if not inner:
+                    continue
+                _, _, line = _line_bounds(content, span.start)
+                column = span.start - (content.rfind(b"\n", 0, span.start) + 1) + 1
+                for match in inner:
+                    if match.secret in plain:
+                        continue  # already found as is; the encoded copy adds nothing
+                    found.append(
+                        Match(match.rule_id, match.secret, line, column, decoded=span.encoding)
+                    )
+        except BlobTimedOut:
+            raise BlobTimedOut(found) from None  # (a span cut short is left out whole)
         return found
 
     def _extract(

@@ -186,6 +186,7 @@ def run_history_scan(
         "blobs_skipped_size": result.blob_stats.blobs_skipped_size,
         "blobs_unreadable": result.blob_stats.blobs_unreadable,
         "blobs_lfs_pointers": result.blob_stats.blobs_lfs_pointers,
+        "blobs_timed_out": result.blob_stats.blobs_timed_out,
         "blobs_missing": result.integrity.missing_blobs,
         "objects_unreadable": len(result.integrity.unreadable_objects),
         "refs_unreadable": len(result.integrity.unreadable_refs),
@@ -215,7 +216,7 @@ def run_history_scan(
     report["scan"]["partial_clone"] = result.integrity.partial_clone
     report["scan"]["alternates"] = list(result.integrity.alternates)  # objects borrowed
     report["scan"]["incomplete"] = result.integrity.incomplete_reasons(
-        result.blob_stats.blobs_unreadable
+        result.blob_stats.blobs_unreadable, result.blob_stats.blobs_timed_out
     )
     report["scan"]["phases"] = result.phases
     finish_report(report)

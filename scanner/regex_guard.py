@@ -1,17 +1,40 @@
-"""Keep rule patterns from backtracking for ever.
+r"""Keep regular expressions from backtracking for ever.
 
-Python's `re` backtracks: a pattern such as `(a+)+$` takes exponential time on a run of
-`a`s that does not end the way the pattern wants, and a repository is free to contain
-exactly such a run. `check_pattern` rejects the shapes that cause it (a repeat inside an
-unbounded repeat, alternatives under an unbounded repeat that can start the same way), and
-`pathological_inputs` builds the inputs that would expose one that slipped through: long
-runs of the characters a pattern repeats, and a megabyte of near-misses.
+Python's `re` backtracks: `(a+)+$` takes exponential time on a run of `a`s that does not end
+the way the pattern wants, `\w*\w*x` polynomial time, and a repository is free to contain
+exactly such runs. Every regex that runs on what a repository holds is checked here before it
+is used: a rule's `pattern` (on lines and windows of blobs), its `placeholders` (on the secret
+it found), its `path_ignore` (on paths), a verify block's `live_body` and `invalid_body` (on a
+provider's answer), and the package's own matching regexes (`tests/test_regex_guard.py`
+walks them all).
 
-The analysis reads the parse tree of Python's own regex compiler.
+`check_pattern(pattern, subject)` asks `scanner.regex_cost` for the worst case on texts of
+`subject` characters, the longest text that regex is ever given in one call, and refuses:
+
+- an attempt (the match tried at one start position) that can cost more than
+  `ATTEMPT_STEPS` plus `STEPS_PER_BYTE` per character of the subject: exponential
+  backtracking (`(a+)+`, `(?:a|a)*`, and with counted repeats `(\w{0,64}){0,64}` just as
+  well), and polynomial backtracking of degree two or more over long texts (`\w*\w*x`,
+  or bounded repeats whose product is too large). A single pass over the text per attempt is
+  fine: that is what `\s*` or `[^"]{0,256}` cost.
+- a repeat that can run over the whole subject and that later attempts, starting inside its
+  run, can read again (`\S+"` on `key=key=key=…`, `[\w.-]+@`): a search quadratic in the
+  subject, unless the subject is short enough for that to be cheap (`SEARCH_STEPS`).
+
+A search tries every start position, so a call over n characters costs at most n attempts
+of that bound; the model over-estimates (its bound for the built-in generic rules is about
+a hundred times what they take on their worst inputs), and `scanner.match_budget` stops a
+blob whose matching still runs too long.
+
+`pathological_inputs` builds the inputs that would expose a pattern that slipped through:
+long runs of the characters a pattern repeats, its examples turned into near-misses, floods
+of its keywords, and "pumped" texts that repeat each repeated part's text many times with a
+byte after them that does not fit.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Iterable, Iterator
@@ -36,43 +59,69 @@ _CATEGORIES: dict[str, frozenset[int]] = {
     "CATEGORY_NOT_SPACE": _BYTES - _SPACE,
 }
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
-# Only a repeated group can hold a nested repeat or alternatives; without one (or a verbose
-# pattern, where a quantifier may stand apart from its group) a pattern needs no analysis.
-_MAY_NEST = re.compile(r"\)[*+{]|\(\?[a-zA-Z-]*x")
 _RUN_BYTES = 64 * 1024  # length of a run of one repeated character
 _NEAR_MISS_BYTES = 1 << 20
+_PUMPED_BYTES = 4096  # pumped text per input: enough to expose more than linear work
+
+# The longest text each kind of regex is given in one call.
+RULE_SUBJECT = 10 << 20  # a line, or a window of a large blob (9 MiB and some context)
+BODY_SUBJECT = 64 << 10  # a provider's answer: verification reads at most 64 KiB
+PATH_SUBJECT = 1 << 20  # a path: git sets no limit, a crafted tree can hold very long ones
+FILTER_SUBJECT = RULE_SUBJECT  # the package's own filters, on secrets and lines
+MIN_SECRET_SUBJECT = 256  # placeholders: the longest secret the rule can capture, at least
+MAX_PATTERN_CHARACTERS = 32 << 10  # a longer pattern is refused outright
+
+ATTEMPT_STEPS = 10**8  # an attempt's bound, beyond one pass per byte (about 0.1-1 s)
+STEPS_PER_BYTE = 256  # passes over the text an attempt may make
+SEARCH_STEPS = 10**8  # a search that re-reads runs (subject²) is fine below this
 
 
-def check_pattern(pattern: str) -> str | None:
-    """What makes `pattern` liable to catastrophic backtracking, or None when it is safe.
+def check_pattern(pattern: str | bytes, subject: int = RULE_SUBJECT) -> str | None:
+    """Why `pattern` can backtrack too long on texts of `subject` characters, or None.
 
-    Rejected: an unbounded repeat (`*`, `+`, `{n,}`) whose body holds another repeat of
-    variable length, like `(a+)+` or `(\\w*)*`; and an unbounded repeat over alternatives
-    that can begin with the same character or match nothing, like `(?:a|a)*` or `(a|ab)+`.
-    Bounded repeats such as `[A-Za-z0-9]{40}` or `(?:\\.[a-z]{2,6}){1,3}` are fine.
+    The answer completes a sentence about the pattern ("'pattern' has a repeat inside a
+    repeat …"); it quotes at most a few characters of literal text, never a whole secret.
     """
-    if not _MAY_NEST.search(pattern):
-        return None  # no group is repeated: nothing can nest (and parsing costs start-up time)
+    # (imported here: the model costs 15 ms to import, and a cached pack never needs it)
+    from scanner.regex_cost import Unsupported, analyse, describe
+
+    if len(pattern) > MAX_PATTERN_CHARACTERS:
+        return f"is longer than {MAX_PATTERN_CHARACTERS} characters"
     try:
-        tree = _parser.parse(pattern)
+        analysis = analyse(pattern, subject)
     except re.error as exc:
         return f"is not a valid regular expression: {exc}"
-    for low_high, body in _repeat_bodies(tree):
-        unbounded = low_high[1] >= _UNBOUNDED
-        inner = next(_variable_repeats(body, unbounded_only=not unbounded), None)
-        if inner is not None:
-            return (
-                f"has a repeat inside a repeat ({_describe(inner)} inside "
-                f"{_describe(body)}), which can backtrack exponentially; bound the inner "
-                "repeat and the outer one, or make the parts unambiguous"
-            )
-        if unbounded and _ambiguous_alternatives(body):
-            return (
-                "repeats alternatives that can match the same text without bound "
-                f"({_describe(body)}), which can backtrack exponentially; make the "
-                "alternatives start differently or bound the repeat"
-            )
+    except (Unsupported, RecursionError) as exc:
+        return str(exc) or "is nested too deeply"
+    attempt = analysis.attempt.fixed + analysis.attempt.per_byte * subject
+    if attempt > ATTEMPT_STEPS + STEPS_PER_BYTE * subject:
+        reason = analysis.culprit() or "can backtrack through too many paths"
+        return (
+            f"{reason}, which can take more than 10^{len(str(ATTEMPT_STEPS)) - 1} steps at one "
+            "position of a hostile text; bound the repeats or make the parts unambiguous"
+        )
+    if analysis.rescans and subject * subject > SEARCH_STEPS:
+        repeat = describe(analysis.rescans[0])
+        return (
+            f"has a repeat ({repeat}) that can run over the rest of a long line and be read "
+            "again from every later start position (quadratic); bound it, e.g. {1,256}, or "
+            "begin the pattern with something the repeat cannot match"
+        )
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def secret_subject(pattern: str) -> int:
+    """How long a secret `pattern` can capture (the subject of its placeholders), rounded up
+    to a power of two so that rules of one family share their placeholders' analysis."""
+    try:
+        longest = int(_parser.parse(pattern).getwidth()[1])
+    except (re.error, RecursionError):
+        return RULE_SUBJECT
+    subject = MIN_SECRET_SUBJECT
+    while subject < min(longest, RULE_SUBJECT):
+        subject *= 2
+    return min(subject, RULE_SUBJECT)
 
 
 def repeated_bytes(pattern: str) -> list[bytes]:
@@ -118,6 +167,84 @@ def pathological_inputs(
             yield f"example {number} near-miss x 1 MB", line * (_NEAR_MISS_BYTES // len(line) + 1)
     for keyword in keyword_bytes:
         yield f"{keyword!r} x {flood_bytes} bytes", keyword * (flood_bytes // len(keyword) + 1)
+    lead = keyword_bytes[0] + b" " if keyword_bytes else b""
+    for name, text in pumped_inputs(pattern):
+        lowered = text.lower()
+        # (a keyword on the line, or the screen would never let the text reach the regex)
+        yield name, text if any(k in lowered for k in keyword_bytes) else lead + text
+
+
+def pumped_inputs(pattern: str, pumped_bytes: int = _PUMPED_BYTES) -> Iterator[tuple[str, bytes]]:
+    """Per repeated part: a text that reaches it, then text it matches again and again (one
+    per way of matching it, for a few ways), then a byte that fits nothing after it.
+
+    The classic shape of an input that makes a backtracking matcher try every way of
+    splitting the pumped text among the rounds (and the parts around them)."""
+    try:
+        tree = _parser.parse(pattern.encode())
+    except (re.error, RecursionError):
+        return
+    seen: set[bytes] = set()
+    witness = _Witness(tree)
+    for before, body in witness.repeats(tree, b""):
+        for variant in range(3):
+            pump = witness.text(body, variant)
+            if not pump:
+                continue
+            text = before + pump * max(1, pumped_bytes // len(pump)) + b"\x00"
+            if text not in seen:
+                seen.add(text)
+                yield f"pumped repeat {len(seen)} (way {variant})", text
+
+
+class _Witness:
+    """Texts that a parsed pattern (or a part of it) matches, chosen simply."""
+
+    def __init__(self, tree: Any) -> None:
+        self._groups: dict[int, Any] = {}
+        for name, value in _walk(tree):
+            if name == "SUBPATTERN" and value[0] is not None:
+                self._groups[int(value[0])] = value[3]
+
+    def repeats(self, items: Any, before: bytes) -> Iterator[tuple[bytes, Any]]:
+        """(text that leads up to it, its body) for every part repeated more than once."""
+        for op, value in items:
+            name = str(op)
+            if name in _REPEATS and value[1] > 1:
+                yield before, value[2]
+            for child in _children(name, value):
+                if name not in ("ASSERT", "ASSERT_NOT"):
+                    yield from self.repeats(child, before)
+            before += self.text([(op, value)], 0)
+
+    def text(self, items: Any, variant: int, depth: int = 0) -> bytes:
+        if depth > 50:
+            return b""
+        out = bytearray()
+        for op, value in items:
+            name = str(op)
+            if name == "LITERAL":
+                out += bytes([value & 0xFF])
+            elif name == "NOT_LITERAL":
+                out += b"b" if value == ord("a") else b"a"
+            elif name == "ANY":
+                out += b"a"
+            elif name == "IN":
+                picks = _representatives(_class_bytes(value)) or [b"a"]
+                out += picks[variant % len(picks)]
+            elif name == "SUBPATTERN":
+                out += self.text(value[3], variant, depth + 1)
+            elif name == "BRANCH":
+                options = value[1]
+                out += self.text(options[variant % len(options)], variant, depth + 1)
+            elif name in _REPEATS:
+                rounds = max(int(value[0]), 1) + (variant % 2 if value[1] > value[0] else 0)
+                out += self.text(value[2], variant, depth + 1) * min(rounds, 64)
+            elif name == "GROUPREF" and int(value) in self._groups:
+                out += self.text(self._groups[int(value)], variant, depth + 1)
+            elif name == "GROUPREF_EXISTS":
+                out += self.text(value[1], variant, depth + 1)
+        return bytes(out)
 
 
 def near_miss(regex: re.Pattern[bytes], secret_group: int, example: bytes) -> bytes | None:
@@ -166,50 +293,6 @@ def _children(name: str, value: Any) -> list[Any]:
     if name == "GROUPREF_EXISTS":
         return [branch for branch in value[1:] if branch is not None]
     return []
-
-
-def _repeat_bodies(tree: Iterable[Any]) -> Iterator[tuple[tuple[int, int], Any]]:
-    """((min, max), body) of every repeat that can run its body more than once."""
-    for name, value in _walk(tree):
-        if name in _REPEATS and value[1] > 1:
-            yield (value[0], value[1]), value[2]
-
-
-def _variable_repeats(body: Any, unbounded_only: bool) -> Iterator[Any]:
-    """Repeats inside `body` that can match text of more than one length."""
-    for name, value in _walk(body):
-        if name not in _REPEATS or value[0] == value[1] or value[2].getwidth()[1] == 0:
-            continue
-        if value[1] >= _UNBOUNDED or not unbounded_only:
-            yield [(name, value)]
-
-
-def _ambiguous_alternatives(body: Any) -> bool:
-    """Alternatives in `body` that may start alike, or may match nothing.
-
-    Python's parser turns `a|b` into the class `[ab]` and `a|ab` into `a(?:|b)`; a class
-    naming the same character twice, or an alternative that matches nothing, is what is
-    left of such alternatives.
-    """
-    for name, value in _walk(body):
-        if name == "IN" and _repeats_an_item(value):
-            return True
-        if name != "BRANCH":
-            continue
-        seen: set[int] = set()
-        for branch in value[1]:
-            if _nullable(branch):
-                return True
-            firsts = _fold(_first_bytes(branch))
-            if seen & firsts:
-                return True
-            seen |= firsts
-    return False
-
-
-def _repeats_an_item(items: list[Any]) -> bool:
-    listed = [(str(op), value) for op, value in items]
-    return len(set(map(repr, listed))) != len(listed)
 
 
 def _first_bytes(tree: Iterable[Any]) -> frozenset[int]:
@@ -270,11 +353,6 @@ def _class_bytes(items: Iterable[Any]) -> frozenset[int]:
     return _BYTES - chosen if negate else frozenset(chosen)
 
 
-def _fold(values: frozenset[int]) -> frozenset[int]:
-    """Case-fold ASCII letters, so `(?i)` patterns are judged conservatively."""
-    return frozenset(v + 32 if 0x41 <= v <= 0x5A else v for v in values)
-
-
 def _representatives(values: frozenset[int]) -> list[bytes]:
     """A letter, a digit and a symbol from a byte set, as available (at most three)."""
     picks: list[bytes] = []
@@ -285,45 +363,3 @@ def _representatives(values: frozenset[int]) -> list[bytes]:
         if len(picks) == 3:
             break
     return picks
-
-
-def _describe(tree: Any) -> str:
-    """A short rendering of a parsed fragment, for messages."""
-    return _render(tree)[:60]
-
-
-def _render(tree: Iterable[Any]) -> str:
-    parts: list[str] = []
-    literal = ""
-    for op, value in tree:
-        name = str(op)
-        if name == "LITERAL":
-            literal += chr(value)
-            continue
-        parts.append(_literal_text(literal))
-        literal = ""
-        if name == "ANY":
-            parts.append(".")
-        elif name == "IN":
-            parts.append("[…]")
-        elif name == "SUBPATTERN":
-            parts.append(f"({_render(value[3])})")
-        elif name == "BRANCH":
-            parts.append("(" + "|".join(_render(branch) for branch in value[1]) + ")")
-        elif name in _REPEATS:
-            low, high = value[0], value[1]
-            suffix = {(0, _UNBOUNDED): "*", (1, _UNBOUNDED): "+", (0, 1): "?"}.get(
-                (low, high), f"{{{low},{'' if high >= _UNBOUNDED else high}}}"
-            )
-            parts.append(f"{_render(value[2])}{suffix}")
-        else:
-            parts.append("…")
-    parts.append(_literal_text(literal))
-    return "".join(parts)
-
-
-def _literal_text(literal: str) -> str:
-    """Literal text of a pattern, shortened: a rule written for one leaked key holds that key,
-    and an error message must not repeat it."""
-    shown = literal if len(literal) <= 6 else literal[:3] + "…"
-    return re.escape(shown).replace("\\…", "…")

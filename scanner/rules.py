@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import LeakwindowError
-from scanner.regex_guard import check_pattern
+from scanner.regex_guard import (
+    BODY_SUBJECT,
+    MAX_PATTERN_CHARACTERS,
+    PATH_SUBJECT,
+    RULE_SUBJECT,
+    check_pattern,
+    secret_subject,
+)
 from scanner.resources import rules_dir
 from scanner.safe_files import read_regular_file
 
@@ -115,11 +122,24 @@ def _str_list(value: Any, source: str, rule_id: str, key: str) -> tuple[str, ...
     return tuple(value)
 
 
-def _compile_text(pattern: str, source: str, rule_id: str, key: str) -> re.Pattern[str]:
+def _compile(
+    pattern: str, source: str, rule_id: str, key: str, subject: int, binary: bool = False
+) -> re.Pattern[Any]:
+    """Compile one of a rule's regexes, refusing any that could backtrack for too long on
+    the texts it is run on (`subject` characters at most: see scanner.regex_guard)."""
+    if len(pattern) > MAX_PATTERN_CHARACTERS:
+        raise _fail(source, rule_id, f"'{key}' is longer than {MAX_PATTERN_CHARACTERS} characters")
+    text: str | bytes = pattern.encode("utf-8") if binary else pattern
     try:
-        return re.compile(pattern)
+        compiled = re.compile(text)
     except re.error as exc:
         raise _fail(source, rule_id, f"'{key}' is not a valid regular expression: {exc}") from None
+    except RecursionError:
+        raise _fail(source, rule_id, f"'{key}' is nested too deeply") from None
+    unsafe = check_pattern(text, subject)
+    if unsafe:
+        raise _fail(source, rule_id, f"'{key}' {unsafe}")
+    return compiled
 
 
 def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
@@ -139,15 +159,8 @@ def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
     if not keywords or any(not keyword for keyword in keywords):
         raise _fail(source, rule_id, "'keywords' must list at least one non-empty literal")
     pattern = raw["pattern"]
-    try:
-        regex = re.compile(pattern.encode("utf-8"))
-    except re.error as exc:
-        raise _fail(
-            source, rule_id, f"'pattern' is not a valid regular expression: {exc}"
-        ) from None
-    unsafe = check_pattern(pattern)  # e.g. `(a+)+`: exponential backtracking on hostile input
-    if unsafe:
-        raise _fail(source, rule_id, f"'pattern' {unsafe}")
+    # Rules run on lines and windows of blobs; e.g. `(a+)+` would backtrack for ever there.
+    regex = _compile(pattern, source, rule_id, "pattern", RULE_SUBJECT, binary=True)
     secret_group = raw.get("secret_group", 1 if regex.groups else 0)
     if not isinstance(secret_group, int) or not 0 <= secret_group <= regex.groups:
         raise _fail(source, rule_id, f"'secret_group' must be a group number 0..{regex.groups}")
@@ -161,6 +174,12 @@ def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
         unknown_verify = sorted(set(verify) - _VERIFY_KEYS)
         if unknown_verify:
             raise _fail(source, rule_id, f"unknown verify key(s): {', '.join(unknown_verify)}")
+        for key in ("live_body", "invalid_body"):  # run on a provider's answer
+            body = verify.get(key)
+            if body is not None and not isinstance(body, str):
+                raise _fail(source, rule_id, f"'verify.{key}' must be a regular expression")
+            if body:
+                _compile(body, source, rule_id, f"verify.{key}", BODY_SUBJECT)
     examples = raw.get("examples", {})
     if not isinstance(examples, dict):
         raise _fail(source, rule_id, "'examples' must be a table with 'match' and 'ignore'")
@@ -187,12 +206,13 @@ def _build_rule(raw: Mapping[str, Any], family: str, source: str) -> Rule:
         secret_group=secret_group,
         regex=regex,
         min_entropy=float(min_entropy) if min_entropy is not None else None,
+        # Placeholders run on the secret the pattern captured, path_ignore on paths.
         placeholders=tuple(
-            _compile_text(p, source, rule_id, "placeholders")
+            _compile(p, source, rule_id, "placeholders", secret_subject(pattern))
             for p in _str_list(raw.get("placeholders"), source, rule_id, "placeholders")
         ),
         path_ignore=tuple(
-            _compile_text(p, source, rule_id, "path_ignore")
+            _compile(p, source, rule_id, "path_ignore", PATH_SUBJECT)
             for p in _str_list(raw.get("path_ignore"), source, rule_id, "path_ignore")
         ),
         checksum=checksum,

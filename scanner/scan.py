@@ -241,7 +241,9 @@ def scan_history(
         boundary = set(integrity.shallow_boundary)
         mark = phase("history", mark)
         phases["blobs"] = 0.0
-        complete = not integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
+        complete = not integrity.incomplete_reasons(
+            blobs.stats.blobs_unreadable, blobs.stats.blobs_timed_out
+        )
         if store is not None and state is not None and complete:
             base = loaded[0].base if known is not None and loaded is not None else None
             # A full save is written by a forked child while this process computes windows
@@ -298,7 +300,9 @@ def scan_history(
     if (
         results is not None
         and result_state
-        and not integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
+        and not integrity.incomplete_reasons(
+            blobs.stats.blobs_unreadable, blobs.stats.blobs_timed_out
+        )
     ):
         results.save(
             result_state,
@@ -483,8 +487,11 @@ def _finish_matching(
     blobs = _merge([job.result() for job in pending])
     if options.cache is not None and blobs.stats.blobs_unreadable == 0:
         cap = options.max_blob_size
+        unfinished = set(blobs.timed_out)  # not fully matched: not known to be clean
         options.cache.remember_clean(
-            oid for oid, size in to_scan.items() if size <= cap and oid not in blobs.matches
+            oid
+            for oid, size in to_scan.items()
+            if size <= cap and oid not in blobs.matches and oid not in unfinished
         )
     return blobs
 
@@ -687,6 +694,7 @@ def _merge(results: list[BlobScanResult]) -> BlobScanResult:
     merged = BlobScanResult()
     for result in results:
         merged.matches.update(result.matches)
+        merged.timed_out.extend(result.timed_out)
         for name, value in vars(result.stats).items():
             setattr(merged.stats, name, getattr(merged.stats, name) + value)
     return merged

@@ -14,8 +14,10 @@ from pathlib import Path
 from scanner.content import scannable_text
 from scanner.errors import LeakwindowError
 from scanner.git import run_git
+from scanner.match_budget import BlobTimedOut, Deadline, Watch, budget_seconds
 from scanner.matching import Matcher
 from scanner.model import Match
+from scanner.report.text import printable
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
@@ -137,26 +139,43 @@ def staged_diff(repo: Path) -> bytes:
 
 
 def scan_added(diff: bytes, matcher: Matcher) -> tuple[list[StagedMatch], int]:
-    """Matches in the added lines, with file line numbers; also the bytes scanned."""
+    """Matches in the added lines, with file line numbers; also the bytes scanned.
+
+    Each added block has the time budget of a blob (scanner.match_budget); one that runs
+    past it stops the hook with an error rather than letting the commit through unscanned.
+    """
     found: list[StagedMatch] = []
     scanned = 0
-    for block in added_blocks(diff):
-        text = scannable_text(block.text)
-        if text is None:
-            continue
-        scanned += len(text)
-        for match in matcher.scan(text, path=block.path):
-            found.append(
-                StagedMatch(
-                    block.path,
-                    Match(
-                        rule_id=match.rule_id,
-                        secret=match.secret,
-                        line=block.first_line + match.line - 1,
-                        column=match.column,
-                    ),
+    with Watch().running() as watch:
+        for block in added_blocks(diff):
+            text = scannable_text(block.text)
+            if text is None:
+                continue
+            scanned += len(text)
+            try:
+                try:
+                    watch.current = Deadline(budget_seconds(len(text)))
+                    block_matches = matcher.scan(text, path=block.path, deadline=watch.current)
+                finally:
+                    watch.current = None
+            except BlobTimedOut:
+                raise LeakwindowError(
+                    f"{printable(block.path)}:{block.first_line}: the added lines could not be "
+                    "scanned within the time budget (LEAKWINDOW_BLOB_SECONDS); not committing "
+                    "what was not checked"
+                ) from None
+            for match in block_matches:
+                found.append(
+                    StagedMatch(
+                        block.path,
+                        Match(
+                            rule_id=match.rule_id,
+                            secret=match.secret,
+                            line=block.first_line + match.line - 1,
+                            column=match.column,
+                        ),
+                    )
                 )
-            )
     return found, scanned
 
 
