@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -13,13 +14,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from matcher_support import matcher_for
 
 from scanner.matching import Matcher, hyperscan_available
 from scanner.rules import Rule, load_rules
 
 PACK = load_rules()
 ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
-MATCHERS = {engine: Matcher(PACK, engine=engine) for engine in ENGINES}
+
+
+@functools.cache
+def matcher(engine: str) -> Matcher:
+    """One per engine for the module, made on first use: collecting the tests (which every
+    pytest-xdist worker does) compiles nothing."""
+    return matcher_for(PACK, engine)
 
 
 def _cases(kind: str) -> list[tuple[Rule, str]]:
@@ -35,7 +43,7 @@ def _ids(case: tuple[Rule, str]) -> str:
 @pytest.mark.parametrize("case", _cases("match"), ids=_ids)
 def test_match_example_is_found(engine: str, case: tuple[Rule, str]) -> None:
     rule, example = case
-    found = {m.rule_id for m in MATCHERS[engine].scan(example.encode("utf-8"))}
+    found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"))}
     assert rule.id in found
 
 
@@ -44,7 +52,7 @@ def test_match_example_is_found(engine: str, case: tuple[Rule, str]) -> None:
 def test_match_example_is_found_inside_a_larger_file(engine: str, case: tuple[Rule, str]) -> None:
     rule, example = case
     content = "# settings\nimport os\n\n" + example + "\n\nDEBUG = False\n" + "x = 1\n" * 50
-    found = {(m.rule_id, m.line) for m in MATCHERS[engine].scan(content.encode("utf-8"))}
+    found = {(m.rule_id, m.line) for m in matcher(engine).scan(content.encode("utf-8"))}
     assert (rule.id, 4) in found or any(
         rid == rule.id and 4 <= line <= 4 + example.count("\n") for rid, line in found
     )
@@ -54,7 +62,7 @@ def test_match_example_is_found_inside_a_larger_file(engine: str, case: tuple[Ru
 @pytest.mark.parametrize("case", _cases("ignore"), ids=_ids)
 def test_ignore_example_is_not_found(engine: str, case: tuple[Rule, str]) -> None:
     rule, example = case
-    found = {m.rule_id for m in MATCHERS[engine].scan(example.encode("utf-8"))}
+    found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"))}
     assert rule.id not in found
 
 
