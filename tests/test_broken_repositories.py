@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from matcher_support import matcher_for
 
 from scanner.blobscan import scan_blobs
 from scanner.cli import main
 from scanner.history import Integrity, check_integrity, read_history, read_inventory, read_refs
-from scanner.matching import Matcher
 from scanner.model import fingerprint_of
 from scanner.rules import load_rules
 
@@ -220,7 +220,7 @@ def test_what_could_not_be_read_is_accounted_for(name: str, repo: Repo) -> None:
     history = read_history(repo.path, inventory.commits)
     integrity = check_integrity(repo.path, refs, inventory, history)
     pack = load_rules(extra_files=[TEST_RULES])
-    blobs = scan_blobs(repo.path, inventory.blob_sizes, Matcher(pack), 1 << 20)
+    blobs = scan_blobs(repo.path, inventory.blob_sizes, matcher_for(pack), 1 << 20)
     assert case.check(integrity, blobs.stats.blobs_unreadable), integrity
     assert integrity.incomplete_reasons(blobs.stats.blobs_unreadable)
     assert integrity.partial_clone is False

@@ -43,7 +43,8 @@ def env(tmp_path: Path) -> dict[str, str]:
         "GIT_AUTHOR_EMAIL": "contributor@example.invalid",
         "GIT_COMMITTER_NAME": "Contributor",
         "GIT_COMMITTER_EMAIL": "contributor@example.invalid",
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        # XDG_CACHE_HOME stays the test run's own (tests/conftest.py): the rule pack and its
+        # Hyperscan database are compiled once per run, not in every job of every test.
     }
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import functools
 import random
 from urllib.parse import quote
+
+from matcher_support import matcher_for
 
 from scanner.decoding import MAX_SPAN, KeywordForms, encoded_spans
 from scanner.matching import Matcher
@@ -12,14 +15,19 @@ from scanner.rules import load_rules
 from scanner.synthetic import make_token
 
 PACK = load_rules()
-MATCHER = Matcher(PACK)
 FORMS = KeywordForms.of_keywords(kw.encode() for rule in PACK.rules for kw in rule.keywords)
 TOKEN = make_token("xai", random.Random(11))
 
 
+@functools.cache
+def _matcher() -> Matcher:
+    """Made on first use, not while pytest collects (every xdist worker collects)."""
+    return matcher_for(PACK)
+
+
 def test_base64_value_is_decoded_and_found() -> None:
     encoded = base64.b64encode(f"XAI_API_KEY={TOKEN}".encode()).decode()
-    (match,) = MATCHER.scan(f"data:\n  key: {encoded}\n".encode())
+    (match,) = _matcher().scan(f"data:\n  key: {encoded}\n".encode())
     assert match.secret == TOKEN.encode()
     assert match.decoded == "base64"
     assert (match.line, match.column) == (2, 8)
@@ -27,12 +35,12 @@ def test_base64_value_is_decoded_and_found() -> None:
 
 def test_base64url_value_is_decoded() -> None:
     encoded = base64.urlsafe_b64encode(f"{TOKEN}??>>".encode()).decode()
-    assert any(m.decoded == "base64" for m in MATCHER.scan(encoded.encode()))
+    assert any(m.decoded == "base64" for m in _matcher().scan(encoded.encode()))
 
 
 def test_percent_encoded_value_is_decoded() -> None:
     text = "https://example.test/cb?key=" + quote(TOKEN, safe="").replace("-", "%2D") + "%26x%3D1"
-    (match,) = MATCHER.scan(text.encode())
+    (match,) = _matcher().scan(text.encode())
     assert match.decoded == "percent"
     assert match.secret == TOKEN.encode()
 
@@ -40,7 +48,7 @@ def test_percent_encoded_value_is_decoded() -> None:
 def test_nested_encodings_are_found_within_depth() -> None:
     once = base64.b64encode(f"k={TOKEN}".encode()).decode()
     nested = "https://example.test/cb?cfg=" + quote(f"a={once}&b=1", safe="")
-    (match,) = MATCHER.scan(nested.encode())
+    (match,) = _matcher().scan(nested.encode())
     assert match.secret == TOKEN.encode()
 
 
@@ -53,7 +61,7 @@ def test_base64_span_without_a_keyword_form_is_not_decoded() -> None:
 
 def test_secret_in_clear_and_encoded_is_reported_once_in_clear() -> None:
     encoded = base64.b64encode(f"k={TOKEN}".encode()).decode()
-    matches = MATCHER.scan(f"a = '{TOKEN}'\nb = '{encoded}'\n".encode())
+    matches = _matcher().scan(f"a = '{TOKEN}'\nb = '{encoded}'\n".encode())
     assert [(m.line, m.decoded) for m in matches] == [(1, None)]
 
 
@@ -61,9 +69,9 @@ def test_binary_looking_and_oversized_spans_are_skipped() -> None:
     noise = base64.b64encode(bytes(range(256)) * 4).decode()
     assert list(encoded_spans(noise.encode(), FORMS)) == []
     huge = base64.b64encode(f"k={TOKEN}".encode() + b" " * (MAX_SPAN * 2)).decode()
-    assert MATCHER.scan(huge.encode()) == []
+    assert _matcher().scan(huge.encode()) == []
 
 
 def test_decoding_can_be_switched_off() -> None:
     encoded = base64.b64encode(f"k={TOKEN}".encode()).decode()
-    assert MATCHER.scan(encoded.encode(), decode=False) == []
+    assert _matcher().scan(encoded.encode(), decode=False) == []

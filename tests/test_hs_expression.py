@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from matcher_support import matcher_for
 
 from scanner.hs_expression import Untranslatable, screening_expression, sre_parser
 from scanner.matching import (
@@ -520,7 +521,7 @@ def test_pinned_hyperscan_build_passes_the_regression_probe() -> None:
 
 @pytest.fixture(scope="module")
 def hyperscan_matcher() -> Matcher:
-    return Matcher(PACK, engine="hyperscan")
+    return matcher_for(PACK, "hyperscan")
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,18 @@
-"""The on-disk cache of the compiled Hyperscan database and of the rules' regex analysis."""
+"""The on-disk cache of the compiled Hyperscan database and of the rules' regex analysis.
+
+Compiling the whole pack takes seconds, so the module compiles it once, into a cache
+directory of its own, and records what that freshly compiled matcher finds. Each test starts
+from a fresh cache directory holding a copy of what that compile wrote, and checks what it
+loads (or, for a damaged file, compiles again) against the fresh matcher's findings.
+"""
 
 from __future__ import annotations
 
 import base64
 import random
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,46 +34,89 @@ def _every_example() -> bytes:
     return "\n\n".join(examples).encode("utf-8")
 
 
+def _with_an_encoded_key(content: bytes) -> bytes:
+    token = make_token("xai", random.Random(5))
+    encoded = base64.b64encode(f"XAI_API_KEY={token}".encode()).decode()
+    return content + f"\ndata:\n  key: {encoded}\n".encode()
+
+
 def _found(matches: list[Match]) -> list[tuple[str, bytes, int, int]]:
     return [(m.rule_id, m.secret, m.line, m.column) for m in matches]
 
 
+def _found_decoded(matches: list[Match]) -> list[tuple[str, bytes, int, int, str | None]]:
+    return [(m.rule_id, m.secret, m.line, m.column, m.decoded) for m in matches]
+
+
+@dataclass(frozen=True)
+class FreshCompile:
+    """What one compile into an empty cache directory left there, and what it found."""
+
+    directory: Path  # the cache directory it wrote (copied, never used, by the tests)
+    content: bytes  # every rule example
+    found: tuple[tuple[str, bytes, int, int], ...]
+    content_encoded: bytes  # the same plus a base64-encoded key
+    found_encoded: tuple[tuple[str, bytes, int, int, str | None], ...]
+    keyword_forms: tuple[bytes, ...]
+
+
+@pytest.fixture(scope="module")
+def fresh_compile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshCompile]:
+    xdg = tmp_path_factory.mktemp("fresh-compile")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(xdg))
+        patch.delenv("LEAKWINDOW_NO_CACHE", raising=False)
+        pack = pack_cache.load_pack_cached(Config(), [])
+        content = _every_example()
+        fresh = pack_cache.matcher_cached(pack, "hyperscan")
+        yield FreshCompile(
+            directory=xdg / "leakwindow",
+            content=content,
+            found=tuple(_found(fresh.scan(content))),
+            content_encoded=_with_an_encoded_key(content),
+            found_encoded=tuple(_found_decoded(fresh.scan(_with_an_encoded_key(content)))),
+            keyword_forms=tuple(fresh.keyword_forms()),
+        )
+
+
 @pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def own_cache(fresh_compile: FreshCompile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache directory for this test alone, holding a copy of the fresh compile's files."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("LEAKWINDOW_NO_CACHE", raising=False)
-    return tmp_path / "xdg" / "leakwindow"
+    directory = tmp_path / "xdg" / "leakwindow"
+    shutil.copytree(fresh_compile.directory, directory)
+    return directory
 
 
 def test_a_cached_matcher_is_not_compiled_again_and_finds_the_same(
-    own_cache: Path, monkeypatch: pytest.MonkeyPatch
+    fresh_compile: FreshCompile, own_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pack = pack_cache.load_pack_cached(Config(), [])
-    content = _every_example()
-    fresh = pack_cache.matcher_cached(pack, "hyperscan")
-    assert len(list(own_cache.glob("prefilter-*.hsdb"))) == 1
-    expected = _found(fresh.scan(content))
+    assert len(list(own_cache.glob("prefilter-*.hsdb"))) == 1  # what the compile wrote
+    expected = list(fresh_compile.found)
     assert len({rule_id for rule_id, *_ in expected}) > 200  # the content hits most rules
 
     def no_compiling(*args: Any) -> Any:
         raise AssertionError("compiled although the database is cached")
 
     monkeypatch.setattr(matching, "_compile", no_compiling)
-    cached = pack_cache.matcher_cached(pack, "hyperscan")
-    assert _found(cached.scan(content)) == expected
-
-
-def test_a_cached_matcher_parses_no_pattern_while_scanning(monkeypatch: pytest.MonkeyPatch) -> None:
     pack = pack_cache.load_pack_cached(Config(), [])
-    content = _every_example()
-    expected = _found(pack_cache.matcher_cached(pack, "hyperscan").scan(content))
+    cached = pack_cache.matcher_cached(pack, "hyperscan")
+    assert _found(cached.scan(fresh_compile.content)) == expected
+
+
+def test_a_cached_matcher_parses_no_pattern_while_scanning(
+    fresh_compile: FreshCompile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = pack_cache.load_pack_cached(Config(), [])
+    content = fresh_compile.content
 
     def no_parsing() -> Any:
         raise AssertionError("a pattern was parsed although its analysis is cached")
 
     cached = pack_cache.matcher_cached(pack, "hyperscan")
     monkeypatch.setattr(matching, "sre_parser", no_parsing)
-    assert _found(cached.scan(content)) == expected
+    assert _found(cached.scan(content)) == list(fresh_compile.found)
     # The check can fail: the same database without the saved analysis parses patterns.
     without = matching.Matcher(
         pack, engine="hyperscan", compiled_prefilter=cached.compiled_prefilter()
@@ -73,26 +125,36 @@ def test_a_cached_matcher_parses_no_pattern_while_scanning(monkeypatch: pytest.M
         without.scan(content)
 
 
-def test_a_damaged_cache_file_is_compiled_again(own_cache: Path) -> None:
+def test_a_damaged_cache_file_is_compiled_again(
+    fresh_compile: FreshCompile, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pack = pack_cache.load_pack_cached(Config(), [])
-    content = _every_example()
-    expected = _found(pack_cache.matcher_cached(pack, "hyperscan").scan(content))
+    compiles: list[int] = []
+    real_compile = matching._compile
+
+    def counted_compile(*args: Any) -> Any:
+        compiles.append(1)
+        return real_compile(*args)
+
+    monkeypatch.setattr(matching, "_compile", counted_compile)
     (entry,) = own_cache.glob("prefilter-*.hsdb")
     for damage in (b"", b"not a cache entry", entry.read_bytes()[:1000]):
         entry.write_bytes(damage)
-        assert _found(pack_cache.matcher_cached(pack, "hyperscan").scan(content)) == expected
-    assert entry.read_bytes() not in (b"", b"not a cache entry")  # rewritten whole
+        compiles.clear()
+        found = _found(pack_cache.matcher_cached(pack, "hyperscan").scan(fresh_compile.content))
+        assert compiles, f"a damaged entry ({len(damage)} bytes) was used, not compiled again"
+        assert found == list(fresh_compile.found)
+        assert entry.read_bytes() not in (b"", b"not a cache entry")  # rewritten whole
+    compiles.clear()
+    found = _found(pack_cache.matcher_cached(pack, "hyperscan").scan(fresh_compile.content))
+    assert (compiles, found) == ([], list(fresh_compile.found))  # and it loads as it is
 
 
 def test_a_cached_matcher_reuses_the_keyword_forms_and_decodes_the_same(
-    monkeypatch: pytest.MonkeyPatch,
+    fresh_compile: FreshCompile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pack = pack_cache.load_pack_cached(Config(), [])
-    token = make_token("xai", random.Random(5))
-    encoded = base64.b64encode(f"XAI_API_KEY={token}".encode()).decode()
-    content = _every_example() + f"\ndata:\n  key: {encoded}\n".encode()
-    fresh = pack_cache.matcher_cached(pack, "hyperscan")
-    expected = _found_decoded(fresh.scan(content))
+    expected = list(fresh_compile.found_encoded)
     assert "base64" in {decoded for *_, decoded in expected}
 
     def no_forms(keyword: bytes) -> list[bytes]:
@@ -100,9 +162,5 @@ def test_a_cached_matcher_reuses_the_keyword_forms_and_decodes_the_same(
 
     monkeypatch.setattr(decoding, "base64_forms", no_forms)
     cached = pack_cache.matcher_cached(pack, "hyperscan")
-    assert cached.keyword_forms() == fresh.keyword_forms()
-    assert _found_decoded(cached.scan(content)) == expected
-
-
-def _found_decoded(matches: list[Match]) -> list[tuple[str, bytes, int, int, str | None]]:
-    return [(m.rule_id, m.secret, m.line, m.column, m.decoded) for m in matches]
+    assert tuple(cached.keyword_forms()) == fresh_compile.keyword_forms
+    assert _found_decoded(cached.scan(fresh_compile.content_encoded)) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from matcher_support import matcher_for
 
 from scanner.matching import Matcher, crosses_lines, hyperscan_available
 from scanner.rules import load_rules
@@ -15,20 +16,20 @@ ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
 
 
 def _matcher(engine: str) -> Matcher:
-    return Matcher(PACK, engine=engine)
+    return matcher_for(PACK, engine)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_generic_rule_defers_to_the_provider_rule_on_the_same_text(engine: str) -> None:
     token = make_token("xai", random.Random(5))
-    matches = Matcher(PACK, engine=engine).scan(f'api_token = "{token}"\n'.encode())
+    matches = matcher_for(PACK, engine).scan(f'api_token = "{token}"\n'.encode())
     assert {m.rule_id for m in matches} == {"xai-api-key"}
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_generic_rule_still_finds_an_unknown_secret(engine: str) -> None:
     value = "Qw8rT5yU2iO9pA3sD6fG1hJ4kL7zX0cV"
-    matches = Matcher(PACK, engine=engine).scan(f'db_secret = "{value}"\n'.encode())
+    matches = matcher_for(PACK, engine).scan(f'db_secret = "{value}"\n'.encode())
     assert any(m.secret == value.encode() for m in matches)
 
 
@@ -36,7 +37,7 @@ def test_generic_rule_still_finds_an_unknown_secret(engine: str) -> None:
 def test_provider_lookalike_with_bad_checksum_is_not_reported_as_generic(engine: str) -> None:
     token = make_token("github-pat", random.Random(3))
     broken = token[:-1] + ("A" if token[-1] != "A" else "B")
-    matches = Matcher(PACK, engine=engine).scan(f'github_token = "{broken}"\n'.encode())
+    matches = matcher_for(PACK, engine).scan(f'github_token = "{broken}"\n'.encode())
     assert matches == []
 
 
@@ -50,7 +51,7 @@ def test_multiline_detection_keeps_pem_blocks_multiline_and_assignments_single_l
 def test_secret_far_down_a_large_file_is_found(engine: str) -> None:
     token = make_token("xai", random.Random(9))
     content = ("x = 1  # token handling\n" * 20000 + f'KEY = "{token}"\n').encode()
-    (match,) = Matcher(PACK, engine=engine).scan(content)
+    (match,) = matcher_for(PACK, engine).scan(content)
     assert match.line == 20001
 
 
@@ -63,7 +64,7 @@ def test_both_engines_find_the_same_on_real_text() -> None:
     files = sorted(stdlib.glob("*.py"))[:150]
     token = make_token("xai", random.Random(2))
     contents = [f.read_bytes() for f in files] + [f'token = "{token}"\n'.encode()]
-    engines = [Matcher(PACK, engine="python"), Matcher(PACK, engine="hyperscan")]
+    engines = [matcher_for(PACK, "python"), matcher_for(PACK, "hyperscan")]
     results = [[engine.scan(content) for content in contents] for engine in engines]
     assert results[0] == results[1]
     assert results[0][-1][0].secret == token.encode()
@@ -73,7 +74,7 @@ def test_both_engines_find_the_same_on_real_text() -> None:
 def test_a_secret_after_thousands_of_keyword_lines_is_still_found(engine: str) -> None:
     value = "Qw8rT5yU2iO9pA3sD6fG1hJ4"
     content = ("token_count = 1\n" * 3000 + f'db_secret = "{value}"\n').encode()
-    found = Matcher(PACK, engine=engine).scan(content)
+    found = matcher_for(PACK, engine).scan(content)
     assert [(m.secret, m.line) for m in found] == [(value.encode(), 3001)]
 
 
@@ -83,7 +84,7 @@ def test_a_content_with_more_screen_hits_than_collected_at_once_is_rescanned_cap
     # the screen to its capped rescan; the findings must not change.
     token = make_token("github-pat", random.Random(3))
     content = ("x = '%2d %3a %2f' % (1, 2, 3)\n" * 30000 + f'gh = "{token}"\n').encode()
-    matcher = Matcher(PACK, engine="hyperscan")
+    matcher = matcher_for(PACK, "hyperscan")
     rescans = []
     capped = matcher._prefilter._prefilter_capped  # type: ignore[union-attr]
 
@@ -94,5 +95,5 @@ def test_a_content_with_more_screen_hits_than_collected_at_once_is_rescanned_cap
     matcher._prefilter._prefilter_capped = counting  # type: ignore[union-attr,method-assign]
     found = [(m.rule_id, m.line) for m in matcher.scan(content)]
     assert rescans == [len(content)]
-    assert found == [(m.rule_id, m.line) for m in Matcher(PACK, engine="python").scan(content)]
+    assert found == [(m.rule_id, m.line) for m in matcher_for(PACK, "python").scan(content)]
     assert ("github-pat", 30001) in found

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from matcher_support import matcher_for
 
 from scanner import blobscan
 from scanner.blobscan import scan_blobs, scan_stream
 from scanner.cli import main
 from scanner.fixture_builder import build_scenario
 from scanner.history import check_integrity, read_history, read_inventory, read_refs
-from scanner.matching import Matcher
 from scanner.rules import load_rules
 from scanner.synthetic import make_token
 
@@ -220,7 +220,7 @@ def test_lfs_pointers_are_counted_not_scanned(tmp_path: Path) -> None:
     _, report = scan(repo, tmp_path)
     assert finding(report, smuggled)["locations"][0]["path"] == "fake.bin"
     inventory = read_inventory(repo)
-    result = scan_blobs(repo, inventory.blob_sizes, Matcher(load_rules()), 10**6)
+    result = scan_blobs(repo, inventory.blob_sizes, matcher_for(load_rules()), 10**6)
     assert result.stats.blobs_lfs_pointers == 2
     assert result.stats.blobs_scanned == len(inventory.blob_sizes) - 2
 
@@ -407,7 +407,7 @@ def test_windowed_matching_equals_whole_content_matching(
         parts.append(filler * rng.randrange(0, 300))
         parts.append(f"K{index}={token(seed * 100 + index)};".encode())
     content = b"".join(parts)
-    matcher = Matcher(load_rules())
+    matcher = matcher_for(load_rules())
     whole = matcher.scan(content)
     assert len({m.secret for m in whole}) >= 40
     sizes = [rng.randrange(1, 2000) for _ in range(len(content))]

@@ -29,7 +29,9 @@ XAI_2 = make_token("xai", random.Random("test-precommit:xai:2"))
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A git environment without the user's configuration, hooks or pre-commit cache."""
+    """A git environment without the user's configuration, hooks or pre-commit cache.
+    leakwindow's own cache is the test run's (tests/conftest.py), never the user's: the hooks
+    load the rule pack and its Hyperscan database compiled once per run."""
     home = tmp_path_factory.mktemp("home")
     empty = home / "empty.gitconfig"
     empty.write_text("")
@@ -42,7 +44,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "Test",
         "GIT_COMMITTER_EMAIL": "test@example.invalid",
         "PRE_COMMIT_HOME": str(home / "pre-commit-home"),
-        "XDG_CACHE_HOME": str(home / "cache"),
     }
 
 
