@@ -9,6 +9,7 @@ config names.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,13 +54,36 @@ def open_repository(path: Path) -> Repository:
 
 
 def _worktree(where: Path, git_dir: Path) -> Path | None:
-    """The worktree of a non-bare repository, also when `where` is inside its git dir."""
+    """The worktree of a non-bare repository, also when `where` is inside its git dir.
+
+    A directory counts as the worktree only if its `.git` is this git dir (or a `gitdir:`
+    file naming it): a repository's `core.worktree` may name any directory (another
+    project's, the user's home, a parent of the repository), and its `.leakwindow.toml` and
+    baseline would then be read there and `baseline create` would write there.
+    """
     top = run_git_completed(["rev-parse", "--show-toplevel"], where)
+    candidates: list[Path] = []
     if top.returncode == 0 and top.stdout.strip():
-        return Path(top.stdout.decode("utf-8", "surrogateescape").strip())
+        candidates.append(Path(top.stdout.decode("utf-8", "surrogateescape").strip()))
     if git_dir.name == ".git":
-        return git_dir.parent
+        candidates.append(git_dir.parent)
     linked = git_dir / "gitdir"  # .git/worktrees/NAME/gitdir names the worktree's .git file
     if linked.is_file():
-        return Path(linked.read_text(encoding="utf-8", errors="surrogateescape").strip()).parent
+        named = linked.read_text(encoding="utf-8", errors="surrogateescape").strip()
+        candidates.append(Path(named).parent)
+    return next((c for c in candidates if _git_dir_of(c) == os.path.realpath(git_dir)), None)
+
+
+def _git_dir_of(directory: Path) -> str | None:
+    """The real path of the git dir `directory/.git` is or names (a `gitdir:` file)."""
+    dot_git = directory / ".git"
+    try:
+        if dot_git.is_dir():
+            return os.path.realpath(dot_git)
+        if dot_git.is_file() and dot_git.stat().st_size <= 4096:
+            text = dot_git.read_text(encoding="utf-8", errors="surrogateescape").strip()
+            if text.startswith("gitdir:"):
+                return os.path.realpath(directory / text.removeprefix("gitdir:").strip())
+    except OSError:
+        return None
     return None

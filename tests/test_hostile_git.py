@@ -386,6 +386,22 @@ def test_files_named_by_the_config_are_not_read(
     assert fingerprint(planted.secret) in done.stdout
 
 
+def test_a_core_worktree_naming_a_parent_directory_is_not_the_worktree(
+    planted: Planted, tmp_path: Path
+) -> None:
+    """A tarball unpacked in the user's home whose `.git/config` names the home as its work
+    tree: the home's `.leakwindow.toml` (here one excluding every path) must not decide the
+    scan, and `baseline create` must not write into the home."""
+    (tmp_path / ".leakwindow.toml").write_text('[paths]\nexclude = ["**"]\n')
+    planted.repo.git("config", "core.worktree", str(tmp_path))
+    code, report = scan(planted.path, tmp_path, "--no-cache")
+    assert code == 1
+    assert_key_in_head(report, planted.secret, planted.leak)
+    assert main(["baseline", "create", str(planted.path)]) == 0
+    assert not (tmp_path / ".leakwindow-baseline.json").exists()
+    assert (planted.path / ".leakwindow-baseline.json").is_file()
+
+
 def test_a_core_worktree_naming_another_repository_does_not_move_the_scan(
     planted: Planted, tmp_path: Path
 ) -> None:
