@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Mapping, Sequence
@@ -150,12 +151,13 @@ def run_git(
     input_bytes: bytes | None = None,
     env: Mapping[str, str] | None = None,
     check: bool = True,
+    timeout: float | None = None,
 ) -> bytes:
     """Run one git command to completion and return its stdout.
 
     On failure raise LeakwindowError with git's first error line (never the command's input).
     """
-    completed = run_git_completed(args, cwd, input_bytes=input_bytes, env=env)
+    completed = run_git_completed(args, cwd, input_bytes=input_bytes, env=env, timeout=timeout)
     if check and completed.returncode != 0:
         problem = first_problem(completed.stderr, completed.returncode)
         raise LeakwindowError(f"git {args[0]} failed: {problem}")
@@ -168,8 +170,12 @@ def run_git_completed(
     *,
     input_bytes: bytes | None = None,
     env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run one git command to completion; the caller judges its exit status and stderr."""
+    """Run one git command to completion; the caller judges its exit status and stderr.
+
+    `timeout` (seconds) is for commands that answer at once whatever the repository's size:
+    past it git is stopped and the run ends with one line."""
     try:
         return subprocess.run(
             git_argv(args),
@@ -178,9 +184,15 @@ def run_git_completed(
             capture_output=True,
             env=safe_env(env),
             check=False,
+            timeout=timeout,
         )
     except OSError as exc:
         raise _cannot_start(cwd, exc) from None
+    except subprocess.TimeoutExpired:
+        raise LeakwindowError(
+            f"git {args[0]} did not answer in {timeout:.0f} s in {cwd} "
+            "(a FIFO or device where git reads a file blocks it)"
+        ) from None
 
 
 def start_git(
@@ -211,6 +223,10 @@ def start_git(
 
 _SET_PIPE_SIZE = 1031  # Linux's F_SETPIPE_SZ (the fcntl module names it only from 3.10 on Linux)
 PIPE_BYTES = 1 << 20
+
+# For the commands that find a repository: they answer at once in any repository git can
+# read, and a hostile one must not keep a scan (or a hook) waiting for ever.
+DISCOVERY_TIMEOUT = 60.0
 
 
 def widen_pipe(stream: IO[bytes]) -> None:
@@ -288,3 +304,28 @@ class ObjectReader:
         if self._process is not None:
             stop(self._process)
             self._process = None
+
+
+_C_ESCAPE = re.compile(rb'\\([0-7]{3}|[abtnvfr"\\])')
+_C_ESCAPES = {
+    b"a": b"\a",
+    b"b": b"\b",
+    b"t": b"\t",
+    b"n": b"\n",
+    b"v": b"\v",
+    b"f": b"\f",
+    b"r": b"\r",
+}
+
+
+def unquote_c(text: str) -> str:
+    """A path as git prints it: as is, or in double quotes with C escapes (octal for bytes)."""
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return text
+
+    def unescape(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        return bytes([int(code, 8) & 0xFF]) if code.isdigit() else _C_ESCAPES.get(code, code)
+
+    raw = text[1:-1].encode("utf-8", "surrogateescape")
+    return _C_ESCAPE.sub(unescape, raw).decode("utf-8", "surrogateescape")

@@ -32,6 +32,7 @@ from scanner.git import (
     run_git_completed,
     start_git,
     stop,
+    unquote_c,
     widen_pipe,
 )
 from scanner.model import CommitInfo
@@ -264,35 +265,10 @@ def alternates(repo: Path) -> tuple[str, ...]:
     out = run_git(["count-objects", "-v"], repo, check=False)
     prefix = "alternate: "
     return tuple(
-        _unquote_c(line[len(prefix) :])
+        unquote_c(line[len(prefix) :])
         for line in out.decode("utf-8", "surrogateescape").splitlines()
         if line.startswith(prefix)
     )
-
-
-_C_ESCAPE = re.compile(rb'\\([0-7]{3}|[abtnvfr"\\])')
-_C_ESCAPES = {
-    b"a": b"\a",
-    b"b": b"\b",
-    b"t": b"\t",
-    b"n": b"\n",
-    b"v": b"\v",
-    b"f": b"\f",
-    b"r": b"\r",
-}
-
-
-def _unquote_c(text: str) -> str:
-    """A path as git prints it: as is, or in double quotes with C escapes (octal for bytes)."""
-    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
-        return text
-
-    def unescape(match: re.Match[bytes]) -> bytes:
-        code = match.group(1)
-        return bytes([int(code, 8) & 0xFF]) if code.isdigit() else _C_ESCAPES.get(code, code)
-
-    raw = text[1:-1].encode("utf-8", "surrogateescape")
-    return _C_ESCAPE.sub(unescape, raw).decode("utf-8", "surrogateescape")
 
 
 def is_partial_clone(repo: Path) -> bool:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.errors import LeakwindowError
-from scanner.git import first_problem, run_git_completed
+from scanner.git import DISCOVERY_TIMEOUT, first_problem, run_git_completed
+from scanner.git_dir_check import check_git_dir
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,16 @@ def open_repository(path: Path) -> Repository:
     if not path.exists():
         raise LeakwindowError(f"no such path: {path}")
     where = path if path.is_dir() else path.parent
-    found = run_git_completed(["rev-parse", "--absolute-git-dir", "--is-bare-repository"], where)
+    # git reads the repository's files as it finds it: those it could block on are checked
+    # first, in the git dir discovery will most likely find, and again in the one it found.
+    likely = likely_git_dir(where)
+    if likely is not None:
+        check_git_dir(likely)
+    found = run_git_completed(
+        ["rev-parse", "--absolute-git-dir", "--is-bare-repository"],
+        where,
+        timeout=DISCOVERY_TIMEOUT,
+    )
     lines = found.stdout.decode("utf-8", "surrogateescape").splitlines()
     if found.returncode != 0 or len(lines) != 2:
         problem = first_problem(found.stderr, found.returncode)
@@ -47,6 +57,8 @@ def open_repository(path: Path) -> Repository:
             raise LeakwindowError(f"not a git repository: {path}")
         raise LeakwindowError(f"cannot open repository {path}: {problem}")
     git_dir = Path(lines[0])
+    if likely is None or os.path.realpath(likely) != os.path.realpath(git_dir):
+        check_git_dir(git_dir)
     worktree = None if lines[1] == "true" else _worktree(where, git_dir)
     if worktree is not None and not worktree.is_dir():
         worktree = None  # e.g. a `core.worktree` naming a directory that does not exist
@@ -61,7 +73,7 @@ def _worktree(where: Path, git_dir: Path) -> Path | None:
     project's, the user's home, a parent of the repository), and its `.leakwindow.toml` and
     baseline would then be read there and `baseline create` would write there.
     """
-    top = run_git_completed(["rev-parse", "--show-toplevel"], where)
+    top = run_git_completed(["rev-parse", "--show-toplevel"], where, timeout=DISCOVERY_TIMEOUT)
     candidates: list[Path] = []
     if top.returncode == 0 and top.stdout.strip():
         candidates.append(Path(top.stdout.decode("utf-8", "surrogateescape").strip()))
@@ -86,4 +98,16 @@ def _git_dir_of(directory: Path) -> str | None:
                 return os.path.realpath(directory / text.removeprefix("gitdir:").strip())
     except OSError:
         return None
+    return None
+
+
+def likely_git_dir(where: Path) -> Path | None:
+    """The git dir git's discovery will find from `where`, found without running git: the
+    first `.git` directory or `gitdir:` file upwards, or a directory that is itself one."""
+    for directory in (where, *where.parents):
+        found = _git_dir_of(directory)
+        if found is not None:
+            return Path(found)
+        if (directory / "HEAD").is_file() and (directory / "objects").is_dir():
+            return directory
     return None
