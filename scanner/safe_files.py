@@ -1,8 +1,8 @@
 """Read and write files that a scanned repository may have planted or pointed at.
 
 Every file leakwindow writes (reports, baselines, caches, hooks) is created fresh beside its
-target, with O_EXCL and O_NOFOLLOW, then renamed into place: a symlink or a file another user
-created at the target is replaced, never written through, and the new file has the mode asked
+target, with O_EXCL and O_NOFOLLOW, then renamed into place: a regular file another user
+created at the target is replaced, never written into, and the new file has the mode asked
 for from the start. A target that exists and is not a regular file (a symlink, a FIFO, a
 device, a directory) is refused, not replaced: a report path that is a symlink in a checked-out
 pull request is an attack, and the user should hear about it.

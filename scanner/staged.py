@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scanner.content import scannable_text
 from scanner.errors import LeakwindowError
-from scanner.git import run_git
+from scanner.git import DISCOVERY_TIMEOUT, run_git
 from scanner.match_budget import BlobTimedOut, Deadline, Watch, budget_seconds
 from scanner.matching import Matcher
 from scanner.model import Match
@@ -182,7 +182,8 @@ def scan_added(diff: bytes, matcher: Matcher) -> tuple[list[StagedMatch], int]:
 def repository_root(path: Path) -> Path:
     if not path.exists():
         raise LeakwindowError(f"no such path: {path}")
-    out = run_git(["rev-parse", "--show-toplevel"], path, check=False).decode().strip()
+    found = run_git(["rev-parse", "--show-toplevel"], path, check=False, timeout=DISCOVERY_TIMEOUT)
+    out = found.decode("utf-8", "surrogateescape").strip()
     if not out:
         raise LeakwindowError(f"not a git work tree: {path}")
     return Path(out)

@@ -135,3 +135,27 @@ def test_a_clean_repository_with_links_and_includes_still_scans(tmp_path: Path) 
     done = run_scan(repo.path, "-f", "json")
     assert done.returncode == 1, done.stderr
     assert fingerprint(token(1801)) in done.stdout
+
+
+def test_the_pre_commit_hook_gives_up_on_a_repository_git_blocks_on(tmp_path: Path) -> None:
+    """The hook finds its repository with git alone (no walk of the git dir: it must start
+    fast), so a FIFO at `.git/config` is caught by the discovery timeout, here 2 s."""
+    repo = leaky_repository(tmp_path / "repo")
+    replace_with_fifo(repo.path / ".git" / "config")
+    code = (
+        "import sys, scanner.staged as staged; staged.DISCOVERY_TIMEOUT = 2.0; "
+        "from scanner.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, "staged", str(repo.path)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the hook still ran after {TIMEOUT:.0f} s")
+    assert done.returncode == 2, done.stderr
+    assert "did not answer in 2 s" in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
