@@ -150,16 +150,9 @@ def _own_root(root: Path) -> Path:
     """The cache root, created 0700 if missing. An existing one may be a link (the user's
     own choice) and keeps its mode (`--cache-dir ~` must not close the home directory), but
     must be a directory of this user's: the private directories go below it."""
-    try:
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        info = os.stat(root)
-    except OSError as exc:
-        raise LeakwindowError(f"cannot use directory {root}: {exc.strerror}") from None
-    if not stat.S_ISDIR(info.st_mode):
-        raise LeakwindowError(f"cannot use directory {root}: it is not a directory")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise LeakwindowError(f"cannot use directory {root}: it belongs to another user")
-    return root
+    from scanner.safe_files import own_directory
+
+    return own_directory(root, follow_symlinks=True, make_private=False)
 
 
 def _forget_old_repositories(repos: Path, keep: Path) -> None:

@@ -114,16 +114,22 @@ def write_file_atomically(
 def private_directory(path: Path) -> Path:
     """Create `path` (mode 0700) if needed and check that it is a real directory owned by
     this user and not open to others; LeakwindowError when it cannot be used safely."""
+    return own_directory(path, follow_symlinks=False, make_private=True)
+
+
+def own_directory(path: Path, *, follow_symlinks: bool, make_private: bool) -> Path:
+    """Create `path` (mode 0700) if needed and check that it is a directory of this user's
+    (through a link only with `follow_symlinks`); `make_private` closes it to others."""
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        info = os.lstat(path)
+        info = os.stat(path) if follow_symlinks else os.lstat(path)
     except OSError as exc:
         raise LeakwindowError(f"cannot use directory {path}: {exc.strerror}") from None
     if not stat.S_ISDIR(info.st_mode):
         raise LeakwindowError(f"cannot use directory {path}: it is not a directory")
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise LeakwindowError(f"cannot use directory {path}: it belongs to another user")
-    if info.st_mode & 0o077:
+    if make_private and info.st_mode & 0o077:
         try:
             os.chmod(path, 0o700)
         except OSError as exc:
