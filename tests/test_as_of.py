@@ -14,12 +14,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from git_builders import assert_valid_report, scan, scan_report
 from hypothesis import given
 from hypothesis import strategies as st
 from scenario_support import build
 
 from scanner.model import CommitPoint, Window
-from tests.git_builder import assert_valid_report, scan_json, scan_report
 
 LEAK = datetime(2025, 3, 2, 9, 14, tzinfo=timezone.utc)
 REMOVAL = datetime(2025, 4, 30, 9, 14, tzinfo=timezone.utc)
@@ -35,7 +35,7 @@ def test_as_of_before_the_window_counts_no_exposure_and_says_so(
     tmp_path: Path, capsys: Any
 ) -> None:
     fx = build("incident", tmp_path)
-    code, report = scan_json(fx.path, tmp_path, "--as-of", "2025-01-01T00:00:00Z")
+    code, report = scan(fx.path, tmp_path, as_of="2025-01-01T00:00:00Z")
     err = capsys.readouterr().err
     window = _main_window(report)
     assert window["days"] == 0.0
@@ -54,7 +54,7 @@ def test_as_of_before_the_window_counts_no_exposure_and_says_so(
 def test_as_of_inside_the_window_counts_up_to_that_date(tmp_path: Path) -> None:
     fx = build("incident", tmp_path)
     as_of = LEAK + timedelta(days=10, hours=12)
-    _, report = scan_json(fx.path, tmp_path, "--as-of", as_of.isoformat())
+    _, report = scan(fx.path, tmp_path, as_of=as_of.isoformat())
     window = _main_window(report)
     assert window["days"] == 10.5
     assert window["closed_after_as_of"] is True and window["opened_after_as_of"] is False
@@ -64,7 +64,7 @@ def test_as_of_inside_the_window_counts_up_to_that_date(tmp_path: Path) -> None:
 
 def test_as_of_after_the_history_changes_nothing(tmp_path: Path, capsys: Any) -> None:
     fx = build("incident", tmp_path)
-    _, report = scan_json(fx.path, tmp_path, "--as-of", "2025-12-31T00:00:00Z")
+    _, report = scan(fx.path, tmp_path, as_of="2025-12-31T00:00:00Z")
     window = _main_window(report)
     assert window["days"] == round((REMOVAL - LEAK).total_seconds() / 86400, 1) == 59.0
     assert not window.get("opened_after_as_of") and not window.get("closed_after_as_of")
@@ -74,23 +74,23 @@ def test_as_of_after_the_history_changes_nothing(tmp_path: Path, capsys: Any) ->
 
 def test_an_open_window_is_never_counted_negative(tmp_path: Path) -> None:
     fx = build("never-removed", tmp_path)
-    code, report = scan_json(fx.path, tmp_path, "--as-of", "2024-06-30T00:00:00Z")
+    code, report = scan(fx.path, tmp_path, as_of="2024-06-30T00:00:00Z")
     (finding,) = report["findings"]
     assert [w["days"] for w in finding["windows"]] == [0.0] * len(finding["windows"])
     assert all(w["closed"] is None and w["opened_after_as_of"] for w in finding["windows"])
     assert finding["in_head"] is True and code == 1
-    text = scan_report(fx.path, tmp_path, "--as-of", "2024-06-30T00:00:00Z", fmt="text")[1]
+    text = scan_report(fx.path, tmp_path, fmt="text", as_of="2024-06-30T00:00:00Z")[1]
     assert "still present, 0.0 days so far (opened after the as-of date" in text
     assert re.search(r"-[0-9.]+ days", text) is None
 
 
 def test_every_format_says_what_the_as_of_date_did(tmp_path: Path) -> None:
     fx = build("incident", tmp_path)
-    options = ("--as-of", "2025-01-01T00:00:00Z")
-    text = scan_report(fx.path, tmp_path, *options, fmt="text")[1]
-    markdown = scan_report(fx.path, tmp_path, *options, fmt="markdown")[1]
-    html = scan_report(fx.path, tmp_path, *options, fmt="html")[1]
-    sarif = json.loads(scan_report(fx.path, tmp_path, *options, fmt="sarif")[1])
+    as_of = "2025-01-01T00:00:00Z"
+    text = scan_report(fx.path, tmp_path, fmt="text", as_of=as_of)[1]
+    markdown = scan_report(fx.path, tmp_path, fmt="markdown", as_of=as_of)[1]
+    html = scan_report(fx.path, tmp_path, fmt="html", as_of=as_of)[1]
+    sarif = json.loads(scan_report(fx.path, tmp_path, fmt="sarif", as_of=as_of)[1])
     for shown in (text, markdown, html):
         assert "opened after the as-of date: no exposure then" in shown
         assert "is earlier than part of the history" in shown
@@ -104,10 +104,10 @@ def test_every_format_says_what_the_as_of_date_did(tmp_path: Path) -> None:
 
 def test_a_saved_result_is_viewed_at_the_new_as_of_date_like_a_fresh_scan(tmp_path: Path) -> None:
     fx = build("incident", tmp_path)
-    scan_json(fx.path, tmp_path, "--as-of", "2025-12-31T00:00:00Z")  # leaves a saved result
+    scan(fx.path, tmp_path, as_of="2025-12-31T00:00:00Z")  # leaves a saved result
     for as_of in ("2025-01-01T00:00:00Z", "2025-03-12T21:14:00Z", "2025-12-31T00:00:00Z"):
-        _, cached = scan_json(fx.path, tmp_path, "--as-of", as_of)
-        _, fresh = scan_json(fx.path, tmp_path, "--as-of", as_of, "--no-cache")
+        _, cached = scan(fx.path, tmp_path, as_of=as_of)
+        _, fresh = scan(fx.path, tmp_path, "--no-cache", as_of=as_of)
         assert cached["findings"] == fresh["findings"], as_of
         assert cached["summary"] == fresh["summary"], as_of
         assert cached["scan"].get("notes") == fresh["scan"].get("notes"), as_of

@@ -14,17 +14,18 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
-from scanner.cli import main
-from tests.git_builder import (
-    Repo,
+from git_builders import (
+    GitRepo,
     assert_valid_report,
     fake_bearer,
     finding,
-    scan_json,
+    git_env,
+    scan,
     scan_report,
 )
+from rich.console import Console
+
+from scanner.cli import main
 
 KEY = fake_bearer("shallow")
 RULES = str(Path(__file__).parent / "data" / "verify_rules.toml")
@@ -32,27 +33,27 @@ AS_OF = "2025-06-01T00:00:00+00:00"
 ALICE, BOB, CAROL = (f"{name} <{name.lower()}@example.test>" for name in ("Alice", "Bob", "Carol"))
 
 
-def _upstream(tmp_path: Path) -> tuple[Repo, str]:
-    repo = Repo(tmp_path / "upstream")
-    repo.commit("2025-01-01T00:00:00Z", {"config.py": f'KEY = "{KEY}"\n'}, author=ALICE)
-    boundary = repo.commit("2025-01-10T00:00:00Z", {"b.txt": "bob\n"}, author=BOB)
-    repo.commit("2025-01-20T00:00:00Z", {"c.txt": "carol\n"}, author=CAROL)
+def _upstream(tmp_path: Path) -> tuple[GitRepo, str]:
+    repo = GitRepo(tmp_path / "upstream")
+    repo.change("2025-01-01T00:00:00Z", {"config.py": f'KEY = "{KEY}"\n'}, author=ALICE)
+    boundary = repo.change("2025-01-10T00:00:00Z", {"b.txt": "bob\n"}, author=BOB)
+    repo.change("2025-01-20T00:00:00Z", {"c.txt": "carol\n"}, author=CAROL)
     return repo, boundary
 
 
-def _clone(upstream: Repo, tmp_path: Path, *depth: str) -> Path:
+def _clone(upstream: GitRepo, tmp_path: Path, *depth: str) -> Path:
     target = tmp_path / "clone"
     subprocess.run(
         ["git", "clone", "-q", *depth, upstream.path.as_uri(), str(target)],
         check=True,
         capture_output=True,
-        env={"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"},
+        env=git_env(),
     )
     return target
 
 
 def _options() -> tuple[str, ...]:
-    return ("--rules", RULES, "--as-of", AS_OF)
+    return ("--rules", RULES)
 
 
 def test_a_first_commit_at_the_shallow_boundary_is_marked_and_warned_about_everywhere(
@@ -60,7 +61,7 @@ def test_a_first_commit_at_the_shallow_boundary_is_marked_and_warned_about_every
 ) -> None:
     upstream, boundary = _upstream(tmp_path)
     clone = _clone(upstream, tmp_path, "--depth", "2")
-    code, report = scan_json(clone, tmp_path, *_options())
+    code, report = scan(clone, tmp_path, *_options(), as_of=AS_OF)
     err = capsys.readouterr().err
     first = finding(report, KEY)["first_commit"]
     assert (first["sha"], first["author"]) == (boundary, BOB)  # git can show no more
@@ -72,13 +73,13 @@ def test_a_first_commit_at_the_shallow_boundary_is_marked_and_warned_about_every
     assert_valid_report(report)
 
     phrase = "first seen at the shallow boundary"
-    text = scan_report(clone, tmp_path, *_options(), fmt="text")[1]
+    text = scan_report(clone, tmp_path, *_options(), fmt="text", as_of=AS_OF)[1]
     assert text.count(phrase) == 1 and text.count("note: shallow clone") == 1
-    markdown = scan_report(clone, tmp_path, *_options(), fmt="markdown")[1]
+    markdown = scan_report(clone, tmp_path, *_options(), fmt="markdown", as_of=AS_OF)[1]
     assert markdown.count(phrase) == 1 and markdown.count("> ⚠️ shallow clone") == 1
-    page = scan_report(clone, tmp_path, *_options(), fmt="html")[1]
+    page = scan_report(clone, tmp_path, *_options(), fmt="html", as_of=AS_OF)[1]
     assert page.count(phrase) == 1 and page.count("<strong>Note:</strong> shallow clone") == 1
-    sarif = json.loads(scan_report(clone, tmp_path, *_options(), fmt="sarif")[1])
+    sarif = json.loads(scan_report(clone, tmp_path, *_options(), fmt="sarif", as_of=AS_OF)[1])
     run = sarif["runs"][0]
     (notification,) = run["invocations"][0]["toolExecutionNotifications"]
     assert notification["descriptor"]["id"] == "shallow_clone"
@@ -98,7 +99,7 @@ def test_a_first_commit_at_the_shallow_boundary_is_marked_and_warned_about_every
 def test_a_full_clone_says_nothing_about_a_boundary(tmp_path: Path, capsys: Any) -> None:
     upstream, _ = _upstream(tmp_path)
     clone = _clone(upstream, tmp_path)
-    _, report = scan_json(clone, tmp_path, *_options())
+    _, report = scan(clone, tmp_path, *_options(), as_of=AS_OF)
     first = finding(report, KEY)["first_commit"]
     assert first["author"] == ALICE
     assert not first.get("at_shallow_boundary")
@@ -110,7 +111,10 @@ def test_a_saved_report_renders_the_boundary_again(tmp_path: Path) -> None:
     upstream, _ = _upstream(tmp_path)
     clone = _clone(upstream, tmp_path, "--depth", "2")
     saved = tmp_path / "saved.json"
-    assert main(["scan", str(clone), "-f", "json", "-o", str(saved), *_options()]) == 1
+    assert (
+        main(["scan", str(clone), "-f", "json", "-o", str(saved), *_options(), "--as-of", AS_OF])
+        == 1
+    )
     out = tmp_path / "again.txt"
     assert main(["report", str(saved), "-f", "text", "-o", str(out)]) == 0
     assert "first seen at the shallow boundary" in out.read_text()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git_builders import GitRepo, assert_valid_report, fake_bearer, fingerprint, scan
 from rich.console import Console
 
 from scanner.baseline import BASELINE_SCHEMA
@@ -26,7 +27,6 @@ from scanner.model import preview_of
 from scanner.report.markdown import escape_cell
 from scanner.verify import VerifySettings
 from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider
-from tests.git_builder import Repo, assert_valid_report, fake_bearer, fingerprint, scan_json
 
 RULES = str(Path(__file__).parent / "data" / "verify_rules.toml")
 AS_OF = "2025-06-01T00:00:00+00:00"
@@ -48,24 +48,24 @@ EXPECTED = {
 }
 
 
-def _build(tmp_path: Path) -> Repo:
-    repo = Repo(tmp_path / "repo")
-    repo.commit("2025-01-01T00:00:00Z", {"README.md": "verdicts\n"})
-    repo.commit("2025-01-05T00:00:00Z", {"app/head.py": f'KEY = "{KEYS["head"]}"\n'})
-    repo.commit("2025-01-10T00:00:00Z", {"app/removed.py": f'KEY = "{KEYS["removed"]}"\n'})
-    repo.commit("2025-01-20T00:00:00Z", delete=("app/removed.py",))
+def _build(tmp_path: Path) -> GitRepo:
+    repo = GitRepo(tmp_path / "repo")
+    repo.change("2025-01-01T00:00:00Z", {"README.md": "verdicts\n"})
+    repo.change("2025-01-05T00:00:00Z", {"app/head.py": f'KEY = "{KEYS["head"]}"\n'})
+    repo.change("2025-01-10T00:00:00Z", {"app/removed.py": f'KEY = "{KEYS["removed"]}"\n'})
+    repo.change("2025-01-20T00:00:00Z", delete=("app/removed.py",))
     cases = (("feature", "feature", False), ("old", "old", True),
              ("tagonly", "tag", False), ("gone", "dangling", False))  # fmt: skip
     for branch, key, removed in cases:
         repo.git("checkout", "-q", "-b", branch, "main")
-        repo.commit("2025-02-01T00:00:00Z", {f"{key}.py": f'KEY = "{KEYS[key]}"\n'})
+        repo.change("2025-02-01T00:00:00Z", {f"{key}.py": f'KEY = "{KEYS[key]}"\n'})
         if removed:
-            repo.commit("2025-02-10T00:00:00Z", delete=(f"{key}.py",))
+            repo.change("2025-02-10T00:00:00Z", delete=(f"{key}.py",))
         repo.git("checkout", "-q", "main")
     repo.git("tag", "v-exp", "tagonly")
     repo.git("branch", "-D", "tagonly", "gone")
-    repo.commit("2025-03-01T00:00:00Z", {"app/accepted.py": f'KEY = "{KEYS["accepted"]}"\n'})
-    repo.commit("2025-03-05T00:00:00Z", {"app/live.py": f'KEY = "{KEYS["live"]}"\n'})
+    repo.change("2025-03-01T00:00:00Z", {"app/accepted.py": f'KEY = "{KEYS["accepted"]}"\n'})
+    repo.change("2025-03-05T00:00:00Z", {"app/live.py": f'KEY = "{KEYS["live"]}"\n'})
     return repo
 
 
@@ -85,12 +85,12 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
         yield fake
 
 
-def _scan(repo: Repo, tmp_path: Path, *options: str) -> tuple[Path, dict[str, Any]]:
+def _scan(repo: GitRepo, tmp_path: Path, *options: str) -> tuple[Path, dict[str, Any]]:
     baseline = tmp_path / "baseline.json"
     accepted = {"fingerprint": fingerprint(KEYS["accepted"])}
     baseline.write_text(json.dumps({"schema": BASELINE_SCHEMA, "secrets": [accepted]}))
-    common = ("--rules", RULES, "--as-of", AS_OF, "--verify", "--baseline", str(baseline))
-    code, report = scan_json(repo.path, tmp_path, *common, *options)
+    common = ("--rules", RULES, "--verify", "--baseline", str(baseline))
+    code, report = scan(repo.path, tmp_path, *common, *options, as_of=AS_OF)
     assert code == 1
     saved = tmp_path / f"saved-{len(options)}.json"
     saved.write_text(json.dumps(report))

@@ -11,26 +11,25 @@ command line's verification settings a host override (the test-only escape hatch
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from git_builders import (
+    GitRepo,
+    assert_valid_report,
+    fake_bearer,
+    finding,
+    fingerprint,
+    scan,
+    scan_report,
+)
 
 from scanner.baseline import BASELINE_SCHEMA
 from scanner.cli import main
 from scanner.verify import VerifySettings
 from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider
-from tests.git_builder import (
-    Repo,
-    assert_valid_report,
-    fake_bearer,
-    finding,
-    fingerprint,
-    scan_json,
-    scan_report,
-)
 
 RULES = str(Path(__file__).parent / "data" / "verify_rules.toml")
 AS_OF = "2025-06-01T00:00:00+00:00"
@@ -39,11 +38,11 @@ OLD_KEY = fake_bearer("gate-old")  # longest window, revoked
 ACCEPTED_KEY = fake_bearer("gate-accepted")  # in the baseline
 
 
-def _repo(tmp_path: Path) -> Repo:
-    repo = Repo(tmp_path / "repo")
-    repo.commit("2025-01-01T00:00:00+00:00", {"app/old.py": f'TOKEN = "{OLD_KEY}"\n'})
-    repo.commit("2025-02-01T00:00:00+00:00", {"app/accepted.py": f'TOKEN = "{ACCEPTED_KEY}"\n'})
-    repo.commit("2025-05-01T00:00:00+00:00", {"app/live.py": f'TOKEN = "{LIVE_KEY}"\n'})
+def _repo(tmp_path: Path) -> GitRepo:
+    repo = GitRepo(tmp_path / "repo")
+    repo.change("2025-01-01T00:00:00+00:00", {"app/old.py": f'TOKEN = "{OLD_KEY}"\n'})
+    repo.change("2025-02-01T00:00:00+00:00", {"app/accepted.py": f'TOKEN = "{ACCEPTED_KEY}"\n'})
+    repo.change("2025-05-01T00:00:00+00:00", {"app/live.py": f'TOKEN = "{LIVE_KEY}"\n'})
     return repo
 
 
@@ -72,7 +71,7 @@ def test_live_options_need_verify_and_send_nothing_without_it(
 ) -> None:
     repo = _repo(tmp_path)
     provider.respond(LIVE_KEY, LIVE_JSON)
-    code, _ = scan_report(repo.path, tmp_path, "--rules", RULES, "--as-of", AS_OF, option)
+    code, _ = scan_report(repo.path, tmp_path, "--rules", RULES, option, as_of=AS_OF)
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("leakwindow: error:")
@@ -84,8 +83,8 @@ def test_fail_on_live_cannot_pass_when_no_provider_can_be_reached(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = _repo(tmp_path)
-    code, report = scan_json(
-        repo.path, tmp_path, "--rules", RULES, "--as-of", AS_OF, "--verify", "--fail-on-live"
+    code, report = scan(
+        repo.path, tmp_path, "--rules", RULES, "--verify", "--fail-on-live", as_of=AS_OF
     )
     err = capsys.readouterr().err
     assert code == 3
@@ -100,10 +99,8 @@ def test_only_live_shows_keys_that_could_not_be_checked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = _repo(tmp_path)
-    code, text = scan_report(
-        repo.path, tmp_path, "--rules", RULES, "--as-of", AS_OF, "--verify", "--only-live",
-        fmt="text",
-    )  # fmt: skip
+    options = ("--rules", RULES, "--verify", "--only-live")
+    code, text = scan_report(repo.path, tmp_path, *options, fmt="text", as_of=AS_OF)
     assert code == 1  # what --only-live keeps is still a finding
     assert "No secrets found" not in text
     assert text.count("verification  not checked (dns lookup failed)") == 3
@@ -114,13 +111,13 @@ def test_fail_on_live_fails_on_a_live_key_and_passes_when_every_key_was_checked(
     tmp_path: Path, provider: FakeProvider
 ) -> None:
     repo = _repo(tmp_path)
-    options = ("--rules", RULES, "--as-of", AS_OF, "--verify", "--fail-on-live")
+    options = ("--rules", RULES, "--verify", "--fail-on-live")
     for key in (OLD_KEY, ACCEPTED_KEY):
         provider.respond(key, REVOKED)
     provider.respond(LIVE_KEY, LIVE_JSON)
-    assert scan_json(repo.path, tmp_path, *options)[0] == 1
+    assert scan(repo.path, tmp_path, *options, as_of=AS_OF)[0] == 1
     provider.respond(LIVE_KEY, REVOKED)
-    code, report = scan_json(repo.path, tmp_path, *options)
+    code, report = scan(repo.path, tmp_path, *options, as_of=AS_OF)
     assert code == 0
     assert {f["verification"]["status"] for f in report["findings"]} == {"invalid"}
 
@@ -128,11 +125,11 @@ def test_fail_on_live_fails_on_a_live_key_and_passes_when_every_key_was_checked(
 def test_a_key_whose_paired_credential_is_missing_does_not_pass_the_gate(
     tmp_path: Path, provider: FakeProvider
 ) -> None:
-    repo = Repo(tmp_path / "repo")
+    repo = GitRepo(tmp_path / "repo")
     token = "fkt_" + fingerprint("gate-pair")[:32]  # needs its fka_ account id to be checked
-    repo.commit("2025-01-01T00:00:00+00:00", {"deploy.env": f"TOKEN={token}\n"})
-    code, report = scan_json(
-        repo.path, tmp_path, "--rules", RULES, "--as-of", AS_OF, "--verify", "--fail-on-live"
+    repo.change("2025-01-01T00:00:00+00:00", {"deploy.env": f"TOKEN={token}\n"})
+    code, report = scan(
+        repo.path, tmp_path, "--rules", RULES, "--verify", "--fail-on-live", as_of=AS_OF
     )
     assert code == 3
     assert finding(report, token)["verification"] == {
@@ -146,16 +143,16 @@ def test_a_key_whose_paired_credential_is_missing_does_not_pass_the_gate(
 def test_a_finding_without_a_verification_endpoint_is_outside_the_live_gate(
     tmp_path: Path, provider: FakeProvider
 ) -> None:
-    repo = Repo(tmp_path / "repo")
-    repo.commit("2025-01-01T00:00:00+00:00", {"db.py": 'password = "Zq8-vLm2-Rt9x-Wk4p"\n'})
-    options = ("--rules", RULES, "--as-of", AS_OF, "--verify")
-    code, report = scan_json(repo.path, tmp_path, *options, "--fail-on-live")
+    repo = GitRepo(tmp_path / "repo")
+    repo.change("2025-01-01T00:00:00+00:00", {"db.py": 'password = "Zq8-vLm2-Rt9x-Wk4p"\n'})
+    options = ("--rules", RULES, "--verify")
+    code, report = scan(repo.path, tmp_path, *options, "--fail-on-live", as_of=AS_OF)
     assert code == 0
     (only,) = report["findings"]
     assert only["verification"]["detail"] == "rule has no verification endpoint"
     assert report["summary"]["not_checked"] == 0
     # ... and it is still a finding for the ordinary gate.
-    assert scan_json(repo.path, tmp_path, *options)[0] == 1
+    assert scan(repo.path, tmp_path, *options, as_of=AS_OF)[0] == 1
 
 
 def test_only_live_summary_is_computed_from_what_it_shows(
@@ -167,11 +164,11 @@ def test_only_live_summary_is_computed_from_what_it_shows(
     baseline.write_text(json.dumps({"schema": BASELINE_SCHEMA, "secrets": [accepted]}))
     provider.respond(LIVE_KEY, LIVE_JSON)
     provider.respond(OLD_KEY, REVOKED)
-    options = ("--rules", RULES, "--as-of", AS_OF, "--verify", "--baseline", str(baseline))
-    code, full = scan_json(repo.path, tmp_path, *options)
+    options = ("--rules", RULES, "--verify", "--baseline", str(baseline))
+    code, full = scan(repo.path, tmp_path, *options, as_of=AS_OF)
     assert full["summary"]["suppressed"] == 1
     assert full["summary"]["longest_days"] == 151.0  # OLD_KEY: 2025-01-01 to the as-of date
-    code, report = scan_json(repo.path, tmp_path, *options, "--only-live")
+    code, report = scan(repo.path, tmp_path, *options, "--only-live", as_of=AS_OF)
     assert code == 1
     assert [f["fingerprint"] for f in report["findings"]] == [fingerprint(LIVE_KEY)]
     assert report["summary"] == {
@@ -188,15 +185,15 @@ def test_only_live_summary_is_computed_from_what_it_shows(
 
 
 def test_markdown_html_and_sarif_mark_a_key_that_could_not_be_checked(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "repo")
-    repo.commit("2025-01-01T00:00:00+00:00", {"app/live.py": f'TOKEN = "{LIVE_KEY}"\n'})
-    options = ("--rules", RULES, "--as-of", AS_OF, "--verify", "--only-live")
-    markdown = scan_report(repo.path, tmp_path, *options, fmt="markdown")[1]
+    repo = GitRepo(tmp_path / "repo")
+    repo.change("2025-01-01T00:00:00+00:00", {"app/live.py": f'TOKEN = "{LIVE_KEY}"\n'})
+    options = ("--rules", RULES, "--verify", "--only-live")
+    markdown = scan_report(repo.path, tmp_path, *options, fmt="markdown", as_of=AS_OF)[1]
     assert "**not checked**" in markdown and "1 not checked" in markdown
-    page = scan_report(repo.path, tmp_path, *options, fmt="html")[1]
+    page = scan_report(repo.path, tmp_path, *options, fmt="html", as_of=AS_OF)[1]
     assert '<dt>Not checked</dt><dd><span class="alarm">1</span>' in page
     assert 'class="status status-error">not checked</span> dns lookup failed' in page
-    sarif = json.loads(scan_report(repo.path, tmp_path, *options, fmt="sarif")[1])
+    sarif = json.loads(scan_report(repo.path, tmp_path, *options, fmt="sarif", as_of=AS_OF)[1])
     (result,) = sarif["runs"][0]["results"]
     assert "not checked (dns lookup failed): it may be live" in result["message"]["text"]
     notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
@@ -206,10 +203,10 @@ def test_markdown_html_and_sarif_mark_a_key_that_could_not_be_checked(tmp_path: 
 def test_the_pre_commit_hook_still_blocks_a_key_it_could_not_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = Repo(tmp_path / "repo")
-    repo.commit("2025-01-01T00:00:00+00:00", {"README.md": "hello\n"})
+    repo = GitRepo(tmp_path / "repo")
+    repo.change("2025-01-01T00:00:00+00:00", {"README.md": "hello\n"})
     (repo.path / "app.py").write_text(f'TOKEN = "{LIVE_KEY}"\n')
-    subprocess.run(["git", "-C", str(repo.path), "add", "app.py"], check=True)
+    repo.git("add", "app.py")
     code = main(["staged", str(repo.path), "--rules", RULES, "--verify"])
     err = capsys.readouterr().err
     assert code == 1
