@@ -634,7 +634,7 @@ def test_no_secret_appears_in_details_logs_or_reprs(
     fake.respond(revoked, REVOKED)
     fake.respond(garbage, Reply(200, b"<html>cdn</html>"))
     fake.respond(in_query, Reply(400, b'{"error": "bad key"}'))
-    fake.respond(slow, Reply(200, LIVE_JSON.body, delay_s=3.0))
+    fake.respond(slow, Reply(200, LIVE_JSON.body, delay_s=4.0))
     fake.respond(paired, Reply(500, b"boom"))
     batch = [
         request("fake-bearer", live),
@@ -646,7 +646,13 @@ def test_no_secret_appears_in_details_logs_or_reprs(
         request("fake-bearer", header_injection),
     ]
     settings = settings_for(
-        (BEARER_HOST, fake), (QUERY_HOST, fake), (PAIR_HOST, fake), timeout_s=0.3, retries=1
+        # 1 s: the slow reply times out, the others answer in time even on a loaded machine
+        # (0.3 s timed out the live one under load).
+        (BEARER_HOST, fake),
+        (QUERY_HOST, fake),
+        (PAIR_HOST, fake),
+        timeout_s=1.0,
+        retries=1,
     )
     with caplog.at_level(logging.DEBUG):
         results = verify_secrets(batch, settings)
