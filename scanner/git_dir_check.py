@@ -142,7 +142,10 @@ def _alternates(objects: Path, depth: int = 0) -> Iterator[Path]:
 def _check_includes(config: Path, depth: int) -> None:
     """Refuse a non-regular file any `include.path` or `includeIf.*.path` in `config` names,
     following the included files' own includes."""
-    if depth > _INCLUDE_DEPTH or _read_small(config) is None:
+    text = _read_small(config) if depth <= _INCLUDE_DEPTH else None
+    # Section names are case-insensitive; without the word there is no include to follow,
+    # and no git process to start (most repositories).
+    if text is None or "include" not in text.lower():
         return
     listed = run_git_completed(
         [

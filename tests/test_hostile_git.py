@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import struct
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from git_builders import (
     token,
     windows,
 )
+from hostile_support import Run, finished, leakwindow
 
 from scanner.cli import main
 from scanner.history import read_history
@@ -354,20 +354,10 @@ def test_a_config_hiding_submodule_changes_hides_no_gitlink(
     assert report["scan"]["gitlinks"] == ["vendor/lib"]
 
 
-def run_with_timeout(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+def run_with_timeout(argv: list[str], timeout: float) -> Run:
     """A scan in a child process (same interpreter, same `scanner` package), given up on and
-    killed after `timeout` seconds."""
-    code = "import sys; from scanner.cli import main; sys.exit(main(sys.argv[1:]))"
-    try:
-        return subprocess.run(
-            [sys.executable, "-c", code, *argv],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the scan still ran after {timeout:.0f} s")
+    killed after `timeout` seconds (which fails the test)."""
+    return finished(leakwindow(*argv, seconds=timeout))
 
 
 @pytest.mark.parametrize("setting", ["diff.orderFile", "mailmap.file"])
@@ -382,7 +372,7 @@ def test_files_named_by_the_config_are_not_read(
         ["scan", str(planted.path), "--no-cache", "-f", "json", "--as-of", "2025-12-31T00:00:00Z"],
         timeout=60,
     )
-    assert done.returncode == 1, done.stderr
+    assert done.code == 1, done.stderr
     assert fingerprint(planted.secret) in done.stdout
 
 

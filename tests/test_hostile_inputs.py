@@ -14,19 +14,22 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from hostile_support import (
+    error_line,
+    finished,
+    leakwindow,
+    plain_git,  # noqa: F401  (autouse: no user git configuration)
+)
 
 from scanner.cli import main
 from scanner.synthetic import make_token
 
 TOKEN = make_token("xai", random.Random("test-hostile-inputs"))
-ENTRY = [sys.executable, "-c", "from scanner.entry import run; run()"]
 RULE = """[[rule]]
 id = "acme-token"
 title = "Acme token"
@@ -37,15 +40,6 @@ secret_group = 0
 [rule.examples]
 match = ["acme_z9x8c7v6b5n4m3l2k1j0"]
 """
-
-
-@pytest.fixture(autouse=True)
-def _plain_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    empty = tmp_path / "empty.gitconfig"
-    empty.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("LEAKWINDOW_DEBUG", raising=False)
 
 
 def git(repo: Path, *args: str) -> None:
@@ -71,34 +65,15 @@ def repository(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
     return repo
 
 
-def _limits() -> None:
-    # The old code read /dev/zero into memory: keep that from hurting the machine.
-    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-
-
 def run_bounded(
     args: Sequence[str], timeout: float = 60, stdout: int | None = None
 ) -> tuple[int, str]:
-    """Run leakwindow as a user would, in a child bounded to 1 GB and `timeout` seconds;
-    returns (exit code, stderr). A hang or a crash on the old code is a failed test."""
-    done = subprocess.run(
-        [*ENTRY, *args],
-        stdout=subprocess.DEVNULL if stdout is None else stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=timeout,
-        preexec_fn=_limits,
-        check=False,
-    )
-    return done.returncode, done.stderr
-
-
-def error_line(stderr: str) -> str:
-    """The one line an error may print (and never a traceback, never an internal error)."""
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, stderr[-3000:]
-    assert lines[0].startswith("leakwindow: error: "), stderr[-3000:]
-    return lines[0]
+    """Run leakwindow as a user would, in a child bounded to 1 GB (the old code read /dev/zero
+    into memory: keep that from hurting the machine) and `timeout` seconds; returns (exit
+    code, stderr). A hang or a crash on the old code is a failed test."""
+    run = finished(leakwindow(*args, seconds=timeout, stdout=stdout, memory=1 << 30))
+    assert run.code is not None
+    return run.code, run.stderr
 
 
 # --- files the repository supplies -----------------------------------------------------------
@@ -385,19 +360,9 @@ def test_the_console_entry_reports_a_failure_outside_the_command_line_in_one_lin
 ) -> None:
     """Even a failure before the command line is built (here: the CLI module cannot be
     imported) ends in one line and exit 2."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; sys.modules['scanner.cli'] = None; from scanner.entry import run; run()",
-            "scan",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = finished(
+        leakwindow("scan", str(tmp_path), prelude="import sys; sys.modules['scanner.cli'] = None")
     )
-    assert done.returncode == 2
+    assert done.code == 2
     assert done.stderr.startswith("leakwindow: internal error: ModuleNotFoundError at ")
     assert len(done.stderr.splitlines()) == 1

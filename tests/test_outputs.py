@@ -16,21 +16,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hostile_support import (
+    error_line,
+    plain_git,  # noqa: F401  (autouse: no user git configuration)
+)
 
 from scanner.cli import main
 from scanner.synthetic import make_token
 
 TOKEN = make_token("xai", random.Random("test-outputs"))
 VICTIM_TEXT = "# the user's own file\nexport PATH=$HOME/bin:$PATH\n"
-
-
-@pytest.fixture(autouse=True)
-def _plain_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No user or system git configuration (a test sets a global one when it needs it)."""
-    empty = tmp_path / "empty.gitconfig"
-    empty.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -67,11 +62,7 @@ def victim(tmp_path: Path, name: str = "bashrc") -> Path:
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("leakwindow: error: "), err
-    return lines[0]
+    return error_line(capsys.readouterr().err)
 
 
 # --- reports -------------------------------------------------------------------------------

@@ -10,28 +10,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from git_builders import GitRepo, fingerprint, token
+from hostile_support import Run, finished, leakwindow
 
 TIMEOUT = 45.0
 
 
-def run_scan(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from scanner.cli import main; sys.exit(main(sys.argv[1:]))"
-    try:
-        return subprocess.run(
-            [sys.executable, "-c", code, "scan", str(repo), "--no-cache", "-q", *extra],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the scan still ran after {TIMEOUT:.0f} s")
+def run_scan(repo: Path, *extra: str) -> Run:
+    return finished(leakwindow("scan", str(repo), "--no-cache", "-q", *extra, seconds=TIMEOUT))
 
 
 def leaky_repository(path: Path) -> GitRepo:
@@ -78,7 +68,7 @@ def test_a_fifo_in_the_git_dir_is_refused_with_one_line(tmp_path: Path, place: s
     repo = leaky_repository(tmp_path / "repo")
     fifo = replace_with_fifo(PLACES[place](repo))
     done = run_scan(repo.path)
-    assert done.returncode == 2, done.stderr
+    assert done.code == 2, done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
     assert "FIFO" in done.stderr and str(fifo) in done.stderr
     assert "Traceback" not in done.stderr
@@ -94,7 +84,7 @@ def test_a_fifo_named_by_include_path_is_refused(tmp_path: Path) -> None:
     middle.write_text("[include]\n\tpath = more.inc\n")
     repo.git("config", "includeIf.gitdir:/.path", str(middle))
     done = run_scan(repo.path)
-    assert done.returncode == 2, done.stderr
+    assert done.code == 2, done.stderr
     assert "FIFO" in done.stderr and str(fifo) in done.stderr
 
 
@@ -108,7 +98,7 @@ def test_a_fifo_in_an_alternate_object_directory_is_refused(tmp_path: Path) -> N
     )
     fifo = replace_with_fifo(loose_object(source))
     done = run_scan(clone)
-    assert done.returncode == 2, done.stderr
+    assert done.code == 2, done.stderr
     assert "FIFO" in done.stderr and str(fifo) in done.stderr
 
 
@@ -120,7 +110,7 @@ def test_a_link_to_a_fifo_is_refused(tmp_path: Path) -> None:
     head.unlink()
     head.symlink_to(fifo)
     done = run_scan(repo.path)
-    assert done.returncode == 2, done.stderr
+    assert done.code == 2, done.stderr
     assert "FIFO" in done.stderr
 
 
@@ -133,7 +123,7 @@ def test_a_clean_repository_with_links_and_includes_still_scans(tmp_path: Path) 
     repo.git("config", "include.path", str(extra))
     (repo.path / ".git" / "loop").symlink_to(repo.path / ".git")
     done = run_scan(repo.path, "-f", "json")
-    assert done.returncode == 1, done.stderr
+    assert done.code == 1, done.stderr
     assert fingerprint(token(1801)) in done.stdout
 
 
@@ -142,20 +132,10 @@ def test_the_pre_commit_hook_gives_up_on_a_repository_git_blocks_on(tmp_path: Pa
     fast), so a FIFO at `.git/config` is caught by the discovery timeout, here 2 s."""
     repo = leaky_repository(tmp_path / "repo")
     replace_with_fifo(repo.path / ".git" / "config")
-    code = (
-        "import sys, scanner.staged as staged; staged.DISCOVERY_TIMEOUT = 2.0; "
-        "from scanner.cli import main; sys.exit(main(sys.argv[1:]))"
+    patch = "import scanner.staged; scanner.staged.DISCOVERY_TIMEOUT = 2.0"
+    done = finished(
+        leakwindow("staged", str(repo.path), prelude=patch, seconds=TIMEOUT), "the hook"
     )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", code, "staged", str(repo.path)],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the hook still ran after {TIMEOUT:.0f} s")
-    assert done.returncode == 2, done.stderr
+    assert done.code == 2, done.stderr
     assert "did not answer in 2 s" in done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
