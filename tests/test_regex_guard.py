@@ -16,15 +16,12 @@ import importlib
 import json
 import pkgutil
 import re
-import signal
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hostile_support import leakwindow, repo_with
+from hostile_support import Run, error_line, leakwindow, repo_with
+from timing_support import seconds_capped
 
 import scanner
 from scanner.regex_guard import check_pattern, repeated_bytes
@@ -33,34 +30,10 @@ from scanner.rules import load_rules
 LIMIT_SECONDS = 1.0  # a refused pattern must still be running after this on its hostile text
 
 
-class _Interrupted(Exception):
-    pass
-
-
-@contextmanager
-def _interrupt_after(seconds: float) -> Iterator[None]:
-    def stop(signum: int, frame: Any) -> None:
-        raise _Interrupted()
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _search_seconds(pattern: str, text: bytes, limit: float = LIMIT_SECONDS) -> float:
     """How long a search takes (stopped at `limit`, which is then the answer)."""
     regex = re.compile(pattern.encode())
-    started = time.perf_counter()
-    try:
-        with _interrupt_after(limit):
-            list(regex.finditer(text))
-    except _Interrupted:
-        return limit
-    return time.perf_counter() - started
+    return seconds_capped(lambda: list(regex.finditer(text)), limit)
 
 
 # (pattern, a short text on which it backtracks for seconds or more)
@@ -196,11 +169,10 @@ def _rule_file(path: Path, pattern: str, **extra: str) -> Path:
 HOSTILE_CONTENT = b"tok_" + b"abcdefghijklm" * 4 + b" key" + b"a" * 45 + b"\n"
 
 
-def _assert_refused_in_one_line(run: Any, where: str) -> None:
+def _assert_refused_in_one_line(run: Run, where: str) -> None:
     assert run.code == 2, (run.code, run.stderr[-300:])
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("leakwindow: error: "), lines
-    assert "'hostile'" in lines[0] and where in lines[0] and "Traceback" not in run.stderr
+    line = error_line(run.stderr)
+    assert "'hostile'" in line and where in line and "Traceback" not in run.stderr
 
 
 def test_a_counted_nested_repeat_in_a_rules_file_is_refused(tmp_path: Path) -> None:
