@@ -9,35 +9,24 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from bench_support import BENCH, load_bench
 
 from scanner.cli import main as leakwindow_main
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 COMMITS = 300
 SEED = 7
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-make_history = _load("make_history")
-bench_history = _load("history")
+make_history = load_bench("make_history")
+bench_history = load_bench("history")
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -8,30 +8,18 @@ difference fails with the steps that led to it (`python bench/cache_fuzz.py --se
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_support import load_bench
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 # Many short runs rather than a few long ones: the scan without the cache reads every blob
 # at every step, so a step costs more the longer the history grows.
 SEEDS = range(16)
 STEPS = 125  # per seed: 2,000 in all
 
 
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-cache_fuzz = _load("cache_fuzz")
+cache_fuzz = load_bench("cache_fuzz")
 
 
 @pytest.mark.parametrize("seed", SEEDS)

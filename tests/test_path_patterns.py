@@ -7,17 +7,15 @@ from __future__ import annotations
 import fnmatch
 import random
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from hostile_support import Run, error_line, finished, leakwindow
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scanner.cli import main
 from scanner.synthetic import make_token
-
-ENTRY = [sys.executable, "-c", "from scanner.entry import run; run()"]
 
 
 def reference_glob_match(path: str, pattern: str) -> bool:
@@ -150,22 +148,10 @@ def _repository_with_key(path: Path) -> str:
     return token
 
 
-def _run(repo: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+def _run(repo: Path, timeout: float) -> Run:
     """The scan as a user runs it, bounded in time (the old code took minutes here)."""
-    return subprocess.run(
-        [*ENTRY, "scan", str(repo), "--no-cache", "--quiet", "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def _one_error_line(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("leakwindow: error: "), stderr
-    return lines[0]
+    args = ("scan", str(repo), "--no-cache", "--quiet", "--format", "json")
+    return finished(leakwindow(*args, seconds=timeout))
 
 
 def test_a_config_of_200000_patterns_is_refused_at_once(tmp_path: Path) -> None:
@@ -176,8 +162,8 @@ def test_a_config_of_200000_patterns_is_refused_at_once(tmp_path: Path) -> None:
     (repo / ".leakwindow.toml").write_text(f"[paths]\nexclude = [\n{lines}\n]\n")
     assert (repo / ".leakwindow.toml").stat().st_size > 3_900_000
     done = _run(repo, timeout=60)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert "over the 1,048,576-byte limit" in _one_error_line(done.stderr)
+    assert done.code == 2, done.stderr[-2000:]
+    assert "over the 1,048,576-byte limit" in error_line(done.stderr)
 
 
 def test_too_many_patterns_in_a_small_config_are_refused(
@@ -188,7 +174,7 @@ def test_too_many_patterns_in_a_small_config_are_refused(
     many = ",".join(f'"d{n}/"' for n in range(10_001))
     (repo / ".leakwindow.toml").write_text(f"[paths]\nexclude = [{many}]\n")
     assert main(["scan", str(repo), "--no-cache", "--quiet", "--format", "json"]) == 2
-    line = _one_error_line(capsys.readouterr().err)
+    line = error_line(capsys.readouterr().err)
     assert "'paths.exclude' lists 10,001 entries, over the limit of 10,000" in line
 
 

@@ -8,21 +8,19 @@ the rules' examples, and leakwindow must find every planted secret of the corpus
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from bench_support import BENCH, load_bench
 
 from scanner.checksums import github_crc32
 from scanner.cli import main as leakwindow_main
 from scanner.rules import RulePack, load_rules
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 # Formats with a checksum or an encoded structure to rebuild, a key id next to its secret,
 # a multi-line key, a password inside a URL and two plain prefixed tokens.
 RULES = (
@@ -38,19 +36,10 @@ RULES = (
 SEED = 11
 
 
-def _load(name: str, module_name: str) -> ModuleType:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))  # quality.py imports its neighbours by name
-    spec = importlib.util.spec_from_file_location(module_name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
-
-
-quality_corpus = _load("quality_corpus", "quality_corpus")  # the name quality.py imports
-quality = _load("quality", "bench_quality")
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))  # quality.py imports its neighbours by name
+quality_corpus = load_bench("quality_corpus", "quality_corpus")  # the name quality.py imports
+quality = load_bench("quality")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ find the planted secrets.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -17,22 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from git_builders import git_env
 
 from scanner.cli import main
 from scanner.git import run_git_completed
 from scanner.synthetic import make_token
 
 AS_OF = "2025-12-31T00:00:00+00:00"
-_GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Dana Developer",
-    "GIT_AUTHOR_EMAIL": "dana@example.test",
-    "GIT_COMMITTER_NAME": "Dana Developer",
-    "GIT_COMMITTER_EMAIL": "dana@example.test",
-    "GIT_AUTHOR_DATE": "2025-03-02T09:00:00+00:00",
-    "GIT_COMMITTER_DATE": "2025-03-02T09:00:00+00:00",
-}
 # Every executable hook a repository's config can plant, by the canary name it leaves.
 _CANARIES = (
     "fsmonitor",
@@ -64,10 +54,9 @@ class Hostile:
 
 
 def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, **_GIT_ENV}
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        env.pop(name, None)
-    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, check=check)
+    """git without the caller's GIT_* variables (GIT_DIR and friends a test exports are for
+    the scanner) and without any user or system configuration."""
+    return subprocess.run(["git", *args], cwd=repo, env=git_env(), capture_output=True, check=check)
 
 
 def _canary_script(scripts: Path, canaries: Path, name: str) -> Path:
@@ -150,7 +139,7 @@ def hostile(tmp_path: Path) -> Hostile:
         input=signed,
         capture_output=True,
         check=True,
-        env={**os.environ, **_GIT_ENV},
+        env=git_env(),
     )
     _git(repo, "update-ref", "refs/heads/main", made.stdout.decode().strip())
     (repo / "notes.txt").write_text("nothing to see\n")
