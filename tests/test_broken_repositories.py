@@ -11,7 +11,6 @@ the findings themselves never decide the exit code: 0 means complete, 3 means in
 from __future__ import annotations
 
 import json
-import os
 import random
 import string
 import subprocess
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git_builders import git_env
 from matcher_support import matcher_for
 
 from scanner.blobscan import scan_blobs
@@ -42,19 +42,7 @@ class Repo:
 
 
 def _env(day: int) -> dict[str, str]:
-    date = f"2025-03-{day:02d}T09:00:00+00:00"
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    return {
-        **base,
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "Dana Developer",
-        "GIT_AUTHOR_EMAIL": "dana@example.test",
-        "GIT_COMMITTER_NAME": "Dana Developer",
-        "GIT_COMMITTER_EMAIL": "dana@example.test",
-        "GIT_AUTHOR_DATE": date,
-        "GIT_COMMITTER_DATE": date,
-    }
+    return git_env(f"2025-03-{day:02d}T09:00:00+00:00")
 
 
 def git(repo: Path, *args: str, day: int = 1) -> str:

@@ -18,6 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git_builders import (
+    AS_OF,
+    MAIN,
+    finding,
+    fingerprint,
+    git,
+    git_env,
+    scan,
+    token,
+    windows,
+)
 from matcher_support import matcher_for
 
 from scanner import blobscan
@@ -26,31 +37,6 @@ from scanner.cli import main
 from scanner.fixture_builder import build_scenario
 from scanner.history import check_integrity, read_history, read_inventory, read_refs
 from scanner.rules import load_rules
-from scanner.synthetic import make_token
-
-AS_OF = "2025-12-31T00:00:00+00:00"
-MAIN = "refs/heads/main"
-_GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Dana Developer",
-    "GIT_AUTHOR_EMAIL": "dana@example.test",
-    "GIT_COMMITTER_NAME": "Dana Developer",
-    "GIT_COMMITTER_EMAIL": "dana@example.test",
-}
-
-
-def _env(date: str = "2025-03-02T09:00:00+00:00") -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    return {**env, **_GIT_ENV, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-
-
-def git(repo: Path, *args: str, date: str = "2025-03-02T09:00:00+00:00") -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=repo, env=_env(date), capture_output=True, check=False
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout.decode("utf-8", "surrogateescape").strip()
 
 
 def new_repo(path: Path) -> Path:
@@ -65,35 +51,8 @@ def commit_all(repo: Path, message: str, date: str = "2025-03-02T09:00:00+00:00"
     return git(repo, "rev-parse", "HEAD")
 
 
-def token(seed: int) -> str:
-    return make_token("xai", random.Random(seed))
-
-
-def scan(repo: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-    out = tmp_path / f"report-{len(list(tmp_path.glob('report-*')))}.json"
-    code = main(["scan", str(repo), "-f", "json", "-o", str(out), "--as-of", AS_OF, *extra])
-    return code, json.loads(out.read_text())
-
-
-def fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def finding(report: dict[str, Any], secret: str) -> dict[str, Any]:
-    found = [f for f in report["findings"] if f["fingerprint"] == fingerprint(secret)]
-    assert len(found) == 1, f"expected one finding for the planted secret, got {len(found)}"
-    return found[0]
-
-
 def absent(report: dict[str, Any], secret: str) -> bool:
     return all(f["fingerprint"] != fingerprint(secret) for f in report["findings"])
-
-
-def windows(found: dict[str, Any]) -> list[tuple[str, str, str | None]]:
-    return [
-        (w["ref"], w["opened"]["sha"], w["closed"]["sha"] if w["closed"] else None)
-        for w in found["windows"]
-    ]
 
 
 # --- where the repository is, and what HEAD is ----------------------------------------
@@ -439,7 +398,7 @@ def test_ten_thousand_refs(tmp_path: Path) -> None:
         ["git", "update-ref", "--stdin"],
         cwd=repo,
         input="".join(lines).encode(),
-        env=_env(),
+        env=git_env(),
         check=True,
     )
     code, report = scan(repo, tmp_path)
@@ -507,7 +466,7 @@ def _partial_clone(tmp_path: Path) -> tuple[Path, str, Path]:
 
 
 def _fetch_lazily_with_plain_git(clone: Path, blob: str) -> None:
-    subprocess.run(["git", "cat-file", "-e", blob], cwd=clone, env=_env(), check=True)
+    subprocess.run(["git", "cat-file", "-e", blob], cwd=clone, env=git_env(), check=True)
 
 
 def test_partial_clone_blobs_are_never_fetched(tmp_path: Path) -> None:
