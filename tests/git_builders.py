@@ -1,4 +1,4 @@
-"""Real repositories built with git itself for the hostile-repository tests.
+"""Real repositories built with git itself, for the tests that scan them (the one builder).
 
 Fixed names and dates; files whose names hold any byte git allows; and objects that git's
 porcelain would refuse to make (written with `git mktree` and `git hash-object --literally`).
