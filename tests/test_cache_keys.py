@@ -152,3 +152,35 @@ def test_a_verdict_of_one_engine_is_not_used_by_the_other(tmp_path: Path) -> Non
     assert hyperscan["scan"]["stats"]["blobs_scanned"] == python["scan"]["stats"]["blobs_scanned"]
     assert hyperscan["findings"] == python["findings"]
     finding_for(hyperscan, fx.secrets["xai"])
+
+
+_ENGINE_KEY = """
+from scanner import cache_keys
+print(cache_keys.blob_verdict_key("pack", cache_keys.engine_identity("hyperscan"), 10))
+"""
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="Hyperscan is not installed")
+def test_another_hyperscan_build_changes_the_blob_verdict_key(tmp_path: Path) -> None:
+    """A Hyperscan upgrade (here: a copy of the installed package whose version file
+    changed) may match differently: blobs it has not scanned are not clean for it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("hyperscan")
+    assert spec is not None and spec.submodule_search_locations
+    installed = Path(next(iter(spec.submodule_search_locations)))
+    other = tmp_path / "site" / "hyperscan"
+    shutil.copytree(installed, other, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(other.parent)}
+
+    def key() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", _ENGINE_KEY], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    before = key()
+    version_file = next(p for p in sorted(other.iterdir()) if p.suffix == ".py")
+    version_file.write_text(version_file.read_text() + "\n# 0.7.99\n")
+    assert key() != before
