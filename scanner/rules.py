@@ -1,6 +1,6 @@
 """Load, validate and compile the rule pack (`rules/*.toml`).
 
-A rule file is TOML with a `[[rule]]` array; see DESIGN.md "Rules". Every problem is reported
+A rule file is TOML with a `[[rule]]` array; see docs/rules.md. Every problem is reported
 as one line naming the file, the rule id and what is wrong.
 """
 
