@@ -1,4 +1,5 @@
-"""Turn a scan result into the JSON report dict (schema leakwindow.report/1, see docs/report-format.md).
+"""Turn a scan result into the JSON report dict (schema leakwindow.report/1; see
+docs/report-format.md).
 
 Every renderer works from this dict, so a saved JSON report renders exactly like a fresh scan.
 """
