@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from scanner.cache_place import prepare_private_file
+from scanner.cache_files import prepare_private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS clean_blobs (

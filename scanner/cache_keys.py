@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import os
+import sys
 from collections.abc import Sequence
+from importlib.machinery import PathFinder
 
 from scanner.code_identity import code_digest
 
@@ -35,9 +36,12 @@ def hyperscan_build() -> str | None:
     """The installed Hyperscan package's identity (its files' names, sizes and modification
     times: the version file and the compiled extension among them), or None when it is not
     installed. Found without importing it."""
+    loaded = sys.modules.get(_HYPERSCAN)
     try:
-        spec = importlib.util.find_spec(_HYPERSCAN)
-    except (ImportError, ValueError):
+        # PathFinder, not importlib.util.find_spec: importing importlib.util costs a
+        # pre-commit hook more than the search itself.
+        spec = loaded.__spec__ if loaded is not None else PathFinder.find_spec(_HYPERSCAN)
+    except (ImportError, ValueError, AttributeError):
         return None
     if spec is None or not spec.submodule_search_locations:
         return None

@@ -9,7 +9,7 @@ The key covers everything the pack depends on: the paths and bytes of every rule
 disabled rule ids, and the code (`cache_keys`: every module of the package, the package and
 Python versions; marshal's format is per version). Any problem with the cache falls back to
 the normal loader: the cache can make a run faster, never different. `LEAKWINDOW_NO_CACHE=1`
-turns it off. Entries live in the user's cache root (`cache_place.cache_root`), mode 0600 in a
+turns it off. Entries live in the user's cache root (`cache_files.cache_root`), mode 0600 in a
 0700 directory, written to a fresh name and renamed into place.
 """
 
@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from scanner.cache_files import cache_root, read_cache_file, read_sealed, sealed
 from scanner.cache_keys import engine_identity, matcher_key, rule_pack_key
-from scanner.cache_place import cache_root, read_cache_file, read_sealed, sealed
 from scanner.config import Config, load_pack
 from scanner.errors import LeakwindowError
 from scanner.matching import Matcher, hyperscan_available

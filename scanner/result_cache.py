@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.cache_place import read_sealed, write_sealed
+from scanner.cache_files import read_sealed, write_sealed
 from scanner.history import Integrity
 from scanner.model import Finding, SecretDigests
 from scanner.windows import days_between

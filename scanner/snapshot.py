@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.cache_place import read_sealed, write_sealed
+from scanner.cache_files import read_sealed, write_sealed
 from scanner.git import run_git
 from scanner.history import History, Integrity, Inventory
 from scanner.model import CommitInfo

@@ -18,7 +18,6 @@ from scanner.failures import (
 from scanner.model import fingerprint_of, preview_of
 from scanner.pack_cache import load_pack_cached, matcher_cached
 from scanner.report.text import printable_lines
-from scanner.report.verdict import check_label
 from scanner.rules import SEVERITIES, RulePack, check_rule_files
 from scanner.staged import StagedMatch, repository_root, scan_added, staged_diff
 
@@ -109,6 +108,8 @@ def _verify(matches: list[StagedMatch], pack: RulePack) -> dict[str, str]:
     contacted: Counter[str] = Counter()
     results = verify_secrets(requests, contacts=contacted)
     sys.stderr.write(contacted_summary(contacted) + "\n")
+    from scanner.report.verdict import check_label  # here: only `--verify` needs it
+
     labels = {fingerprint: check_label(r.status, r.detail) for fingerprint, r in results.items()}
     return {fingerprint: label for fingerprint, label in labels.items() if label}
 
