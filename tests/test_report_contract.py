@@ -53,6 +53,45 @@ def test_contract_schema_rejects_a_report_missing_a_field(tmp_path: Path) -> Non
         jsonschema.Draft7Validator(REPORT_SCHEMA).validate(report)
 
 
+def test_contract_schema_rejects_a_key_it_does_not_describe(tmp_path: Path) -> None:
+    """Every key a report carries is in the contract: the schema names the keys of every
+    object it describes and allows no other, so a key added without describing it fails
+    the contract tests of every scenario above."""
+    fx = build("incident", tmp_path)
+    _, report = scan_json(fx.path, tmp_path)
+    jsonschema.Draft7Validator(REPORT_SCHEMA).validate(report)
+    for where in (
+        report,
+        report["scan"],
+        report["findings"][0],
+        report["findings"][0]["windows"][0],
+    ):
+        where["undescribed"] = True
+        with pytest.raises(jsonschema.ValidationError, match="undescribed"):
+            jsonschema.Draft7Validator(REPORT_SCHEMA).validate(report)
+        del where["undescribed"]
+
+
+def test_every_object_the_schema_describes_is_closed() -> None:
+    def objects(node: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+        if isinstance(node, dict):
+            own = [(where, node)] if "properties" in node else []
+            return own + [
+                x for key, value in node.items() for x in objects(value, f"{where}/{key}")
+            ]
+        if isinstance(node, list):
+            return [
+                x for index, value in enumerate(node) for x in objects(value, f"{where}[{index}]")
+            ]
+        return []
+
+    described = objects(REPORT_SCHEMA, "")
+    assert len(described) > 10
+    assert [
+        where for where, node in described if node.get("additionalProperties") is not False
+    ] == []
+
+
 def test_scanning_twice_gives_the_same_report(tmp_path: Path) -> None:
     fx = build("multi-secret", tmp_path)
     _, first = scan_json(fx.path, tmp_path)
