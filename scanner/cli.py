@@ -581,7 +581,3 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last resort: one line, exit 2, never a traceback
         return internal_error(exc)
     return result if isinstance(result, int) else 0
-
-
-def app_main() -> None:
-    sys.exit(main())

@@ -23,7 +23,7 @@ from typing import Any
 
 from scanner.errors import LeakwindowError
 from scanner.path_patterns import PathPatterns
-from scanner.rules import RULE_FILE_LIMIT, RulePack, load_rules
+from scanner.rules import GENERIC_FAMILY, RULE_FILE_LIMIT, RulePack, load_rules
 from scanner.safe_files import read_regular_file, symlink_inside
 
 if sys.version_info >= (3, 11):
@@ -248,7 +248,7 @@ def path_filter(config: Config, pack: RulePack) -> Callable[[str, str], bool] | 
         if config.path_excluded(path):
             return False
         rule = pack.by_id[rule_id]
-        if rule.family == "generic" and config.path_is_noise(path):
+        if rule.family == GENERIC_FAMILY and config.path_is_noise(path):
             return False
         return not any(pattern.search(path) for pattern in rule.path_ignore)
 

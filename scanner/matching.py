@@ -22,7 +22,7 @@ from scanner.decoding import PERCENT_HINTS, KeywordForms
 from scanner.hs_expression import Untranslatable, screening_expression, sre_parser
 from scanner.match_budget import BlobTimedOut, Deadline
 from scanner.model import Match
-from scanner.rules import Rule, RulePack
+from scanner.rules import GENERIC_FAMILY, KEY_MATERIAL_FAMILY, Rule, RulePack
 
 _BASE64_FORM = -1  # expression owners below zero: decoding hints and shared keywords
 _PERCENT_HINT = -2
@@ -590,10 +590,6 @@ def match_reach(rule: Rule) -> int | None:
     if widest >= _UNBOUNDED:
         return None
     return int(widest) + _WINDOW_SLACK
-
-
-GENERIC_FAMILY = "generic"
-KEY_MATERIAL_FAMILY = "private-keys"
 
 
 def _overlaps(first: tuple[int, int], second: tuple[int, int]) -> bool:

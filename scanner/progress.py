@@ -11,64 +11,18 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO
+
+from scanner.phase_labels import phase_label
 
 if TYPE_CHECKING:
     from scanner.terminal_progress import TerminalProgress
 
-PHASE_LABELS: dict[str, str] = {
-    "history": "reading history",
-    "scan": "scanning blobs",
-    "blobs": "scanning blobs",
-    "windows": "computing windows",
-    "verify": "verifying keys",
-    "saved result": "reusing the saved result",
-}
 
-
-def phase_label(phase: str) -> str:
-    return PHASE_LABELS.get(phase, phase)
-
-
-class ProgressDisplay(Protocol):
-    """What the scan talks to; `make_progress` returns a live display or a no-op."""
-
-    def __call__(self, phase: str, done: int, total: int) -> None: ...
-
-    def set_bytes(self, scanned: int) -> None: ...
-
-    def close(self) -> None: ...
-
-
-_P = TypeVar("_P", bound="ClosesOnExit")
-
-
-class ClosesOnExit:
-    """`with make_progress(...) as progress:` closes the display even when the scan fails."""
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self: _P) -> _P:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class NullProgress(ClosesOnExit):
+class NullProgress:
     """Progress for pipes, files and `--quiet`: accepts every call and draws nothing."""
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        return None
-
-    def set_bytes(self, scanned: int) -> None:
         return None
 
     def close(self) -> None:

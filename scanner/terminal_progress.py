@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
     Progress,
@@ -20,7 +19,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-from scanner.progress import ClosesOnExit, phase_label
+from scanner.phase_labels import phase_label
 
 # At most this many display updates a second: the scan calls us once per blob, and
 # forwarding every call to rich would cost more than the matching it reports on.
@@ -38,13 +37,13 @@ class _CountColumn(ProgressColumn):
 
 
 class _RateColumn(ProgressColumn):
-    """Throughput computed when the task was last updated: bytes/s if known, else blobs/s."""
+    """Throughput in blobs/s, computed when the task was last updated."""
 
     def render(self, task: Task) -> Text:
         return Text(str(task.fields.get("rate", "")), style="progress.data.speed")
 
 
-class TerminalProgress(ClosesOnExit):
+class TerminalProgress:
     """A transient rich display: a spinner line per phase, a bar with throughput for blobs."""
 
     def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
@@ -68,7 +67,6 @@ class TerminalProgress(ClosesOnExit):
         self._phase: str | None = None
         self._phase_started = 0.0
         self._last_update = float("-inf")
-        self._bytes = 0
         self._started = False
         self._closed = False
         self.shown: tuple[str, int, int] | None = None  # the last state drawn
@@ -80,10 +78,6 @@ class TerminalProgress(ClosesOnExit):
             return
         self._last_update = now
         self._show(phase, done, total, now)
-
-    def set_bytes(self, scanned: int) -> None:
-        """Bytes scanned so far in the current phase; shown as a rate on the next update."""
-        self._bytes = scanned
 
     def close(self) -> None:
         """Erase the display and restore the cursor. Safe to call more than once."""
@@ -101,7 +95,6 @@ class TerminalProgress(ClosesOnExit):
             self._finish_current()
             self._phase = phase
             self._phase_started = now
-            self._bytes = 0
         description = self._description(phase, total)
         size = total if total > 0 else None
         rate = self._rate(phase, done, now - self._phase_started)
@@ -142,6 +135,4 @@ class TerminalProgress(ClosesOnExit):
     def _rate(self, phase: str, done: int, elapsed: float) -> str:
         if phase != "scan" or elapsed <= 0:
             return ""
-        if self._bytes:  # bytes are the truer measure when the scan reports them
-            return f"{decimal(int(self._bytes / elapsed))}/s"
         return f"{done / elapsed:,.0f} blobs/s"

@@ -21,6 +21,7 @@ import sys
 import termios
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -326,7 +327,6 @@ def _drive_a_scan(progress: Any, clock: FakeClock, blobs: int = 300) -> None:
     clock.now += 0.5
     for done in range(1, blobs + 1):
         clock.now += 0.002
-        progress.set_bytes(done * 1000)
         progress("scan", done, blobs)
     progress("windows", 0, 0)
     clock.now += 0.1
@@ -357,10 +357,6 @@ def test_progress_shows_throughput() -> None:
     clock.now += 2.0
     progress("scan", 500, 1000)
     assert "250 blobs/s" in _plain(stream.getvalue())
-    clock.now += 2.0
-    progress.set_bytes(8_000_000)
-    progress("scan", 1000, 1000)
-    assert "2.0 MB/s" in _plain(stream.getvalue())  # 8 MB over 4 s
     progress.close()
 
 
@@ -419,7 +415,8 @@ def test_progress_never_drawn_leaves_the_terminal_untouched() -> None:
 @pytest.mark.usefixtures("xterm")
 def test_progress_restores_the_cursor_when_the_scan_fails() -> None:
     stream, clock = FakeTerminal(), FakeClock()
-    with pytest.raises(RuntimeError), make_progress(True, stream, clock=clock) as progress:
+    # The way `leakwindow scan` holds it: closed in a `finally`.
+    with pytest.raises(RuntimeError), closing(make_progress(True, stream, clock=clock)) as progress:
         progress("scan", 1, 10)
         raise RuntimeError("git died")
     raw = stream.getvalue()
