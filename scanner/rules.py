@@ -26,13 +26,13 @@ from scanner.regex_guard import (
 )
 from scanner.resources import rules_dir
 from scanner.safe_files import read_regular_file
+from scanner.severity import SEVERITIES
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 # The largest rule file read (the built-in ones are under 80 KB): a bound on what a rule file
 # named by a repository's config, or by mistake on the command line, makes us read.
 RULE_FILE_LIMIT = 4 * 1024 * 1024
