@@ -13,7 +13,6 @@ scanner.errors and scanner.severity (the verification verdicts load only for --f
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from scanner.errors import LeakwindowError
@@ -42,15 +41,26 @@ def check_fail_on(value: str) -> Severity:
     raise LeakwindowError(f"bad --fail-on {value!r}: choose one of {', '.join(FAIL_ON_CHOICES)}")
 
 
-@dataclass(frozen=True)
 class BlockingPolicy:
-    """What makes a command fail, from its --fail-on, --exit-zero and --fail-on-live."""
+    """What makes a command fail, from its --fail-on, --exit-zero and --fail-on-live.
 
-    fail_on: Severity = FAIL_ON_DEFAULT
-    exit_zero: bool = False
-    # Only a live key fails (and one that could not be checked leaves the answer incomplete);
-    # --fail-on then does not apply.
-    fail_on_live: bool = False
+    A plain class, not a dataclass: building a dataclass costs the commit hook about a
+    millisecond of start-up."""
+
+    __slots__ = ("exit_zero", "fail_on", "fail_on_live")
+
+    def __init__(
+        self,
+        fail_on: Severity = FAIL_ON_DEFAULT,
+        *,
+        exit_zero: bool = False,
+        fail_on_live: bool = False,
+    ) -> None:
+        self.fail_on = fail_on
+        self.exit_zero = exit_zero
+        # Only a live key fails (and one that could not be checked leaves the answer
+        # incomplete); --fail-on then does not apply.
+        self.fail_on_live = fail_on_live
 
     def blocks(self, severity: str) -> bool:
         """A finding of this severity blocks (whatever --exit-zero says)."""
