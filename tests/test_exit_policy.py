@@ -322,3 +322,26 @@ def test_pre_push_does_not_answer_3_for_an_incomplete_repository(
     _incomplete(repo)
     assert _pre_push(repo, "--fail-on", "high", monkeypatch=monkeypatch) == 0
     assert _pre_push(repo, "--fail-on", "medium", monkeypatch=monkeypatch) == 1
+
+
+# --- suppressed findings ----------------------------------------------------------------
+
+
+def test_a_secret_in_the_baseline_blocks_none_of_the_three(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    _configure(repo)
+    secret = _token("critical", "baseline")
+    repo.change("2025-03-02T09:00:00+00:00", {"notes.txt": secret + "\n"})
+    repo.write("other.txt", secret + "\n")
+    repo.git("add", "other.txt")
+    assert scan(repo.path, tmp_path)[0] == 1
+    assert _pre_push(repo, monkeypatch=monkeypatch) == 1
+    assert staged_main([str(repo.path)]) == 1
+    assert main(["baseline", "create", str(repo.path)]) == 0
+    code, report = scan(repo.path, tmp_path)
+    assert [f["suppressed"] is not None for f in report["findings"]] == [True]
+    assert code == 0
+    assert _pre_push(repo, monkeypatch=monkeypatch) == 0
+    assert staged_main([str(repo.path)]) == 0
