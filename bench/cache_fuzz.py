@@ -44,7 +44,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.cli import decide_exit
+from scanner.exit_policy import BlockingPolicy
 from scanner.pipeline import run_history_scan
 from scanner.synthetic import make_token
 
@@ -435,7 +435,7 @@ class Lab:
                 cache_dir=self.cache if cached else None,
                 parallel=False,
             )
-        code = decide_exit(report, fail_on="low", exit_zero=False, fail_on_live=False)
+        code = BlockingPolicy().report_exit_code(report)
         return code, report
 
 

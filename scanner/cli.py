@@ -20,6 +20,13 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from scanner.errors import LeakwindowError
+from scanner.exit_policy import (
+    EXIT_ZERO_HELP,
+    FAIL_ON_DEFAULT,
+    BlockingPolicy,
+    check_fail_on,
+    fail_on_help,
+)
 from scanner.failures import (
     OutputLost,
     flush_standard_output,
@@ -41,8 +48,6 @@ baseline_app = typer.Typer(help="Suppression keyed by secret fingerprints (survi
 app.add_typer(baseline_app, name="baseline")
 
 FORMATS = ("text", "json", "sarif", "markdown", "html")
-SEVERITY_ORDER = ("critical", "high", "medium", "low")
-EXIT_INCOMPLETE = 3  # no failing finding, but part of the repository could not be read
 
 
 def parse_as_of(value: str | None) -> datetime:
@@ -125,41 +130,6 @@ def render(report: dict[str, Any], fmt: str, rules: Any = None) -> str:
     raise LeakwindowError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
-def exit_code_for(report: dict[str, Any], fail_on: str = "low") -> int:
-    threshold = SEVERITY_ORDER.index(fail_on)
-    for finding in report["findings"]:
-        if finding.get("suppressed"):
-            continue
-        if SEVERITY_ORDER.index(finding["severity"]) <= threshold:
-            return 1
-    return 0
-
-
-def live_gate_code(report: dict[str, Any]) -> int:
-    """--fail-on-live: 1 when a key is live; else 3 when a key could not be checked (its check
-    errored or never ran: it may be live, so the gate cannot pass); else 0. Findings whose
-    rules have no verification endpoint are outside this gate (they are reported as such)."""
-    from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
-
-    states = {verification_state(f) for f in report["findings"] if not f.get("suppressed")}
-    if LIVE in states:
-        return 1
-    return EXIT_INCOMPLETE if NOT_CHECKED in states else 0
-
-
-def decide_exit(
-    report: dict[str, Any], *, fail_on: str, exit_zero: bool, fail_on_live: bool
-) -> int:
-    """The exit policy: 0 clean, 1 findings at or above --fail-on (or live keys with
-    --fail-on-live), 3 when nothing fails but the answer is incomplete: the scan was
-    (unreadable objects, refs to missing objects, blobs missing or not available locally), or
-    with --fail-on-live a key could not be checked; --exit-zero reports without failing."""
-    if exit_zero:
-        return 0
-    code = live_gate_code(report) if fail_on_live else exit_code_for(report, fail_on)
-    return EXIT_INCOMPLETE if code == 0 and report["scan"].get("incomplete") else code
-
-
 def _check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
     if value not in choices:
         raise LeakwindowError(f"bad {option} {value!r}: choose one of {', '.join(choices)}")
@@ -201,12 +171,10 @@ def scan(
         str | None,
         typer.Option("--range", help="Only secrets introduced by commits in A..B."),
     ] = None,
-    fail_on: Annotated[
-        str, typer.Option("--fail-on", help="Lowest severity that fails: critical..low.")
-    ] = "low",
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Always exit 0 when the scan completes.")
-    ] = False,
+    fail_on: Annotated[str, typer.Option("--fail-on", help=fail_on_help("fails"))] = (
+        FAIL_ON_DEFAULT
+    ),
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help=EXIT_ZERO_HELP)] = False,
     baseline: Annotated[
         Path | None,
         typer.Option(
@@ -264,7 +232,7 @@ def scan(
 
     _check_choice(fmt, FORMATS, "--format")
     _check_choice(engine, ("auto", "hyperscan", "python"), "--engine")
-    _check_choice(fail_on, SEVERITY_ORDER, "--fail-on")
+    policy = BlockingPolicy(check_fail_on(fail_on), exit_zero=exit_zero, fail_on_live=fail_on_live)
     if since and revision_range:
         raise LeakwindowError("use either --since or --range, not both")
     if revision_range is not None and ".." not in revision_range:
@@ -325,7 +293,7 @@ def scan(
     for reason in report["scan"].get("incomplete") or []:
         sys.stderr.write(f"leakwindow: warning: incomplete scan: {reason}\n")
     write_notes(report)
-    return decide_exit(report, fail_on=fail_on, exit_zero=exit_zero, fail_on_live=fail_on_live)
+    return policy.report_exit_code(report)
 
 
 def _require_verify_for_live_options(verify: bool, *, only_live: bool, fail_on_live: bool) -> None:

@@ -31,6 +31,7 @@ from typing import Annotated
 import typer
 
 from scanner.errors import LeakwindowError
+from scanner.exit_policy import FAIL_ON_DEFAULT, fail_on_help
 from scanner.failures import write_standard_output
 from scanner.git import run_git
 
@@ -230,9 +231,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         url: Annotated[str | None, typer.Argument(help="Remote URL (unused).")] = None,
         path: Annotated[Path, typer.Option("--path", help="Repository.")] = Path("."),
-        fail_on: Annotated[
-            str, typer.Option("--fail-on", help="Lowest severity that blocks: critical..low.")
-        ] = "low",
+        fail_on: Annotated[str, typer.Option("--fail-on", help=fail_on_help("blocks"))] = (
+            FAIL_ON_DEFAULT
+        ),
     ) -> int:
         """Block a push when a commit being pushed introduces a secret (pre-push hook)."""
         from scanner.prepush import read_hook_stdin, run_pre_push

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import LeakwindowError
+from scanner.exit_policy import FAIL_ON_DEFAULT, BlockingPolicy, check_fail_on
 from scanner.git import run_git
 from scanner.report.text import printable_lines
-from scanner.rules import SEVERITIES
 
 ZERO_SHA = "0" * 40
 
@@ -139,29 +139,19 @@ def push_message(findings: Sequence[Mapping[str, Any]], commits: frozenset[str])
     return printable_lines(lines) + "\n" + _FIX_HELP + "\n"
 
 
-def _blocking(report: Mapping[str, Any], fail_on: str) -> list[Mapping[str, Any]]:
-    threshold = SEVERITIES.index(fail_on)
-    return [
-        finding
-        for finding in report["findings"]
-        if not finding.get("suppressed") and SEVERITIES.index(finding["severity"]) <= threshold
-    ]
-
-
 def run_pre_push(
     path: Path,
     *,
     remote: str | None,
     stdin_text: str,
     environ: Mapping[str, str],
-    fail_on: str = "low",
+    fail_on: str = FAIL_ON_DEFAULT,
 ) -> int:
     """Exit code for a push: 0 clean, 1 when a pushed commit introduces a secret."""
     from scanner.pipeline import run_history_scan
     from scanner.staged import repository_root
 
-    if fail_on not in SEVERITIES:
-        raise LeakwindowError(f"bad --fail-on {fail_on!r}: choose one of {', '.join(SEVERITIES)}")
+    policy = BlockingPolicy(check_fail_on(fail_on))
     root = repository_root(path)
     commits = pushed_commits(root, remote, stdin_text, environ)
     if not commits:
@@ -169,11 +159,12 @@ def run_pre_push(
     report, _ = run_history_scan(
         root, as_of=datetime.now(timezone.utc).replace(microsecond=0), only_commits=commits
     )
-    blocking = _blocking(report, fail_on)
+    blocking = policy.blocking_findings(report["findings"])
     if blocking:
         sys.stderr.write(push_message(blocking, commits))
-        return 1
-    return 0
+    # The pushed commits decide alone: a part of the repository the scan could not read is
+    # not the push's doing, so it does not make the hook answer 3.
+    return policy.exit_code(blocking=bool(blocking))
 
 
 def read_hook_stdin() -> str:

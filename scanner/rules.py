@@ -26,13 +26,13 @@ from scanner.regex_guard import (
 )
 from scanner.resources import rules_dir
 from scanner.safe_files import read_regular_file
+from scanner.severity import SEVERITIES
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
 # A rule's family is declared, never taken from its file's name: two families change how a
 # rule is matched, and a user's file named generic.toml must not opt in by accident.
 GENERIC_FAMILY = "generic"  # gives way to provider rules, skips noise paths (scanner.matching)

@@ -55,7 +55,8 @@ from scanner.model import (
 )
 from scanner.provenance import Introduction, Provenance, compute_provenance, reachability
 from scanner.result_cache import ResultStore, SavedResult
-from scanner.rules import SEVERITIES, RulePack
+from scanner.rules import RulePack
+from scanner.severity import rank
 from scanner.snapshot import (
     BaseFile,
     RepoState,
@@ -784,7 +785,7 @@ def _assemble_findings(
                 locations += (location,)
             if name not in reachable_from:
                 reachable_from.append(name)
-        rules = sorted(rule_ids, key=lambda rid: (SEVERITIES.index(pack.by_id[rid].severity), rid))
+        rules = sorted(rule_ids, key=lambda rid: (rank(pack.by_id[rid].severity), rid))
         lead = pack.by_id[rules[0]]
         secret_windows = sorted(
             windows.get(secret, []), key=lambda w: (w.ref, w.opened.committed_at)
@@ -878,7 +879,7 @@ def finding_order(finding: Finding) -> tuple[int, int, float, str]:
     """Live keys first, then by severity, then longest exposure."""
     longest = max((w.days for w in finding.windows), default=0.0)
     live_first = 0 if finding.verification.status == "live" else 1
-    return (live_first, SEVERITIES.index(finding.severity), -longest, finding.fingerprint)
+    return (live_first, rank(finding.severity), -longest, finding.fingerprint)
 
 
 def _first_commit(

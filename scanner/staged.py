@@ -17,7 +17,6 @@ from scanner.git import DISCOVERY_TIMEOUT, run_git
 from scanner.match_budget import BlobTimedOut, Deadline, Watch, budget_seconds
 from scanner.matching import Matcher
 from scanner.model import Match
-from scanner.report.text import printable
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
@@ -159,6 +158,9 @@ def scan_added(diff: bytes, matcher: Matcher) -> tuple[list[StagedMatch], int]:
                 finally:
                     watch.current = None
             except BlobTimedOut:
+                # Imported only here: the report modules cost the hook's start-up about 3 ms.
+                from scanner.report.text import printable
+
                 raise LeakwindowError(
                     f"{printable(block.path)}:{block.first_line}: the added lines could not be "
                     "scanned within the time budget (LEAKWINDOW_BLOB_SECONDS); not committing "

@@ -8,6 +8,14 @@ from pathlib import Path
 
 from scanner.config import find_config, path_filter
 from scanner.errors import LeakwindowError
+from scanner.exit_policy import (
+    EXIT_ZERO_HELP,
+    FAIL_ON_CHOICES,
+    FAIL_ON_DEFAULT,
+    BlockingPolicy,
+    check_fail_on,
+    fail_on_help,
+)
 from scanner.failures import (
     OutputLost,
     flush_standard_output,
@@ -17,8 +25,7 @@ from scanner.failures import (
 )
 from scanner.model import fingerprint_of, preview_of
 from scanner.pack_cache import load_pack_cached, matcher_cached
-from scanner.report.text import printable_lines
-from scanner.rules import SEVERITIES, RulePack, check_rule_files
+from scanner.rules import RulePack, check_rule_files
 from scanner.staged import StagedMatch, repository_root, scan_added, staged_diff
 
 _FIX_HELP = (
@@ -39,8 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rules", action="append", type=Path, default=[])
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--engine", choices=("auto", "hyperscan", "python"), default="auto")
-    parser.add_argument("--fail-on", choices=SEVERITIES, default="low")
-    parser.add_argument("--exit-zero", action="store_true")
+    parser.add_argument(
+        "--fail-on", choices=FAIL_ON_CHOICES, default=FAIL_ON_DEFAULT, help=fail_on_help("blocks")
+    )
+    parser.add_argument("--exit-zero", action="store_true", help=EXIT_ZERO_HELP)
     parser.add_argument("--baseline", type=Path, default=None)
     parser.add_argument("--verify", action="store_true", help="check found keys with providers")
     return parser
@@ -134,22 +143,23 @@ def run(argv: list[str]) -> int:
         if baseline is not None:
             matches = [m for m in matches if baseline.reason(m.match.secret) is None]
     statuses = _verify(matches, pack) if args.verify else {}
-    threshold = SEVERITIES.index(args.fail_on)
-    failing = [
-        m for m in matches if SEVERITIES.index(pack.by_id[m.match.rule_id].severity) <= threshold
-    ]
+    # Whatever --verify found out: a staged secret blocks by its severity alone.
+    policy = BlockingPolicy(check_fail_on(args.fail_on), exit_zero=args.exit_zero)
+    blocking = any(policy.blocks(pack.by_id[m.match.rule_id].severity) for m in matches)
     if args.format == "json":
         import json
 
         write_standard_output(json.dumps(_report(matches, root, scanned), indent=2) + "\n")
     elif matches:
         sys.stderr.write(_message(matches, pack, statuses))
-    if args.exit_zero:
-        return 0
-    return 1 if failing else 0
+    return policy.exit_code(blocking=blocking)
 
 
 def _message(matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str]) -> str:
+    # Here, not at the top: a clean commit (the usual case) prints nothing, and the report
+    # modules (text and verdicts) cost the hook's start-up about 3 ms.
+    from scanner.report.text import printable_lines
+
     plural = "s" if len(matches) != 1 else ""
     lines = [f"leakwindow: {len(matches)} secret{plural} in the staged change"]
     for item in matches:

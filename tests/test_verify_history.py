@@ -69,7 +69,8 @@ def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
 
 
 def test_only_live_and_fail_on_live_policies(tmp_path: Path) -> None:
-    from scanner.cli import decide_exit, keep_only_live
+    from scanner.cli import keep_only_live
+    from scanner.exit_policy import BlockingPolicy
     from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
 
     fx = build("multi-secret", tmp_path)
@@ -82,7 +83,7 @@ def test_only_live_and_fail_on_live_policies(tmp_path: Path) -> None:
     assert report["findings"][0]["verification"]["status"] == "live"  # live sorts first
     not_checked = [f for f in report["findings"] if verification_state(f) == NOT_CHECKED]
     assert not_checked and all(f["verification"]["status"] == "error" for f in not_checked)
-    assert decide_exit(report, fail_on="low", exit_zero=False, fail_on_live=True) == 1
+    assert BlockingPolicy(fail_on_live=True).report_exit_code(report) == 1
     keep_only_live(report)
     assert report["findings"][0]["fingerprint"] == finding_for(report, key)["fingerprint"]
     assert [verification_state(f) for f in report["findings"]] == [LIVE] + [NOT_CHECKED] * len(
@@ -95,6 +96,6 @@ def test_only_live_and_fail_on_live_policies(tmp_path: Path) -> None:
         provider.respond(key, REVOKED)
         revoked = _scan(fx.path, provider)
     # No key is live, but some could not be checked: the live gate cannot pass.
-    assert decide_exit(revoked, fail_on="low", exit_zero=False, fail_on_live=True) == 3
-    assert decide_exit(revoked, fail_on="low", exit_zero=False, fail_on_live=False) == 1
-    assert decide_exit(revoked, fail_on="low", exit_zero=True, fail_on_live=False) == 0
+    assert BlockingPolicy(fail_on_live=True).report_exit_code(revoked) == 3
+    assert BlockingPolicy().report_exit_code(revoked) == 1
+    assert BlockingPolicy(exit_zero=True).report_exit_code(revoked) == 0

@@ -19,9 +19,10 @@ from typing import Any
 
 from scanner.report import verdict as judged
 from scanner.report.text import printable
+from scanner.severity import SEVERITIES, rank
 
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
-SEVERITY_RANK: dict[str, int] = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+# The table sorts by this, largest first: critical 4 .. low 1 (0 for anything else).
+SEVERITY_RANK: dict[str, int] = {name: len(SEVERITIES) - rank(name) for name in SEVERITIES}
 SEVERITY_COLOUR: dict[str, str] = {
     "critical": "#a40e26",
     "high": "#bc4c00",
