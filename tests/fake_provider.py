@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from scanner import sigv4
+from scanner.verify import sigv4
 
 
 def digest(text: str) -> str:

@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 import pytest
 
-from scanner import sigv4
 from scanner.errors import LeakwindowError
 from scanner.model import Verification, fingerprint_of
 from scanner.rules import Rule, load_rules
@@ -33,6 +32,7 @@ from scanner.verify import (
     VerifySettings,
     contacted_summary,
     forbidden_address_reason,
+    sigv4,
     verify_secrets,
 )
 from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider, Reply, SigV4Key, digest

@@ -42,10 +42,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpcore
 import httpx
 
-from scanner import __version__, sigv4
+from scanner import __version__
 from scanner.errors import LeakwindowError
 from scanner.model import NO_VERIFY_ENDPOINT, Verification
 from scanner.rules import Rule
+from scanner.verify import sigv4
 
 log = logging.getLogger(__name__)
 
