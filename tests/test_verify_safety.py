@@ -101,12 +101,12 @@ def test_an_answer_changed_after_the_check_is_refused_at_connect_time(
     # The rule host "resolves" (as a rebinding DNS server would answer the second time) to the
     # loopback fake, which holds a valid certificate for the rule host: only a check of the
     # address actually connected to can stop the request.
-    import scanner.verify
+    import scanner.verify.run
 
     async def rebound(host: str, port: int, timeout_s: float) -> str:
         return "127.0.0.1"
 
-    monkeypatch.setattr(scanner.verify, "_resolve_public", rebound)
+    monkeypatch.setattr(scanner.verify.run, "resolve_public", rebound)
     secret = token("fks_", "rebound")
     rule = with_url("fake-tls", f"https://{TLS_HOST}:{tls_fake.port}/v1/me")
     tls_fake.respond(secret, LIVE_JSON)
@@ -120,7 +120,7 @@ def test_an_answer_changed_after_the_check_is_refused_at_connect_time(
 
 
 def test_the_connection_layer_refuses_a_name_it_would_have_to_resolve() -> None:
-    from scanner.verify import REFUSED_UNPINNED, _PinnedBackend
+    from scanner.verify.guard import REFUSED_UNPINNED, _PinnedBackend
 
     async def connect(host: str) -> str:
         try:
