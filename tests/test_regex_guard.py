@@ -120,7 +120,7 @@ def _rule_regexes() -> Iterator[tuple[str, str, int]]:
 
 
 # Run only on the project's own fixture specs, never on a repository's content.
-_NOT_ON_REPOSITORY_CONTENT = {"scanner.fixture_builder"}
+_NOT_ON_REPOSITORY_CONTENT = {"scanner.demo.builder"}
 
 
 def _module_regexes() -> Iterator[tuple[str, str | bytes, int]]:

@@ -20,10 +20,10 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from scanner.demo.tokens import KINDS, make_token, seeded_rng
 from scanner.errors import LeakwindowError
 from scanner.git import run_git
 from scanner.resources import fixtures_dir
-from scanner.synthetic import KINDS, make_token, seeded_rng
 
 if sys.version_info >= (3, 11):
     import tomllib
