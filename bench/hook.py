@@ -92,7 +92,7 @@ def module_source(index: int, version: int, rng: random.Random) -> str:
 
 def build_repository(root: Path, with_key: bool) -> Path:
     """A repository with one commit, and a staged change that edits 10 files."""
-    from scanner.synthetic import make_token
+    from scanner.demo import make_token
 
     repo = root / ("with-key" if with_key else "clean")
     repo.mkdir(parents=True)

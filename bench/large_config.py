@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scanner.synthetic import make_token
+from scanner.demo import make_token
 
 
 def git(repo: Path, *args: str) -> None:

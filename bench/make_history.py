@@ -5,7 +5,7 @@ edited line by line, added, renamed and deleted over time on a mainline with fea
 `--no-ff` style merges (a few octopus ones), abandoned branches and release tags. Everything goes
 through ONE `git fast-import` stream, so building 60,000 commits takes minutes, not hours.
 
-Synthetic secrets (from `scanner.synthetic`) are planted at known points: removed later,
+Synthetic secrets (from `scanner.demo`) are planted at known points: removed later,
 re-added, renamed, merged in from a branch, left on an unmerged branch, reachable only from a tag.
 An oracle computed from the simulated trees (not from leakwindow) writes the expected exposure
 windows to `DEST.manifest.json`; the manifest holds fingerprints only, never secret values.
@@ -32,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from scanner.synthetic import make_token
+from scanner.demo import make_token
 
 MAIN_REF = "refs/heads/main"
 MANIFEST_SCHEMA = "leakwindow.bench-manifest/1"

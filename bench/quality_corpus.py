@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.checksums import base36_crc32, base62_crc32
-from scanner.fixture_builder import ScenarioSpec, Step, build_spec
+from scanner.demo import ScenarioSpec, Step, build_spec
 from scanner.matching import Matcher
 from scanner.rules import Rule, RulePack, load_rules
 

@@ -382,7 +382,7 @@ def report_command(
 @app.command()
 def demo() -> int:
     """Build the 59-day incident scenario in a temporary directory and scan it."""
-    from scanner.fixture_builder import build_scenario
+    from scanner.demo import build_scenario
     from scanner.pipeline import run_history_scan
     from scanner.report.text import render_text
 
@@ -445,7 +445,7 @@ def baseline_create(
 @fixtures_app.command("list")
 def fixtures_list() -> int:
     """List the built-in scenarios."""
-    from scanner.fixture_builder import list_scenarios
+    from scanner.demo import list_scenarios
 
     for scenario in list_scenarios():
         write_standard_output(f"{scenario.name:<32} {scenario.description}\n")
@@ -455,7 +455,7 @@ def fixtures_list() -> int:
 @fixtures_app.command("build")
 def fixtures_build(name: str, dest: Path) -> int:
     """Build scenario NAME as a git repository at DEST."""
-    from scanner.fixture_builder import build_scenario
+    from scanner.demo import build_scenario
 
     built = build_scenario(name, dest)
     write_standard_output(f"built {name} at {built.path}\n")

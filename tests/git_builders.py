@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.cli import main
-from scanner.synthetic import make_token
+from scanner.demo import make_token
 
 AS_OF = "2025-12-31T00:00:00+00:00"
 MAIN = "refs/heads/main"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.cli import main
-from scanner.fixture_builder import BuiltFixture, build_scenario
+from scanner.demo import BuiltFixture, build_scenario
 
 AS_OF = "2025-12-31T00:00:00+00:00"
 

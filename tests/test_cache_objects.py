@@ -25,7 +25,7 @@ import pytest
 from cache_support import framed_like, payload_of
 from scenario_support import build, finding_for, scan_json
 
-from scanner.synthetic import make_token
+from scanner.demo import make_token
 
 KEY = make_token("github-pat", random.Random("test-cache-objects"))
 ENGINE = ("--engine", "python")  # no Hyperscan database to compile into a fresh cache root

@@ -19,8 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from scanner.fixture_builder import build_scenario
-from scanner.synthetic import make_token
+from scanner.demo import build_scenario, make_token
 
 LEAKWINDOW = Path(sys.executable).absolute().parent / "leakwindow"
 SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"

@@ -10,9 +10,9 @@ from urllib.parse import quote
 from matcher_support import matcher_for
 
 from scanner.decoding import MAX_SPAN, KeywordForms, encoded_spans
+from scanner.demo import make_token
 from scanner.matching import Matcher
 from scanner.rules import load_rules
-from scanner.synthetic import make_token
 
 PACK = load_rules()
 FORMS = KeywordForms.of_keywords(kw.encode() for rule in PACK.rules for kw in rule.keywords)

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from scanner.demo import KINDS, BuiltFixture, build_scenario, list_scenarios, make_token, seeded_rng
 from scanner.errors import LeakwindowError
-from scanner.fixture_builder import BuiltFixture, build_scenario, list_scenarios
-from scanner.synthetic import KINDS, make_token, seeded_rng
 
 SCENARIOS = [info.name for info in list_scenarios()]
 

@@ -27,7 +27,7 @@ from hostile_support import (
 )
 
 from scanner.cli import main
-from scanner.synthetic import make_token
+from scanner.demo import make_token
 
 TOKEN = make_token("xai", random.Random("test-hostile-inputs"))
 RULE = """[[rule]]

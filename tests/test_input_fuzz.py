@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.cli import main
-from scanner.fixture_builder import build_scenario
-from scanner.synthetic import make_token
+from scanner.demo import build_scenario, make_token
 
 try:  # tests/ is a rootdir-relative folder, or a package once it grows an __init__.py
     from json_mutations import json_values, mutated

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hostile_support import Run, git, leakwindow, repo_with
 
-from scanner.synthetic import make_token
+from scanner.demo import make_token
 
 TINY = {"LEAKWINDOW_BLOB_SECONDS": "0.01"}
 INCOMPLETE = "leakwindow: warning: incomplete scan: 1 blob(s) not fully scanned"

@@ -20,8 +20,8 @@ import pytest
 
 from scanner import decoding, matching, pack_cache
 from scanner.config import Config
+from scanner.demo import make_token
 from scanner.model import Match
-from scanner.synthetic import make_token
 
 pytestmark = pytest.mark.skipif(
     not matching.hyperscan_available(), reason="the cache holds Hyperscan databases"

@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli import main
-from scanner.fixture_builder import build_scenario
-from scanner.synthetic import make_token
+from scanner.demo import build_scenario, make_token
 
 AS_OF = "2025-12-31T00:00:00+00:00"
 FORMATS = ("text", "json", "sarif", "markdown", "html")

@@ -24,7 +24,7 @@ import pytest
 from hostile_support import git, leakwindow, repo_with
 
 from scanner.content import scannable_text
-from scanner.synthetic import make_token
+from scanner.demo import make_token
 
 KEY = make_token("xai", random.Random("nul-bytes"))
 KEY_2 = make_token("xai", random.Random("nul-bytes-2"))

@@ -34,7 +34,7 @@ from matcher_support import matcher_for
 from scanner import blobscan
 from scanner.blobscan import scan_blobs, scan_stream
 from scanner.cli import main
-from scanner.fixture_builder import build_scenario
+from scanner.demo import build_scenario
 from scanner.history import check_integrity, read_history, read_inventory, read_refs
 from scanner.rules import load_rules
 

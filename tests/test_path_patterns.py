@@ -15,7 +15,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scanner.cli import main
-from scanner.synthetic import make_token
+from scanner.demo import make_token
 
 
 def reference_glob_match(path: str, pattern: str) -> bool:

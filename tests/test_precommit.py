@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from scanner.cli import main as cli_main
+from scanner.demo import make_token
 from scanner.hook_commands import BACKUP_SUFFIX, HOOK_MARKER
 from scanner.prepush import run_pre_push
-from scanner.synthetic import make_token
 
 PROJECT = Path(__file__).resolve().parent.parent
 LEAKWINDOW = Path(sys.executable).absolute().parent / "leakwindow"

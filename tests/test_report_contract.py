@@ -11,7 +11,7 @@ import pytest
 from scenario_support import AS_OF, build, scan_json
 
 from scanner.cli import main, parse_as_of, render
-from scanner.fixture_builder import list_scenarios
+from scanner.demo import list_scenarios
 from scanner.pipeline import run_history_scan
 from scanner.report.build import SCHEMA
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner.cli import main
-from scanner.fixture_builder import build_scenario
+from scanner.demo import build_scenario
 
 try:  # tests/ is a rootdir-relative folder, or a package once it grows an __init__.py
     from json_mutations import mutated

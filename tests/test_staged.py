@@ -14,11 +14,11 @@ import pytest
 
 from scanner import pack_cache
 from scanner.config import Config, load_pack
+from scanner.demo import make_token
 from scanner.matching import Matcher
 from scanner.rules import RulePack, load_rules
 from scanner.staged import added_blocks, scan_added
 from scanner.staged_cli import main
-from scanner.synthetic import make_token
 
 
 def token(kind: str, seed: int) -> str:

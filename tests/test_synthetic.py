@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from scanner.synthetic import (
+from scanner.demo.tokens import (
     BASE62,
     KINDS,
     base62_encode,

@@ -19,8 +19,8 @@ import pytest
 from git_builders import git_env
 
 from scanner.cli import main
+from scanner.demo import make_token
 from scanner.git import run_git_completed
-from scanner.synthetic import make_token
 
 AS_OF = "2025-12-31T00:00:00+00:00"
 # Every executable hook a repository's config can plant, by the canary name it leaves.
