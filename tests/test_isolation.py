@@ -8,6 +8,7 @@ import pwd
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,7 @@ def test_a_leakwindow_process_without_xdg_cache_home_caches_under_the_runs_home(
 def test_the_guard_refuses_and_reports_a_write_into_the_users_cache(tmp_path: Path) -> None:
     # Below a directory that does not exist: were the guard gone, the OS would refuse too.
     target = Path(GUARDED[0]) / "leakwindow-test-no-such-directory" / "file"
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: target.write_bytes(b"x"),
         lambda: os.open(target, os.O_WRONLY | os.O_CREAT, 0o600),
         lambda: target.parent.mkdir(),
