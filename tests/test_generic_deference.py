@@ -23,11 +23,11 @@ import pytest
 from git_builders import GitRepo, fingerprint, scan
 
 from scanner.cli import main
+from scanner.demo import make_token
 from scanner.filters import shannon_entropy
 from scanner.matching import Matcher, hyperscan_available
 from scanner.resources import rules_dir
 from scanner.rules import load_rules
-from scanner.synthetic import make_token
 
 PROVIDER = "aws-secret-access-key"
 GENERIC = "generic-secret-assignment"

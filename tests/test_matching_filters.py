@@ -13,9 +13,9 @@ import random
 import pytest
 from matcher_support import matcher_for
 
+from scanner.demo import make_token
 from scanner.matching import Matcher, hyperscan_available
 from scanner.rules import load_rules
-from scanner.synthetic import make_token
 
 PACK = load_rules()
 ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
