@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from scanner.verify import sigv4
 
 
@@ -252,3 +254,23 @@ class FakeProvider:
 def running(tls: ssl.SSLContext | None = None) -> Iterator[FakeProvider]:
     with FakeProvider(tls) as provider:
         yield provider
+
+
+@pytest.fixture
+def cli_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
+    """A fake provider for every fictional host, wired into the command line's settings."""
+    import scanner.cli
+    from scanner.verify import VerifySettings
+
+    with FakeProvider() as fake:
+
+        def settings(*_: Any) -> VerifySettings:
+            hosts = ("api", "query", "pair")
+            return VerifySettings(
+                timeout_s=2.0,
+                retries=0,
+                host_overrides={f"{host}.fake-provider.test": fake.base_url for host in hosts},
+            )
+
+        monkeypatch.setattr(scanner.cli, "_verify_settings", settings)
+        yield fake

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from git_builders import GitRepo, fake_bearer, scan, scan_report
@@ -22,8 +20,9 @@ from scanner.cli import main
 from scanner.errors import LeakwindowError
 from scanner.prepush import run_pre_push
 from scanner.staged_cli import main as staged_main
-from scanner.verify import VerifySettings
-from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider
+from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider, cli_provider
+
+provider = cli_provider  # the fixture, under the name the tests ask for
 
 # Written out here, not imported: the tests pin the order the policy must follow.
 ORDER = ("critical", "high", "medium", "low")
@@ -163,25 +162,6 @@ def test_scan_rejects_an_unknown_fail_on(committed: dict[str, GitRepo], tmp_path
 
 
 # --- scan --verify --fail-on-live --------------------------------------------------------
-
-
-@pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
-    """A fake provider for every fictional host, wired into the command line's settings."""
-    import scanner.cli
-
-    with FakeProvider() as fake:
-
-        def settings(*_: Any) -> VerifySettings:
-            hosts = ("api", "query", "pair")
-            return VerifySettings(
-                timeout_s=2.0,
-                retries=0,
-                host_overrides={f"{host}.fake-provider.test": fake.base_url for host in hosts},
-            )
-
-        monkeypatch.setattr(scanner.cli, "_verify_settings", settings)
-        yield fake
 
 
 def _live_gate(tmp_path: Path, *options: str, incomplete: bool = False) -> int:

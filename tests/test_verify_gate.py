@@ -11,9 +11,7 @@ command line's verification settings a host override (the test-only escape hatch
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from git_builders import (
@@ -28,8 +26,9 @@ from git_builders import (
 
 from scanner.baseline import BASELINE_SCHEMA
 from scanner.cli import main
-from scanner.verify import VerifySettings
-from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider
+from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider, cli_provider
+
+provider = cli_provider  # the fixture, under the name the tests ask for
 
 RULES = str(Path(__file__).parent / "data" / "verify_rules.toml")
 AS_OF = "2025-06-01T00:00:00+00:00"
@@ -44,25 +43,6 @@ def _repo(tmp_path: Path) -> GitRepo:
     repo.change("2025-02-01T00:00:00+00:00", {"app/accepted.py": f'TOKEN = "{ACCEPTED_KEY}"\n'})
     repo.change("2025-05-01T00:00:00+00:00", {"app/live.py": f'TOKEN = "{LIVE_KEY}"\n'})
     return repo
-
-
-@pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
-    """A fake provider for every fictional host, wired into the command line's settings."""
-    import scanner.cli
-
-    with FakeProvider() as fake:
-
-        def settings(*_: Any) -> VerifySettings:
-            hosts = ("api", "query", "pair")
-            return VerifySettings(
-                timeout_s=2.0,
-                retries=0,
-                host_overrides={f"{host}.fake-provider.test": fake.base_url for host in hosts},
-            )
-
-        monkeypatch.setattr(scanner.cli, "_verify_settings", settings)
-        yield fake
 
 
 @pytest.mark.parametrize("option", ["--only-live", "--fail-on-live"])
