@@ -74,34 +74,11 @@ def repository_key(git_dir: Path) -> str:
     return hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _repository_roots(repository: Repository) -> list[str]:
-    """The directories that belong to the repository: work tree, git dir, and the common git
-    dir a linked work tree shares with its main one."""
-    roots = [repository.git_dir]
-    if repository.worktree is not None:
-        roots.append(repository.worktree)
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        common = (repository.git_dir / "commondir").read_text().strip()
-        if common:
-            roots.append(repository.git_dir / common)
-    return [os.path.realpath(root) for root in roots]
-
-
-def inside_repository(path: Path, repository: Repository) -> bool:
-    """Whether `path` (resolved) lies in the repository's work tree or git dir: the
-    repository's author could have put files there."""
-    real = os.path.realpath(path)
-    return any(
-        real == root or real.startswith(root.rstrip(os.sep) + os.sep)
-        for root in _repository_roots(repository)
-    )
-
-
 def shared_cache_allowed(repository: Repository) -> bool:
     """Whether the rule-pack and matcher caches in the default cache root may be used while
     scanning `repository`: not when that root lies inside it (a planted entry could drop
     rules)."""
-    return not inside_repository(cache_root(), repository)
+    return not repository.holds(cache_root())
 
 
 def place_for(repository: Repository, explicit_root: Path | None) -> Placement:
@@ -114,7 +91,7 @@ def place_for(repository: Repository, explicit_root: Path | None) -> Placement:
     from scanner.safe_files import private_directory
 
     root = explicit_root if explicit_root is not None else cache_root()
-    if inside_repository(root, repository):
+    if repository.holds(root):
         if explicit_root is not None:
             raise LeakwindowError(
                 f"--cache-dir {explicit_root} is inside the scanned repository: the cache "

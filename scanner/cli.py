@@ -77,17 +77,11 @@ def to_standard_output(output: Path | None) -> bool:
 
 
 def repository_roots(path: Path) -> tuple[Path, ...]:
-    """The scanned repository's worktree and git dir(s): anything inside them may be a
-    planted link, so a report written there is never written through one."""
+    """The scanned repository's directories: anything inside them may be a planted link, so
+    a report written there is never written through one."""
     from scanner.repository import open_repository
 
-    repository = open_repository(path)
-    roots = [repository.git_dir]
-    if repository.worktree is not None:
-        roots.append(repository.worktree)
-    if repository.git_dir.parent.name == "worktrees":  # a linked worktree: the common dir
-        roots.append(repository.git_dir.parent.parent)
-    return tuple(roots)
+    return open_repository(path).directories()
 
 
 def write_output(text: str, output: Path | None, untrusted_roots: Sequence[Path] = ()) -> None:
@@ -435,7 +429,7 @@ def baseline_create(
         target,
         (json.dumps(document, indent=2) + "\n").encode("utf-8"),
         mode=0o600,
-        untrusted_roots=repository_roots(path),
+        untrusted_roots=repository.directories(),
         what="baseline",
     )
     write_standard_output(f"wrote {len(document['secrets'])} secret fingerprint(s) to {target}\n")

@@ -44,7 +44,7 @@ class SpecialFile(LeakwindowError):
 def check_git_dir(git_dir: Path) -> None:
     """Raise SpecialFile if git could block on anything it reads for this repository."""
     seen: set[tuple[int, int]] = set()
-    common = _common_dir(git_dir)
+    common = common_dir(git_dir)
     for directory in (git_dir, common):
         if directory is not None:
             _walk(directory, seen)
@@ -117,7 +117,7 @@ def _read_small(path: Path) -> str | None:
         return None
 
 
-def _common_dir(git_dir: Path) -> Path | None:
+def common_dir(git_dir: Path) -> Path | None:
     """The main repository's git dir a linked work tree's git dir shares (`commondir`)."""
     text = _read_small(git_dir / "commondir")
     if not text or not text.strip():

@@ -15,13 +15,14 @@ from pathlib import Path
 
 from scanner.errors import LeakwindowError
 from scanner.git import DISCOVERY_TIMEOUT, first_problem, run_git_completed
-from scanner.git_dir_check import check_git_dir
+from scanner.git_dir_check import check_git_dir, common_dir
 
 
 @dataclass(frozen=True)
 class Repository:
     git_dir: Path
     worktree: Path | None  # None for a bare repository
+    common_dir: Path | None = None  # the main git dir a linked work tree's git dir shares
 
     @property
     def root(self) -> Path:
@@ -34,6 +35,20 @@ class Repository:
         from where it runs, and the work tree of a repository whose `core.worktree` names
         another repository's work tree would make every command read that one instead."""
         return self.git_dir
+
+    def directories(self) -> tuple[Path, ...]:
+        """Every directory that belongs to the repository (git dir, work tree, common dir):
+        its author could have put anything there, links included."""
+        return tuple(d for d in (self.git_dir, self.worktree, self.common_dir) if d is not None)
+
+    def holds(self, path: Path) -> bool:
+        """Whether `path` (links resolved) lies in one of the repository's directories."""
+        real = os.path.realpath(path)
+        for directory in self.directories():
+            root = os.path.realpath(directory)
+            if real == root or real.startswith(root.rstrip(os.sep) + os.sep):
+                return True
+        return False
 
 
 def open_repository(path: Path) -> Repository:
@@ -62,7 +77,7 @@ def open_repository(path: Path) -> Repository:
     worktree = None if lines[1] == "true" else _worktree(where, git_dir)
     if worktree is not None and not worktree.is_dir():
         worktree = None  # e.g. a `core.worktree` naming a directory that does not exist
-    return Repository(git_dir=git_dir, worktree=worktree)
+    return Repository(git_dir=git_dir, worktree=worktree, common_dir=common_dir(git_dir))
 
 
 def _worktree(where: Path, git_dir: Path) -> Path | None:
