@@ -45,8 +45,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner.demo import make_token
-from scanner.exit_policy import BlockingPolicy
-from scanner.pipeline import run_history_scan
+from scanner.report.exit_policy import BlockingPolicy
+from scanner.scan.pipeline import run_history_scan
 
 AS_OF = "2026-06-30T00:00:00+00:00"
 START = 1_767_225_600  # 2026-01-01T00:00:00Z; every git command advances the clock a minute

@@ -4,7 +4,7 @@
                                  [--limit SECONDS]
 
 For every rule in force (the built-in pack plus any `--rules` files), feeds the matching
-engine the inputs of `scanner.regex_guard.pathological_inputs`: 64 KB runs of each character
+engine the inputs of `scanner.rules.regex_guard.pathological_inputs`: 64 KB runs of each character
 the pattern repeats (alone and after each keyword), each example turned into a near-miss and
 repeated to 1 MB, 1 MB of keywords, and "pumped" texts (a text that reaches each repeated
 part, that part's text many times over, then a byte that fits nothing). Each rule is matched
@@ -13,7 +13,7 @@ printed, slowest rules first, with a total. The rule's other regexes (placeholde
 secrets it captures; path_ignore; verify bodies) get the pumped texts of their own.
 
 Beside each time: the regex guard's bound for one attempt of the pattern
-(`scanner.regex_cost`, in steps, on a 10 MiB line), an upper bound that over-estimates.
+(`scanner.rules.regex_cost`, in steps, on a 10 MiB line), an upper bound that over-estimates.
 Every input is stopped after `--limit` seconds (an interval timer; CPython's regex engine
 checks for signals as it goes), so a regression shows as that limit, not as a hang.
 Results also go to bench/out/pathological.json.
@@ -35,10 +35,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from scanner.matching import Matcher
-from scanner.regex_cost import analyse
-from scanner.regex_guard import RULE_SUBJECT, check_pattern, pathological_inputs, pumped_inputs
-from scanner.rules import Rule, RulePack, load_rules
+from scanner.detect.matching import Matcher
+from scanner.rules.pack import Rule, RulePack, load_rules
+from scanner.rules.regex_cost import analyse
+from scanner.rules.regex_guard import (
+    RULE_SUBJECT,
+    check_pattern,
+    pathological_inputs,
+    pumped_inputs,
+)
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 

@@ -42,10 +42,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner.checksums import base36_crc32, base62_crc32
 from scanner.demo import ScenarioSpec, Step, build_spec
-from scanner.matching import Matcher
-from scanner.rules import Rule, RulePack, load_rules
+from scanner.detect.checksums import base36_crc32, base62_crc32
+from scanner.detect.matching import Matcher
+from scanner.rules.pack import Rule, RulePack, load_rules
 
 SCHEMA = "leakwindow.quality-corpus/1"
 DEFAULT_SEED = 20250302

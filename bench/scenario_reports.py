@@ -4,10 +4,10 @@ builds of leakwindow can be compared with `diff -r` (a refactoring must change n
     python bench/scenario_reports.py OUT_DIR [--leakwindow PATH]
 
 Each scenario is built once (`leakwindow fixtures build`) and scanned with `--format json`
-and `--no-cache` at a fixed `--as-of`; durations, the scan's start time, the temporary path and the version line
-are removed. The building leakwindow is the scanning one, so both sides see their own
-fixtures; the fixture builder pins dates and identities, so the same spec gives the same
-commits.
+and `--no-cache` at a fixed `--as-of`; durations, the scan's start time, the temporary path
+and the version line are removed. The building leakwindow is the scanning one, so both
+sides see their own fixtures; the fixture builder pins dates and identities, so the same spec
+gives the same commits.
 """
 
 from __future__ import annotations

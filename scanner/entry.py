@@ -34,10 +34,10 @@ def run() -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["staged"]:
-        from scanner.staged_cli import main as staged_main
+        from scanner.cli.staged_command import main as staged_main
 
         return staged_main(argv[1:])
-    from scanner.cli import main as cli_main
+    from scanner.cli.app import main as cli_main
 
     return cli_main(argv)
 

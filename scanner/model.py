@@ -83,7 +83,8 @@ class Window:
 
     `days` is the exposure counted up to --as-of: a window that opened after it counts 0
     (`opened_after_as_of`), one that closed after it counts up to it (`closed_after_as_of`);
-    `opened` and `closed` always stay the commits git has (see scanner.windows.window_as_of).
+    `opened` and `closed` always stay the commits git has (see
+    scanner.exposure.windows.window_as_of).
     """
 
     ref: str

@@ -22,8 +22,8 @@ def git_dir_of(repo: Path) -> Path:
 
 def cache_directory(repo: Path, root: Path | None = None) -> Path:
     """The repository's cache directory under `root` (default: the user's cache root)."""
-    from scanner.cache_files import cache_root
-    from scanner.cache_place import repository_key
+    from scanner.cache.files import cache_root
+    from scanner.cache.place import repository_key
 
     base = root if root is not None else cache_root()
     return base / "repos" / repository_key(git_dir_of(repo))

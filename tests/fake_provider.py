@@ -259,7 +259,7 @@ def running(tls: ssl.SSLContext | None = None) -> Iterator[FakeProvider]:
 @pytest.fixture
 def cli_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
     """A fake provider for every fictional host, wired into the command line's settings."""
-    import scanner.cli
+    import scanner.cli.app
     from scanner.verify import VerifySettings
 
     with FakeProvider() as fake:
@@ -272,5 +272,5 @@ def cli_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
                 host_overrides={f"{host}.fake-provider.test": fake.base_url for host in hosts},
             )
 
-        monkeypatch.setattr(scanner.cli, "_verify_settings", settings)
+        monkeypatch.setattr(scanner.cli.app, "_verify_settings", settings)
         yield fake

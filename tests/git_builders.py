@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import make_token
 
 AS_OF = "2025-12-31T00:00:00+00:00"

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.matching import Matcher, hyperscan_available
-from scanner.rules import RulePack
+from scanner.detect.matching import Matcher, hyperscan_available
+from scanner.rules.pack import RulePack
 
 # Read once, at import: some tests point XDG_CACHE_HOME elsewhere while they run.
 _RUN_DIRECTORY = Path(os.environ.get("XDG_CACHE_HOME", "") or "/nonexistent") / "test-matchers"

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import BuiltFixture, build_scenario
 
 AS_OF = "2025-12-31T00:00:00+00:00"

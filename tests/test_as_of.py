@@ -120,7 +120,7 @@ _TIMES = st.integers(min_value=0, max_value=4_000_000_000)
 def test_days_at_a_date_never_depend_on_an_earlier_view_and_never_go_negative(
     opened: int, closed: int | None, first: int, second: int
 ) -> None:
-    from scanner.windows import window_as_of  # (imported here: new in issue 17)
+    from scanner.exposure.windows import window_as_of  # (imported here: new in issue 17)
 
     window = Window(
         ref="refs/heads/main",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scenario_support import build, finding_for, scan_json
 
-from scanner.cli import main
+from scanner.cli.app import main
 
 
 def _sha1(secret: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from bench_support import BENCH, load_bench
 
-from scanner.cli import main as leakwindow_main
+from scanner.cli.app import main as leakwindow_main
 
 COMMITS = 300
 SEED = 7

@@ -24,11 +24,11 @@ import pytest
 from git_builders import git_env
 from matcher_support import matcher_for
 
-from scanner.blobscan import scan_blobs
-from scanner.cli import main
-from scanner.history import Integrity, check_integrity, read_history, read_inventory, read_refs
+from scanner.cli.app import main
+from scanner.git.history import Integrity, check_integrity, read_history, read_inventory, read_refs
 from scanner.model import fingerprint_of
-from scanner.rules import load_rules
+from scanner.rules.pack import load_rules
+from scanner.scan.blobscan import scan_blobs
 
 AS_OF = "2025-12-31T00:00:00+00:00"
 TEST_RULES = Path(__file__).parent / "data" / "leakwindow-test-rules.toml"
@@ -230,7 +230,7 @@ def test_the_report_and_exit_code_say_incomplete(
 
 def test_salvaged_history_matches_git_log_on_an_intact_repository(repo: Repo) -> None:
     """The object-by-object reader gives exactly what the fast `git log` reader gives."""
-    from scanner.history import salvage_history
+    from scanner.git.history import salvage_history
 
     git(repo.path, "checkout", "-q", "-b", "side", repo.commits[0])
     (repo.path / "d").mkdir()

@@ -13,7 +13,7 @@ import pytest
 from cache_support import cache_directory, payload_of
 from scenario_support import build, scan_json
 
-from scanner.snapshot import RepoState, SnapshotStore
+from scanner.cache.history_snapshot import RepoState, SnapshotStore
 
 
 def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -254,8 +254,8 @@ def test_a_snapshot_that_is_not_its_bulk_plus_more_rewrites_the_bulk(tmp_path: P
 def test_only_the_most_recently_used_repository_caches_are_kept(tmp_path: Path) -> None:
     """A CI runner scans a fresh checkout (a new cache directory) every time: the oldest
     directories go once there are more than the limit."""
-    from scanner import cache_place
-    from scanner.repository import Repository
+    from scanner.cache import place as cache_place
+    from scanner.git.repository import Repository
 
     root = tmp_path / "cache"
     places = []

@@ -18,7 +18,7 @@ import pytest
 from scenario_support import build, finding_for, scan_json
 
 import scanner
-from scanner.matching import hyperscan_available
+from scanner.detect.matching import hyperscan_available
 from scanner.resources import rules_dir
 
 
@@ -53,8 +53,10 @@ import json
 from pathlib import Path
 
 import scanner
-from scanner import cache_keys, code_identity, pack_cache
-from scanner.rules import builtin_rule_files
+from scanner.cache import keys as cache_keys
+from scanner.cache import code_identity
+from scanner.cache import rule_pack as pack_cache
+from scanner.rules.pack import builtin_rule_files
 
 assert scanner.__file__.startswith({package!r}), scanner.__file__
 
@@ -93,7 +95,12 @@ def test_changing_any_module_changes_every_cache_key(tmp_path: Path) -> None:
     )
     unchanged = result["unchanged"]
     # The modules the old hand-kept lists left out are among them.
-    assert {"config.py", "hs_expression.py", "matching.py", "report/build.py"} <= set(unchanged)
+    assert {
+        "rules/config.py",
+        "detect/hs_expression.py",
+        "detect/matching.py",
+        "report/build.py",
+    } <= set(unchanged)
     assert len(unchanged) >= 50
     assert {module: kinds for module, kinds in unchanged.items() if kinds} == {}
     assert result["restored"] is True
@@ -112,12 +119,12 @@ def load_pack(config, extra_rules, trust_config=False):  # a later version of th
 
 
 def test_a_changed_config_loader_is_not_answered_from_any_cache(tmp_path: Path) -> None:
-    """config.py decides which rules a scan runs; the rule-pack cache once left it out of its
+    """rules/config.py decides which rules a scan runs; the rule-pack cache once left it out of its
     key, and the blob, history and result keys did too."""
     fx = build("never-removed", tmp_path)
     before = _copy_of_the_package(tmp_path / "before")
     after = _copy_of_the_package(tmp_path / "after")
-    with (after / "scanner" / "config.py").open("a") as config:
+    with (after / "scanner" / "rules" / "config.py").open("a") as config:
         config.write(_DROP_A_RULE)
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     env.pop("LEAKWINDOW_NO_CACHE", None)
@@ -127,7 +134,7 @@ def test_a_changed_config_loader_is_not_answered_from_any_cache(tmp_path: Path) 
         argv = ["scan", str(fx.path), "-f", "json", "-o", str(out), "--engine", "python"]
         program = (
             f"import sys, scanner; assert scanner.__file__.startswith({str(package)!r}); "
-            "from scanner.cli import main; sys.exit(main(sys.argv[1:]))"
+            "from scanner.cli.app import main; sys.exit(main(sys.argv[1:]))"
         )
         _run(package, "-c", program, *argv, *extra, env={**env, **(extra_env or {})})
         return json.loads(out.read_text())
@@ -155,7 +162,7 @@ def test_a_verdict_of_one_engine_is_not_used_by_the_other(tmp_path: Path) -> Non
 
 
 _ENGINE_KEY = """
-from scanner import cache_keys
+from scanner.cache import keys as cache_keys
 print(cache_keys.blob_verdict_key("pack", cache_keys.engine_identity("hyperscan"), 10))
 """
 

@@ -214,7 +214,7 @@ def test_a_default_cache_root_inside_the_repository_is_not_used(
 
 
 def _scan_without_report(repo: Path, tmp_path: Path, *extra: str) -> tuple[int, Path]:
-    from scanner.cli import main
+    from scanner.cli.app import main
 
     out = tmp_path / "refused.json"
     code = main(["scan", str(repo), "--format", "json", "--output", str(out), *ENGINE, *extra])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli import main
+from scanner.cli.app import main
 
 
 def _git_init(path: Path) -> Path:

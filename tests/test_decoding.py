@@ -9,10 +9,10 @@ from urllib.parse import quote
 
 from matcher_support import matcher_for
 
-from scanner.decoding import MAX_SPAN, KeywordForms, encoded_spans
 from scanner.demo import make_token
-from scanner.matching import Matcher
-from scanner.rules import load_rules
+from scanner.detect.decoding import MAX_SPAN, KeywordForms, encoded_spans
+from scanner.detect.matching import Matcher
+from scanner.rules.pack import load_rules
 
 PACK = load_rules()
 FORMS = KeywordForms.of_keywords(kw.encode() for rule in PACK.rules for kw in rule.keywords)

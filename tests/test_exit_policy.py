@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from git_builders import GitRepo, fake_bearer, scan, scan_report
 
-from scanner.cli import main
+from scanner.cli.app import main
+from scanner.cli.staged_command import main as staged_main
 from scanner.errors import LeakwindowError
-from scanner.prepush import run_pre_push
-from scanner.staged_cli import main as staged_main
+from scanner.hooks.prepush import run_pre_push
 from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider, cli_provider
 
 provider = cli_provider  # the fixture, under the name the tests ask for
@@ -101,7 +101,7 @@ def _incomplete(repo: GitRepo) -> None:
 
 def _pre_push(repo: GitRepo, *options: str, monkeypatch: pytest.MonkeyPatch) -> int:
     """`leakwindow pre-push` run by hand (no hook input): every commit no remote has."""
-    monkeypatch.setattr("scanner.prepush.read_hook_stdin", lambda: "")
+    monkeypatch.setattr("scanner.hooks.prepush.read_hook_stdin", lambda: "")
     return main(["pre-push", "--path", str(repo.path), *options])
 
 

@@ -9,7 +9,7 @@ from detect_secrets.filters import heuristic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner import filters
+from scanner.detect import filters
 
 REAL = "Qw8rT5yU2iO9pA3sD6fG1hJ4"
 

@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from git_builders import GitRepo, fingerprint, scan
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import make_token
-from scanner.filters import shannon_entropy
-from scanner.matching import Matcher, hyperscan_available
+from scanner.detect.filters import shannon_entropy
+from scanner.detect.matching import Matcher, hyperscan_available
 from scanner.resources import rules_dir
-from scanner.rules import load_rules
+from scanner.rules.pack import load_rules
 
 PROVIDER = "aws-secret-access-key"
 GENERIC = "generic-secret-assignment"

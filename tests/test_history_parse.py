@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scenario_support import build
 
-from scanner import history
 from scanner.errors import LeakwindowError
-from scanner.history import History, _parse_stream, read_history
+from scanner.git import history
+from scanner.git.history import History, _parse_stream, read_history
 from scanner.model import CommitInfo
 
 # --- the reference: a plain parser, one field at a time, in the order git writes them -----

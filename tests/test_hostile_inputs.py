@@ -26,7 +26,7 @@ from hostile_support import (
     plain_git,  # noqa: F401  (autouse: no user git configuration)
 )
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import make_token
 
 TOKEN = make_token("xai", random.Random("test-hostile-inputs"))
@@ -326,7 +326,7 @@ def test_an_unexpected_exception_is_one_line_without_its_message(
     err = capsys.readouterr().err
     lines = err.splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("leakwindow: internal error: ValueError at scanner/cli.py:")
+    assert lines[0].startswith("leakwindow: internal error: ValueError at scanner/cli/app.py:")
     assert "LEAKWINDOW_DEBUG=1" in lines[0]
     assert TOKEN not in err
     monkeypatch.setenv("LEAKWINDOW_DEBUG", "1")
@@ -339,7 +339,7 @@ def test_an_unexpected_exception_is_one_line_without_its_message(
 def test_an_unexpected_exception_in_the_hook_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanner.staged_cli as staged_cli
+    import scanner.cli.staged_command as staged_cli
 
     def broken(*_: object) -> object:
         raise KeyError(TOKEN)
@@ -350,7 +350,7 @@ def test_an_unexpected_exception_in_the_hook_is_one_line(
     git(repo, "add", "new.py")
     assert staged_cli.main([str(repo)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("leakwindow: internal error: KeyError at scanner/staged_cli.py:")
+    assert err.startswith("leakwindow: internal error: KeyError at scanner/cli/staged_command.py:")
     assert len(err.splitlines()) == 1
     assert TOKEN not in err
 
@@ -361,7 +361,9 @@ def test_the_console_entry_reports_a_failure_outside_the_command_line_in_one_lin
     """Even a failure before the command line is built (here: the CLI module cannot be
     imported) ends in one line and exit 2."""
     done = finished(
-        leakwindow("scan", str(tmp_path), prelude="import sys; sys.modules['scanner.cli'] = None")
+        leakwindow(
+            "scan", str(tmp_path), prelude="import sys; sys.modules['scanner.cli.app'] = None"
+        )
     )
     assert done.code == 2
     assert done.stderr.startswith("leakwindow: internal error: ModuleNotFoundError at ")

@@ -1,6 +1,6 @@
 """The Hyperscan screening expressions accept everything the rules' Python regexes accept.
 
-`scanner.hs_expression` rebuilds a rule's pattern for Hyperscan; the scanner then runs the
+`scanner.detect.hs_expression` rebuilds a rule's pattern for Hyperscan; the scanner then runs the
 Python regex only on the lines where Hyperscan reported a hit. A hit missing at the end of a
 real Python match would silently lose a finding, so every check here compares Hyperscan
 against Python's own `re` on the same bytes:
@@ -33,15 +33,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from matcher_support import matcher_for
 
-from scanner.hs_expression import Untranslatable, screening_expression, sre_parser
-from scanner.matching import (
+from scanner.detect.hs_expression import Untranslatable, screening_expression, sre_parser
+from scanner.detect.matching import (
     _KNOWN_REGRESSIONS,
     Matcher,
     _screening_expression,
     rule_is_single_line,
     screening_is_sound,
 )
-from scanner.rules import Rule, load_rules
+from scanner.rules.pack import Rule, load_rules
 
 hyperscan = pytest.importorskip("hyperscan")
 

@@ -1,4 +1,4 @@
-"""The package's import graph has no cycles.
+"""The package's import graph has no cycles, and its stages import downward only.
 
 The graph is read statically: every `import` and `from ... import` in every module under
 scanner/, wherever it stands (inside functions and `if TYPE_CHECKING:` blocks too). A lazy
@@ -134,12 +134,95 @@ def test_the_package_has_no_import_cycle() -> None:
     assert not gone, f"known cycles that no longer exist; drop them from KNOWN_CYCLES: {gone}"
 
 
+# The stages, top first. A module may import its own subpackage and any later rank; packages
+# of one rank are peers and import neither each other nor anything above. Modules directly in
+# scanner/ (errors, model, severity, safe_files, ...) are the foundation every stage may use;
+# scanner.entry is the console script, above everything.
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"entry"}),
+    frozenset({"cli"}),
+    frozenset({"hooks"}),
+    frozenset({"scan"}),
+    frozenset({"report", "verify"}),
+    frozenset({"cache", "demo"}),
+    frozenset({"exposure"}),
+    frozenset({"detect"}),
+    frozenset({"rules"}),
+    frozenset({"git"}),
+    frozenset({"foundation"}),
+)
+
+
+def stage_of(module: str) -> str:
+    """The stage a module belongs to: its subpackage, `entry`, or `foundation`."""
+    parts = module.split(".")
+    if module == "scanner.entry":
+        return "entry"
+    if len(parts) == 2 and not (PACKAGE / parts[1]).is_dir():
+        return "foundation"
+    return parts[1] if len(parts) > 1 else "foundation"
+
+
+def rank_of(stage: str) -> int:
+    for rank, stages in enumerate(LAYERS):
+        if stage in stages:
+            return rank
+    raise AssertionError(f"stage {stage!r} is in no layer: add it to LAYERS")
+
+
+def upward_imports(graph: Graph) -> list[str]:
+    """`a -> b` for every import that does not go down the layers."""
+    wrong = []
+    for module, targets in sorted(graph.items()):
+        stage = stage_of(module)
+        for target in sorted(targets):
+            target_stage = stage_of(target)
+            if target_stage == stage:
+                continue
+            if rank_of(target_stage) <= rank_of(stage):
+                wrong.append(f"{module} ({stage}) -> {target} ({target_stage})")
+    return wrong
+
+
+def depth(graph: Graph) -> int:
+    """Modules on the longest import chain (the graph has no cycle)."""
+    longest: dict[str, int] = {}
+
+    def chain(module: str) -> int:
+        if module not in longest:
+            longest[module] = 1 + max((chain(target) for target in graph[module]), default=0)
+        return longest[module]
+
+    return max(chain(module) for module in graph)
+
+
+def test_every_stage_imports_downward_only() -> None:
+    graph = import_graph(PACKAGE)
+    stages = {stage_of(module) for module in graph}
+    assert stages <= set().union(*LAYERS), stages - set().union(*LAYERS)
+    wrong = upward_imports(graph)
+    assert not wrong, "imports against the layers:\n  " + "\n  ".join(wrong)
+
+
+def test_an_upward_or_sideways_import_is_named(tmp_path: Path) -> None:
+    graph: Graph = {
+        "scanner.git.process": {"scanner.detect.matching"},  # up
+        "scanner.report.text": {"scanner.verify.model", "scanner.report.verdict"},  # a peer
+        "scanner.detect.matching": {"scanner.rules.pack", "scanner.model"},  # down: fine
+        "scanner.entry": {"scanner.cli.app"},
+    }
+    assert upward_imports(graph) == [
+        "scanner.git.process (git) -> scanner.detect.matching (detect)",
+        "scanner.report.text (report) -> scanner.verify.model (verify)",
+    ]
+
+
 def test_the_graph_sees_every_kind_of_import() -> None:
     graph = import_graph(PACKAGE)
     assert len(graph) > 40  # the walk found the package, subpackages included
     assert "scanner.report.text" in graph
     # Imports inside functions: entry.py routes to the two command lines lazily.
-    assert {"scanner.staged_cli", "scanner.cli"} <= graph["scanner.entry"]
+    assert {"scanner.cli.staged_command", "scanner.cli.app"} <= graph["scanner.entry"]
     # `from scanner import parking` is an edge to the module, not only to the package.
     assert "scanner.parking" in graph["scanner.entry"]
 

@@ -15,8 +15,8 @@ import pytest
 from git_builders import GitRepo, token
 from home_guard import GUARDED_VARIABLE, forbidden_writes, real_cache_roots
 
-from scanner.cache_files import cache_root
-from scanner.cli import main
+from scanner.cache.files import cache_root
+from scanner.cli.app import main
 
 ACCOUNT_HOME = Path(pwd.getpwuid(os.getuid()).pw_dir)
 GUARDED = os.environ[GUARDED_VARIABLE].split(os.pathsep)

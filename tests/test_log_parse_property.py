@@ -21,7 +21,7 @@ from git_builders import GitRepo, raw_commit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.history import History, read_commits_only, read_history, salvage_history
+from scanner.git.history import History, read_commits_only, read_history, salvage_history
 from scanner.model import CommitInfo
 
 GITLINK, TREE = "160000", "40000"

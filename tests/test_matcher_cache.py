@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
-from scanner import decoding, matching, pack_cache
-from scanner.config import Config
+from scanner.cache import rule_pack as pack_cache
 from scanner.demo import make_token
+from scanner.detect import decoding, matching
 from scanner.model import Match
+from scanner.rules.config import Config
 
 pytestmark = pytest.mark.skipif(
     not matching.hyperscan_available(), reason="the cache holds Hyperscan databases"

@@ -8,8 +8,8 @@ import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
-from scanner.matching import Matcher, crosses_lines, hyperscan_available
-from scanner.rules import load_rules
+from scanner.detect.matching import Matcher, crosses_lines, hyperscan_available
+from scanner.rules.pack import load_rules
 
 PACK = load_rules()
 ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])

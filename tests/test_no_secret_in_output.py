@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import build_scenario, make_token
 
 AS_OF = "2025-12-31T00:00:00+00:00"
@@ -221,7 +221,7 @@ def test_a_damaged_copy_warns_without_leaking(
 def test_progress_on_a_terminal(planted: Planted) -> None:
     """The live progress display (drawn only on a terminal) carries no secret either."""
     primary, secondary = os.openpty()
-    entry = "import sys; from scanner.cli import main; sys.exit(main(sys.argv[1:]))"
+    entry = "import sys; from scanner.cli.app import main; sys.exit(main(sys.argv[1:]))"
     out = planted.work / "progress.json"
     args = ["scan", str(planted.repo), "-f", "json", "-o", str(out), "--as-of", AS_OF]
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}

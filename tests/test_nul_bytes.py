@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from hostile_support import git, leakwindow, repo_with
 
-from scanner.content import scannable_text
 from scanner.demo import make_token
+from scanner.detect.content import scannable_text
 
 KEY = make_token("xai", random.Random("nul-bytes"))
 KEY_2 = make_token("xai", random.Random("nul-bytes-2"))

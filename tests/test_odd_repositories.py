@@ -31,12 +31,12 @@ from git_builders import (
 )
 from matcher_support import matcher_for
 
-from scanner import blobscan
-from scanner.blobscan import scan_blobs, scan_stream
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import build_scenario
-from scanner.history import check_integrity, read_history, read_inventory, read_refs
-from scanner.rules import load_rules
+from scanner.git.history import check_integrity, read_history, read_inventory, read_refs
+from scanner.rules.pack import load_rules
+from scanner.scan import blobscan
+from scanner.scan.blobscan import scan_blobs, scan_stream
 
 
 def new_repo(path: Path) -> Path:
@@ -242,7 +242,7 @@ def test_odd_paths_are_scanned_and_reported_exactly(tmp_path: Path) -> None:
 def test_hostile_paths_and_names_cannot_steer_the_text_report_or_the_push_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from scanner.prepush import push_message
+    from scanner.hooks.prepush import push_message
 
     repo = new_repo(tmp_path / "hostile")
     secret = token(241)
@@ -338,7 +338,7 @@ def test_huge_files_are_skipped_by_default_and_scanned_in_bounded_memory(tmp_pat
     assert absent(report, one_line) and absent(report, big)
 
     out = tmp_path / "raised.json"
-    entry = "import sys; from scanner.cli import main; sys.exit(main(sys.argv[1:]))"
+    entry = "import sys; from scanner.cli.app import main; sys.exit(main(sys.argv[1:]))"
     argv = [sys.executable, "-c", entry, "scan", str(repo), "-f", "json", "-o", str(out)]
     code, peak_mb = _peak_rss_mb([*argv, "--as-of", AS_OF, "--max-blob-size", str(300 << 20)])
     assert code == 1

@@ -21,7 +21,7 @@ from hostile_support import (
     plain_git,  # noqa: F401  (autouse: no user git configuration)
 )
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import make_token
 
 TOKEN = make_token("xai", random.Random("test-outputs"))

@@ -11,13 +11,13 @@ from pathlib import Path
 from scenario_support import AS_OF, build, scan_json
 
 from scanner import parking
-from scanner.history import History
+from scanner.git.history import History
 
 # Run as the console script does (entry.run), then look at what was parked before exiting.
 _CHILD = """
 import sys
 from scanner import entry, parking
-from scanner.history import History
+from scanner.git.history import History
 parking.enable()
 code = entry.main(sys.argv[1:])
 histories = [o for group in parking._parked for o in group if isinstance(o, History)]

@@ -14,12 +14,12 @@ from hostile_support import Run, error_line, finished, leakwindow
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import make_token
 
 
 def reference_glob_match(path: str, pattern: str) -> bool:
-    """The matcher of scanner/config.py before issue 17 (commit e5329f8), verbatim: the
+    """The matcher of scanner/rules/config.py before issue 17 (commit e5329f8), verbatim: the
     oracle. It ran once per pattern per (blob, path) pair."""
     if pattern.endswith("/"):
         name = pattern[:-1]
@@ -92,7 +92,7 @@ def paths_near(pattern: str) -> list[str]:
 def test_compiled_patterns_answer_as_the_per_pattern_loop_did(
     pattern_list: list[str], random_paths: list[str]
 ) -> None:
-    from scanner.path_patterns import PathPatterns
+    from scanner.rules.path_patterns import PathPatterns
 
     compiled = PathPatterns(pattern_list)
     for path in [*random_paths, *(near for p in pattern_list for near in paths_near(p))]:
@@ -103,14 +103,14 @@ def test_compiled_patterns_answer_as_the_per_pattern_loop_did(
 @settings(max_examples=500, deadline=None)
 @given(patterns, st.text(_PATH_CHARS, max_size=12))
 def test_each_single_pattern_answers_as_before(pattern: str, path: str) -> None:
-    from scanner.path_patterns import PathPatterns
+    from scanner.rules.path_patterns import PathPatterns
 
     assert PathPatterns([pattern]).matches(path) == reference_glob_match(path, pattern)
 
 
 def test_a_config_at_the_limits_is_compiled_once_and_matches_exactly() -> None:
     """10,000 mixed patterns (the most a config may hold): every kind is still honoured."""
-    from scanner.path_patterns import PathPatterns
+    from scanner.rules.path_patterns import PathPatterns
 
     rng = random.Random(17)
     kinds = ("dir{}/", "pre{}/**", "*.ext{}", "name{}.txt", "glob{}?x", "deep/*/f{}", "lit/{}.py")

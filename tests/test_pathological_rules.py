@@ -1,7 +1,7 @@
 """Matching cannot hang (issue 6, item 4).
 
 A repository is free to contain whatever text makes a backtracking regex engine slowest. The
-rule loader's guard (`scanner.regex_guard`) rejects the pattern shapes that backtrack
+rule loader's guard (`scanner.rules.regex_guard`) rejects the pattern shapes that backtrack
 exponentially, and every built-in rule is run against the inputs that would expose one that
 slipped through — long runs of the characters it repeats, its examples turned into 1 MB of
 near-misses, floods of its keywords — each within a time bound. `bench/pathological.py`
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli import main
+from scanner.cli.app import main
+from scanner.detect.matching import Matcher
 from scanner.errors import LeakwindowError
-from scanner.matching import Matcher
-from scanner.regex_guard import check_pattern, near_miss, pathological_inputs
-from scanner.rules import Rule, RulePack, load_rules
+from scanner.rules.pack import Rule, RulePack, load_rules
+from scanner.rules.regex_guard import check_pattern, near_miss, pathological_inputs
 
 BUILTIN = load_rules()
 SECONDS_PER_INPUT = 2.5  # worst measured: about 0.5 s for a 1 MB near-miss of a PEM rule

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scanner.cli import main as cli_main
+from scanner.cli.app import main as cli_main
+from scanner.cli.hook_commands import BACKUP_SUFFIX, HOOK_MARKER
 from scanner.demo import make_token
-from scanner.hook_commands import BACKUP_SUFFIX, HOOK_MARKER
-from scanner.prepush import run_pre_push
+from scanner.hooks.prepush import run_pre_push
 
 PROJECT = Path(__file__).resolve().parent.parent
 LEAKWINDOW = Path(sys.executable).absolute().parent / "leakwindow"
@@ -427,7 +427,7 @@ def test_malformed_hook_input_is_a_one_line_error(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("scanner.prepush.read_hook_stdin", lambda: "refs/heads/main abc\n")
+    monkeypatch.setattr("scanner.hooks.prepush.read_hook_stdin", lambda: "refs/heads/main abc\n")
     assert cli_main(["pre-push", "origin", "--path", str(work)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from bench_support import BENCH, load_bench
 
-from scanner.checksums import github_crc32
-from scanner.cli import main as leakwindow_main
-from scanner.rules import RulePack, load_rules
+from scanner.cli.app import main as leakwindow_main
+from scanner.detect.checksums import github_crc32
+from scanner.rules.pack import RulePack, load_rules
 
 # Formats with a checksum or an encoded structure to rebuild, a key id next to its secret,
 # a multi-line key, a password inside a URL and two plain prefixed tokens.

@@ -24,8 +24,8 @@ from hostile_support import Run, error_line, leakwindow, repo_with
 from timing_support import seconds_capped
 
 import scanner
-from scanner.regex_guard import check_pattern, repeated_bytes
-from scanner.rules import load_rules
+from scanner.rules.pack import load_rules
+from scanner.rules.regex_guard import check_pattern, repeated_bytes
 
 LIMIT_SECONDS = 1.0  # a refused pattern must still be running after this on its hostile text
 
@@ -77,7 +77,7 @@ def test_what_the_guard_refuses_really_backtracks_for_seconds(pattern: str, host
 def test_what_the_guard_accepts_stays_fast_on_the_inputs_built_to_expose_it(
     pattern: str,
 ) -> None:
-    from scanner.regex_guard import pumped_inputs
+    from scanner.rules.regex_guard import pumped_inputs
 
     assert check_pattern(pattern) is None
     inputs = [text for _, text in pumped_inputs(pattern, pumped_bytes=16 << 10)]
@@ -96,7 +96,7 @@ def test_the_refusal_says_what_and_where_in_one_line_without_the_literal_text() 
 
 def test_long_texts_decide_what_is_polynomial() -> None:
     """The same shape is fine on a placeholder's short secret, not on a line of a blob."""
-    from scanner.regex_guard import RULE_SUBJECT
+    from scanner.rules.regex_guard import RULE_SUBJECT
 
     pattern = r"^[a-z]*[a-z0-9]*[a-z]*!"
     assert check_pattern(pattern, subject=256) is None
@@ -106,7 +106,7 @@ def test_long_texts_decide_what_is_polynomial() -> None:
 
 
 def _rule_regexes() -> Iterator[tuple[str, str, int]]:
-    from scanner.regex_guard import BODY_SUBJECT, PATH_SUBJECT, RULE_SUBJECT, secret_subject
+    from scanner.rules.regex_guard import BODY_SUBJECT, PATH_SUBJECT, RULE_SUBJECT, secret_subject
 
     for rule in load_rules().rules:
         yield f"{rule.id} pattern", rule.pattern, RULE_SUBJECT
@@ -129,7 +129,7 @@ _NOT_ON_REPOSITORY_CONTENT = {
 
 
 def _module_regexes() -> Iterator[tuple[str, str | bytes, int]]:
-    from scanner.regex_guard import RULE_SUBJECT
+    from scanner.rules.regex_guard import RULE_SUBJECT
 
     for info in pkgutil.walk_packages(scanner.__path__, "scanner."):
         if info.name in _NOT_ON_REPOSITORY_CONTENT:

@@ -10,10 +10,10 @@ import jsonschema
 import pytest
 from scenario_support import AS_OF, build, scan_json
 
-from scanner.cli import main, parse_as_of, render
+from scanner.cli.app import main, parse_as_of, render
 from scanner.demo import list_scenarios
-from scanner.pipeline import run_history_scan
 from scanner.report.build import SCHEMA
+from scanner.scan.pipeline import run_history_scan
 
 REPORT_SCHEMA = json.loads(
     (Path(__file__).parent.parent / "scanner" / "report" / "report-schema.json").read_text()

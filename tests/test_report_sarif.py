@@ -16,7 +16,7 @@ from report_samples import finding_dict, first_commit_dict
 
 from scanner.model import fingerprint_of
 from scanner.report.sarif import FINGERPRINT_KEY, render_sarif
-from scanner.rules import Rule, load_rules
+from scanner.rules.pack import Rule, load_rules
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 AS_OF = "2025-07-01T00:00:00+00:00"

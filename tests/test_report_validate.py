@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import build_scenario
 
 try:  # tests/ is a rootdir-relative folder, or a package once it grows an __init__.py

@@ -12,7 +12,7 @@ from typing import Any
 from cache_support import cache_directory, framed_like, payload_of
 from scenario_support import AS_OF, build, finding_for, scan_json
 
-from scanner.cli import main
+from scanner.cli.app import main
 
 LATER = "2026-03-31T00:00:00+00:00"  # 90 days after AS_OF
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from matcher_support import matcher_for
 
-from scanner.matching import Matcher, hyperscan_available
-from scanner.rules import Rule, load_rules
+from scanner.detect.matching import Matcher, hyperscan_available
+from scanner.rules.pack import Rule, load_rules
 
 PACK = load_rules()
 ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])

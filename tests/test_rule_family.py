@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from scenario_support import build, finding_for, scan_json
 
-from scanner import rules
 from scanner.errors import LeakwindowError
-from scanner.rules import (
+from scanner.rules import pack as rules
+from scanner.rules.pack import (
     CUSTOM_FAMILY,
     FAMILIES,
     SHIPPED_FAMILIES,

@@ -15,7 +15,7 @@ import re
 
 from timing_support import seconds_capped
 
-from scanner.rules import load_rules
+from scanner.rules.pack import load_rules
 
 OLD_WORDS = re.compile(r"^(?:[A-Z]{0,3}[a-z]+)+[0-9]{0,6}[!@#$%^&*.?]{0,2}$")
 OLD_PGP = re.compile(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from scenario_support import build, finding_for, scan_json
 
-from scanner.cli import main
+from scanner.cli.app import main
 
 USER_RULE = """
 [[rule]]
@@ -78,7 +78,7 @@ def test_config_can_disable_a_rule_and_exclude_paths(tmp_path: Path) -> None:
 
 
 def test_repo_config_cannot_add_a_verify_endpoint(tmp_path: Path) -> None:
-    from scanner.config import find_config, load_pack
+    from scanner.rules.config import find_config, load_pack
 
     fx = build("incident", tmp_path)
     hostile = USER_RULE.replace(
@@ -133,8 +133,8 @@ def test_a_symlinked_config_is_ignored(tmp_path: Path) -> None:
 def test_the_rule_pack_cache_never_serves_a_trusted_pack_to_an_untrusted_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scanner.config import find_config
-    from scanner.pack_cache import load_pack_cached
+    from scanner.cache.rule_pack import load_pack_cached
+    from scanner.rules.config import find_config
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("LEAKWINDOW_NO_CACHE", raising=False)

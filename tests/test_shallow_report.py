@@ -25,7 +25,7 @@ from git_builders import (
 )
 from rich.console import Console
 
-from scanner.cli import main
+from scanner.cli.app import main
 
 KEY = fake_bearer("shallow")
 RULES = str(Path(__file__).parent / "data" / "verify_rules.toml")

@@ -132,7 +132,7 @@ def test_the_pre_commit_hook_gives_up_on_a_repository_git_blocks_on(tmp_path: Pa
     fast), so a FIFO at `.git/config` is caught by the discovery timeout, here 2 s."""
     repo = leaky_repository(tmp_path / "repo")
     replace_with_fifo(repo.path / ".git" / "config")
-    patch = "import scanner.staged; scanner.staged.DISCOVERY_TIMEOUT = 2.0"
+    patch = "import scanner.hooks.staged; scanner.hooks.staged.DISCOVERY_TIMEOUT = 2.0"
     done = finished(
         leakwindow("staged", str(repo.path), prelude=patch, seconds=TIMEOUT), "the hook"
     )

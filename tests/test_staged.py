@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from scanner import pack_cache
-from scanner.config import Config, load_pack
+from scanner.cache import rule_pack as pack_cache
+from scanner.cli.staged_command import main
 from scanner.demo import make_token
-from scanner.matching import Matcher
-from scanner.rules import RulePack, load_rules
-from scanner.staged import added_blocks, scan_added
-from scanner.staged_cli import main
+from scanner.detect.matching import Matcher
+from scanner.hooks.staged import added_blocks, scan_added
+from scanner.rules.config import Config, load_pack
+from scanner.rules.pack import RulePack, load_rules
 
 
 def token(kind: str, seed: int) -> str:
@@ -450,7 +450,13 @@ def test_the_cache_follows_rule_file_changes_and_survives_corruption(tmp_path: P
 
 # --- start-up cost ------------------------------------------------------------------------
 
-_HEAVY = ("scanner.history", "scanner.scan", "scanner.report.html", "scanner.verify", "httpx")
+_HEAVY = (
+    "scanner.git.history",
+    "scanner.scan.history_scan",
+    "scanner.report.html",
+    "scanner.verify",
+    "httpx",
+)
 _HEAVY_TOP = ("git", "typer", "click", "rich")
 
 
@@ -468,5 +474,5 @@ def test_the_staged_path_imports_none_of_the_heavy_modules(repo: Repo) -> None:
     code, loaded = done.stdout.decode().split(" ", 1)
     modules = set(loaded.split())
     assert code == "1"  # the finding was reached
-    assert "scanner.staged_cli" in modules
+    assert "scanner.cli.staged_command" in modules
     assert not modules & set(_HEAVY + _HEAVY_TOP), modules & set(_HEAVY + _HEAVY_TOP)

@@ -29,11 +29,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from scanner.cli.progress import NullProgress, make_progress, phase_timings_text
+from scanner.cli.terminal_progress import TerminalProgress
 from scanner.demo import make_token
-from scanner.progress import NullProgress, make_progress, phase_timings_text
 from scanner.report.console import printable, render_console, write_text_report
 from scanner.report.text import describe_window, render_text, verdict
-from scanner.terminal_progress import TerminalProgress
 
 try:  # tests/ is a rootdir-relative folder, or a package once it grows an __init__.py
     from report_samples import planted_secrets, sample_report

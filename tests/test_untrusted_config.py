@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from git_builders import git_env
 
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.demo import make_token
-from scanner.git import run_git_completed
+from scanner.git.process import run_git_completed
 
 AS_OF = "2025-12-31T00:00:00+00:00"
 # Every executable hook a repository's config can plant, by the canary name it leaves.
@@ -225,7 +225,7 @@ def test_promisor_remote_is_never_contacted_even_without_git_no_lazy_fetch(
 
     The repository claims to be a partial clone whose promisor remote is an `ext::` command
     and allows that transport. Asking for a missing object with lazy fetching switched back
-    on still cannot reach the remote: scanner.git refuses every transport.
+    on still cannot reach the remote: scanner.git.process refuses every transport.
     """
     repo = hostile.repo
     _git(repo, "config", "core.repositoryFormatVersion", "1")
@@ -276,7 +276,7 @@ def test_pre_commit_hook_blocks_a_commit_made_with_git_dir_and_work_tree(tmp_pat
     _git(repo, "commit", "-qm", "app")
     hook = repo / ".git" / "hooks" / "pre-commit"
     hook.parent.mkdir(exist_ok=True)
-    entry = "import sys; from scanner.staged_cli import main; sys.exit(main(sys.argv[1:]))"
+    entry = "import sys; from scanner.cli.staged_command import main; sys.exit(main(sys.argv[1:]))"
     hook.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c "{entry}" .\n')
     hook.chmod(0o755)
     token = make_token("xai", random.Random(6002))

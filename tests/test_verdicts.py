@@ -21,10 +21,10 @@ import pytest
 from git_builders import GitRepo, assert_valid_report, fake_bearer, fingerprint, scan
 from rich.console import Console
 
-from scanner.baseline import BASELINE_SCHEMA
-from scanner.cli import main
+from scanner.cli.app import main
 from scanner.model import preview_of
 from scanner.report.markdown import escape_cell
+from scanner.scan.baseline import BASELINE_SCHEMA
 from scanner.verify import VerifySettings
 from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider
 
@@ -71,7 +71,7 @@ def _build(tmp_path: Path) -> GitRepo:
 
 @pytest.fixture
 def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
-    import scanner.cli
+    import scanner.cli.app
 
     with FakeProvider() as fake:
         for case, key in KEYS.items():
@@ -81,7 +81,7 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
             overrides = {"api.fake-provider.test": fake.base_url}
             return VerifySettings(timeout_s=2.0, retries=0, host_overrides=overrides)
 
-        monkeypatch.setattr(scanner.cli, "_verify_settings", settings)
+        monkeypatch.setattr(scanner.cli.app, "_verify_settings", settings)
         yield fake
 
 

@@ -24,7 +24,7 @@ import pytest
 
 from scanner.errors import LeakwindowError
 from scanner.model import Verification, fingerprint_of
-from scanner.rules import Rule, load_rules
+from scanner.rules.pack import Rule, load_rules
 from scanner.verify import (
     VerifyRequest,
     VerifySettings,

@@ -24,8 +24,8 @@ from git_builders import (
     scan_report,
 )
 
-from scanner.baseline import BASELINE_SCHEMA
-from scanner.cli import main
+from scanner.cli.app import main
+from scanner.scan.baseline import BASELINE_SCHEMA
 from tests.fake_provider import LIVE_JSON, REVOKED, FakeProvider, cli_provider
 
 provider = cli_provider  # the fixture, under the name the tests ask for

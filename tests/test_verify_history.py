@@ -7,9 +7,9 @@ from pathlib import Path
 from fake_provider import LIVE_JSON, REVOKED, FakeProvider
 from scenario_support import AS_OF, build, finding_for
 
-from scanner.cli import parse_as_of
-from scanner.pipeline import run_history_scan
+from scanner.cli.app import parse_as_of
 from scanner.report.text import render_text
+from scanner.scan.pipeline import run_history_scan
 from scanner.verify import VerifySettings
 
 
@@ -69,8 +69,8 @@ def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
 
 
 def test_only_live_and_fail_on_live_policies(tmp_path: Path) -> None:
-    from scanner.cli import keep_only_live
-    from scanner.exit_policy import BlockingPolicy
+    from scanner.cli.app import keep_only_live
+    from scanner.report.exit_policy import BlockingPolicy
     from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
 
     fx = build("multi-secret", tmp_path)

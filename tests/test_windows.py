@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from scanner.exposure.windows import days_between, first_parent_chain, windows_on_chain
 from scanner.model import CommitInfo
-from scanner.windows import days_between, first_parent_chain, windows_on_chain
 
 DAY = 86400
 BASE = 1_740_000_000  # 2025-02-19

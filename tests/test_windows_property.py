@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from scanner.demo import make_token
-from scanner.matching import Matcher
+from scanner.detect.matching import Matcher
 from scanner.model import Finding, fingerprint_of
-from scanner.rules import RulePack, load_rules
-from scanner.scan import ScanOptions, scan_history
+from scanner.rules.pack import RulePack, load_rules
+from scanner.scan.history_scan import ScanOptions, scan_history
 
 AS_OF = datetime(2026, 1, 1, tzinfo=timezone.utc)
 BASE_TS = 1_740_000_000  # 2025-02-19

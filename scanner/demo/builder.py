@@ -18,7 +18,7 @@ from scanner.demo.model import ScenarioSpec, Step
 from scanner.demo.steps import RepoBuilder
 from scanner.demo.tokens import make_token, seeded_rng
 from scanner.errors import LeakwindowError
-from scanner.git import run_git
+from scanner.git.process import run_git
 
 
 @dataclass(frozen=True)

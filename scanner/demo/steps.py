@@ -15,7 +15,7 @@ from pathlib import Path
 from scanner.demo.git_env import MAIN_BRANCH, repo_env
 from scanner.demo.model import SECRET_REFERENCE, Identity, ScenarioSpec, Step, parse_identity
 from scanner.errors import LeakwindowError
-from scanner.git import run_git
+from scanner.git.process import run_git
 
 DEFAULT_AUTHOR = "Dana Developer <dana@example.test>"
 
@@ -166,7 +166,8 @@ class RepoBuilder:
         assert step.ref is not None
         self.git("reset", "--quiet", "--hard", self.commit_of(step.ref))
         # Forget the abandoned commits everywhere except the object database: they become
-        # dangling, as after a force-push. gc.auto=0 (scanner.git) keeps them from being pruned.
+        # dangling, as after a force-push. gc.auto=0 (scanner.git.process) keeps them from
+        # being pruned.
         self.git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
         self.git("update-ref", "-d", "ORIG_HEAD")
 

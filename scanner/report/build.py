@@ -13,7 +13,7 @@ from typing import Any
 from scanner import __version__
 from scanner.model import Finding, Window
 from scanner.report.verdict import LIVE, NOT_CHECKED, verdict, verification_state
-from scanner.rules import Rule
+from scanner.rules.pack import Rule
 
 SCHEMA = "leakwindow.report/1"
 

@@ -39,7 +39,7 @@ _RULE_TAGS: tuple[str, ...] = ("security", "secret", "external/cwe/cwe-798")
 
 
 class RuleMeta(Protocol):
-    """What the renderer needs from a rule (`scanner.rules.Rule` satisfies it)."""
+    """What the renderer needs from a rule (`scanner.rules.pack.Rule` satisfies it)."""
 
     @property
     def id(self) -> str: ...

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from scanner.errors import LeakwindowError
 from scanner.model import Verification
-from scanner.rules import Rule
+from scanner.rules.pack import Rule
 
 BUDGET_EXHAUSTED = "budget exhausted"
 

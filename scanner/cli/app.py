@@ -1,0 +1,545 @@
+"""Command line: parse, call, print. `main(argv) -> int` runs without a subprocess."""
+
+# No `from __future__ import annotations` in this module: typer would then eval each
+# parameter's annotation string while building the commands (13 ms of every run, measured
+# with both cli.py and hook_commands.py postponed: 16.7 ms against 3.9 ms).
+
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+try:  # recent typer vendors click as typer._click; older releases depend on click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
+from scanner.errors import LeakwindowError
+from scanner.failures import (
+    OutputLost,
+    flush_standard_output,
+    internal_error,
+    output_lost,
+    write_standard_output,
+)
+from scanner.report.exit_policy import (
+    EXIT_ZERO_HELP,
+    FAIL_ON_DEFAULT,
+    BlockingPolicy,
+    check_fail_on,
+    fail_on_help,
+)
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find leaked secrets in git history and measure how long each one was exposed.",
+)
+fixtures_app = typer.Typer(help="Synthetic scenario repositories (for demos and tests).")
+rules_app = typer.Typer(help="Inspect and test the rule pack.")
+app.add_typer(fixtures_app, name="fixtures")
+app.add_typer(rules_app, name="rules")
+baseline_app = typer.Typer(help="Suppression keyed by secret fingerprints (survives rebases).")
+app.add_typer(baseline_app, name="baseline")
+
+FORMATS = ("text", "json", "sarif", "markdown", "html")
+
+
+def parse_as_of(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise LeakwindowError(
+            f"bad --as-of {value!r}: expected ISO-8601, e.g. 2025-06-30T00:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+# A report is at most a few hundred megabytes; `report FILE` reads no more than this.
+REPORT_SIZE_LIMIT = 256 * 1024 * 1024
+
+
+def to_standard_output(output: Path | None) -> bool:
+    """No --output, or `-o -`: the report goes to stdout."""
+    return output is None or str(output) == "-"
+
+
+def repository_roots(path: Path) -> tuple[Path, ...]:
+    """The scanned repository's directories: anything inside them may be a planted link, so
+    a report written there is never written through one."""
+    from scanner.git.repository import open_repository
+
+    return open_repository(path).directories()
+
+
+def write_output(text: str, output: Path | None, untrusted_roots: Sequence[Path] = ()) -> None:
+    """Print, or write a report file readable only by its owner (reports describe secrets).
+
+    The file is created fresh and renamed into place: a link planted at `output` (a pull
+    request that commits `results.sarif -> ~/.bashrc`), or a link to a directory on the way
+    inside `untrusted_roots`, is refused with one line, and a file someone else created
+    there is replaced, never written into."""
+    if to_standard_output(output):
+        write_standard_output(text)
+        return
+    assert output is not None
+    from scanner.safe_files import write_file_atomically
+
+    write_file_atomically(
+        output, text.encode("utf-8"), mode=0o600, untrusted_roots=untrusted_roots, what="report"
+    )
+
+
+def render(report: dict[str, Any], fmt: str, rules: Any = None) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "text":
+        from scanner.report.text import render_text
+
+        return render_text(report)
+    if fmt == "sarif":
+        from scanner.report.sarif import render_sarif
+
+        return render_sarif(report, rules or {})
+    if fmt == "markdown":
+        from scanner.report.markdown import render_markdown
+
+        return render_markdown(report)
+    if fmt == "html":
+        from scanner.report.html import render_html
+
+        return render_html(report)
+    raise LeakwindowError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+def _check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    if value not in choices:
+        raise LeakwindowError(f"bad {option} {value!r}: choose one of {', '.join(choices)}")
+    return value
+
+
+@app.command()
+def scan(
+    path: Annotated[Path, typer.Argument(help="Repository (or a path inside it).")] = Path("."),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json|sarif|markdown|html")] = (
+        "text"
+    ),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Clock for open windows (ISO-8601).")
+    ] = None,
+    all_branches: Annotated[
+        bool, typer.Option("--all-branches", help="Windows on every branch, not just HEAD.")
+    ] = False,
+    refs: Annotated[
+        list[str] | None,
+        typer.Option("--ref", help="Also compute windows on this ref (repeatable)."),
+    ] = None,
+    max_blob_size: Annotated[
+        int, typer.Option("--max-blob-size", help="Skip blobs larger than this (bytes).")
+    ] = 10 * 1024 * 1024,
+    rules_file: Annotated[
+        list[Path] | None, typer.Option("--rules", help="Extra rule file (repeatable).")
+    ] = None,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="Config file instead of .leakwindow.toml.")
+    ] = None,
+    engine: Annotated[str, typer.Option("--engine", help="auto|hyperscan|python")] = "auto",
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only secrets introduced by commits in REV..HEAD (CI)."),
+    ] = None,
+    revision_range: Annotated[
+        str | None,
+        typer.Option("--range", help="Only secrets introduced by commits in A..B."),
+    ] = None,
+    fail_on: Annotated[str, typer.Option("--fail-on", help=fail_on_help("fails"))] = (
+        FAIL_ON_DEFAULT
+    ),
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help=EXIT_ZERO_HELP)] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="Suppress secrets listed here (leakwindow or detect-secrets)."
+        ),
+    ] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check each found key once with its provider.")
+    ] = False,
+    verify_timeout: Annotated[float, typer.Option("--verify-timeout", help="Seconds.")] = 10.0,
+    verify_concurrency: Annotated[int, typer.Option("--verify-concurrency")] = 8,
+    verify_rate: Annotated[
+        float, typer.Option("--verify-rate", help="Requests per second per provider host.")
+    ] = 2.0,
+    verify_budget: Annotated[
+        float, typer.Option("--verify-budget", help="Total seconds for verification.")
+    ] = 60.0,
+    trust_config: Annotated[
+        bool,
+        typer.Option(
+            "--trust-config", help="Let the repository's own rules add verification endpoints."
+        ),
+    ] = False,
+    only_live: Annotated[
+        bool,
+        typer.Option(
+            "--only-live", help="With --verify: report only live keys and keys not checked."
+        ),
+    ] = False,
+    fail_on_live: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-live",
+            help="With --verify: exit 1 when a key is live, 3 when one could not be checked.",
+        ),
+    ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the incremental cache.")
+    ] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            help="Root of the incremental cache instead of ~/.cache/leakwindow "
+            "($XDG_CACHE_HOME/leakwindow); not inside the scanned repository.",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Per-phase timings on stderr.")
+    ] = False,
+) -> int:
+    """Scan a repository's whole history and report each secret's exposure windows."""
+    from scanner.scan.pipeline import run_history_scan
+
+    _check_choice(fmt, FORMATS, "--format")
+    _check_choice(engine, ("auto", "hyperscan", "python"), "--engine")
+    policy = BlockingPolicy(check_fail_on(fail_on), exit_zero=exit_zero, fail_on_live=fail_on_live)
+    if since and revision_range:
+        raise LeakwindowError("use either --since or --range, not both")
+    if revision_range is not None and ".." not in revision_range:
+        raise LeakwindowError(f"bad --range {revision_range!r}: expected A..B")
+    if max_blob_size <= 0:
+        raise LeakwindowError("--max-blob-size must be a positive number of bytes")
+    _require_verify_for_live_options(verify, only_live=only_live, fail_on_live=fail_on_live)
+    from scanner.rules.pack import check_rule_files
+
+    check_rule_files(rules_file or [])  # before anything reads them: `--rules /dev/zero`
+    from scanner.cli.progress import make_progress, phase_timings_text
+
+    progress = make_progress(not quiet)
+    verifying = verify
+    try:
+        report, pack = run_history_scan(
+            path,
+            as_of=parse_as_of(as_of),
+            all_branches=all_branches,
+            extra_refs=refs or [],
+            max_blob_size=max_blob_size,
+            extra_rules=rules_file or [],
+            config_file=config_file,
+            engine=engine,
+            progress=progress,
+            use_cache=not no_cache,
+            cache_dir=cache_dir,
+            revision_range=revision_range or (f"{since}..HEAD" if since else None),
+            baseline_file=baseline,
+            trust_config=trust_config,
+            verify=verifying,
+            verify_settings=(
+                _verify_settings(verify_timeout, verify_concurrency, verify_rate, verify_budget)
+                if verifying
+                else None
+            ),
+        )
+    finally:
+        progress.close()
+    if verbose:
+        sys.stderr.write(phase_timings_text(report["scan"]["phases"]))
+    if "verification" in report["scan"]:
+        from scanner.verify import contacted_summary
+
+        sys.stderr.write(contacted_summary(report["scan"]["verification"]["contacted"]) + "\n")
+    if only_live:
+        keep_only_live(report)
+    if fmt == "text" and to_standard_output(output):
+        from scanner.report.console import write_text_report
+
+        try:
+            write_text_report(report, sys.stdout)
+        except OSError as exc:
+            raise OutputLost(exc) from None
+    else:
+        roots = () if to_standard_output(output) else repository_roots(path)
+        write_output(render(report, fmt, pack.by_id), output, roots)
+    for reason in report["scan"].get("incomplete") or []:
+        sys.stderr.write(f"leakwindow: warning: incomplete scan: {reason}\n")
+    write_notes(report)
+    return policy.report_exit_code(report)
+
+
+def _require_verify_for_live_options(verify: bool, *, only_live: bool, fail_on_live: bool) -> None:
+    """--only-live and --fail-on-live judge what --verify found out: without it, no key would
+    be checked (nor would any leave the machine without being asked to)."""
+    for given, option in ((only_live, "--only-live"), (fail_on_live, "--fail-on-live")):
+        if given and not verify:
+            raise LeakwindowError(
+                f"{option} needs --verify (it judges what checking each key with its provider "
+                "finds out; keys are sent to providers only when you ask for it)"
+            )
+
+
+def write_notes(report: dict[str, Any]) -> None:
+    """Each of the report's notes as one warning line on stderr, whatever the format."""
+    from scanner.report.text import printable
+
+    for note in report["scan"].get("notes") or []:
+        sys.stderr.write(f"leakwindow: warning: {printable(note['message'])}\n")
+
+
+def _verify_settings(timeout: float, concurrency: int, rate: float, budget: float) -> Any:
+    from scanner.verify import VerifySettings
+
+    return VerifySettings(
+        timeout_s=timeout, concurrency=concurrency, per_host_per_second=rate, budget_s=budget
+    )
+
+
+def keep_only_live(report: dict[str, Any]) -> None:
+    """--only-live: keep the keys that are live or could not be checked (they may be live,
+    and are shown as not checked); the summary and notes are computed again from what is
+    kept, and a note says how many findings are not shown."""
+    from scanner.report.build import finish_report
+    from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
+
+    kept = [
+        f
+        for f in report["findings"]
+        if not f.get("suppressed") and verification_state(f) in (LIVE, NOT_CHECKED)
+    ]
+    report["scan"]["only_live"] = {"hidden": len(report["findings"]) - len(kept)}
+    report["findings"] = kept
+    finish_report(report)
+
+
+@app.command("report")
+def report_command(
+    report_file: Annotated[Path, typer.Argument(help="A JSON report saved by `scan -f json`.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json|sarif|markdown|html")] = (
+        "text"
+    ),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+) -> int:
+    """Render a saved JSON report again, in any format, without rescanning."""
+    # The file may come from anywhere: it is read with a size limit (a regular file only)
+    # and held to the report schema before any renderer sees it (scanner/report/validate.py).
+    from scanner.report.build import SCHEMA
+    from scanner.report.validate import InvalidReport, check_report, parse_report_json
+    from scanner.safe_files import read_regular_file
+
+    _check_choice(fmt, FORMATS, "--format")
+    data = read_regular_file(report_file, limit=REPORT_SIZE_LIMIT, what="report")
+    try:
+        report = parse_report_json(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LeakwindowError(f"{report_file} is not a JSON report: not UTF-8 text") from None
+    except InvalidReport as exc:
+        raise LeakwindowError(f"{report_file} is not a JSON report: {exc}") from None
+    if not isinstance(report, dict) or report.get("schema") != SCHEMA:
+        raise LeakwindowError(f"{report_file} is not a {SCHEMA} report")
+    try:
+        check_report(report)
+    except InvalidReport as exc:
+        raise LeakwindowError(f"{report_file} is not a valid {SCHEMA} report: {exc}") from None
+    rules: Any = None
+    if fmt == "sarif":  # SARIF describes each rule; the other formats need no rule pack
+        from scanner.cache.rule_pack import load_pack_cached
+        from scanner.rules.config import Config
+
+        rules = load_pack_cached(Config(), []).by_id
+    write_output(render(report, fmt, rules), output)
+    return 0
+
+
+@app.command()
+def demo() -> int:
+    """Build the 59-day incident scenario in a temporary directory and scan it."""
+    from scanner.demo import build_scenario
+    from scanner.report.text import render_text
+    from scanner.scan.pipeline import run_history_scan
+
+    with tempfile.TemporaryDirectory(prefix="leakwindow-demo-") as workdir:
+        built = build_scenario("incident", Path(workdir) / "incident")
+        report, _ = run_history_scan(built.path, as_of=parse_as_of(None))
+        report["scan"]["target"] = "incident (synthetic demo repository)"
+        write_standard_output(render_text(report))
+    write_standard_output(
+        "\nWhat this shows: a synthetic xAI key was committed to config/settings.py on "
+        "2025-03-02 and removed on 2025-04-30, so main's tree held it for 59 days. Deleting the "
+        "file did not delete the key: every commit in that window still carries it, and the "
+        "refs listed as 'reachable' can recover it with a plain checkout. Removal is not "
+        "revocation: rotate the key first, then rewrite history if you must.\n"
+    )
+    return 0
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def staged(ctx: typer.Context) -> int:
+    """Scan only the lines the staged change adds (pre-commit). See `leakwindow staged --help`."""
+    from scanner.cli.staged_command import main as staged_main
+
+    return staged_main(list(ctx.args))
+
+
+@baseline_app.command("create")
+def baseline_create(
+    path: Annotated[Path, typer.Argument(help="Repository (or a path inside it).")] = Path("."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Default: .leakwindow-baseline.json")
+    ] = None,
+) -> int:
+    """Accept every secret found now: write a baseline keyed by secret fingerprints."""
+    from scanner.git.repository import open_repository
+    from scanner.safe_files import write_file_atomically
+    from scanner.scan.baseline import BASELINE_NAME, baseline_document
+    from scanner.scan.pipeline import run_history_scan
+
+    report, _ = run_history_scan(path, as_of=parse_as_of(None), ignore_baseline=True)
+    repository = open_repository(path)
+    target = output or (repository.root / BASELINE_NAME)
+    document = baseline_document(report["findings"])
+    # Created fresh and renamed into place, never through a link the repository planted
+    # (at the target or on the way there); private like a report: it lists fingerprints.
+    write_file_atomically(
+        target,
+        (json.dumps(document, indent=2) + "\n").encode("utf-8"),
+        mode=0o600,
+        untrusted_roots=repository.directories(),
+        what="baseline",
+    )
+    write_standard_output(f"wrote {len(document['secrets'])} secret fingerprint(s) to {target}\n")
+    return 0
+
+
+@fixtures_app.command("list")
+def fixtures_list() -> int:
+    """List the built-in scenarios."""
+    from scanner.demo import list_scenarios
+
+    for scenario in list_scenarios():
+        write_standard_output(f"{scenario.name:<32} {scenario.description}\n")
+    return 0
+
+
+@fixtures_app.command("build")
+def fixtures_build(name: str, dest: Path) -> int:
+    """Build scenario NAME as a git repository at DEST."""
+    from scanner.demo import build_scenario
+
+    built = build_scenario(name, dest)
+    write_standard_output(f"built {name} at {built.path}\n")
+    return 0
+
+
+@rules_app.command("list")
+def rules_list(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json")] = "text",
+) -> int:
+    """List every rule in force."""
+    from scanner.rules.pack import load_rules
+
+    pack = load_rules()
+    rows = [
+        {"id": r.id, "title": r.title, "severity": r.severity, "family": r.family}
+        for r in pack.rules
+    ]
+    if fmt == "json":
+        write_standard_output(json.dumps(rows, indent=2) + "\n")
+    else:
+        for row in rows:
+            write_standard_output(
+                f"{row['id']:<40} {row['severity']:<9} {row['family']:<20} {row['title']}\n"
+            )
+        write_standard_output(f"{len(rows)} rules\n")
+    return 0
+
+
+def _register_hook_commands() -> None:
+    """`install-hook` and `pre-push` live in their own module (scanner/cli/hook_commands.py)."""
+    from scanner.cli.hook_commands import register
+
+    register(app)
+
+
+_register_hook_commands()
+
+
+@rules_app.command("test")
+def rules_test(
+    rule_file: Annotated[
+        Path | None, typer.Argument(help="A rule file to test (default: the built-in pack).")
+    ] = None,
+) -> int:
+    """Run every rule's examples; print the failures; exit 1 when any fails."""
+    from scanner.detect.rule_examples import check_examples
+    from scanner.rules.pack import load_rules
+
+    pack = load_rules([rule_file]) if rule_file is not None else load_rules()
+    failures = check_examples(pack)
+    examples = sum(len(r.examples_match) + len(r.examples_ignore) for r in pack.rules)
+    for failure in failures:
+        what = "was not found" if failure.kind == "match" else "was found but must not be"
+        write_standard_output(
+            f"FAIL {failure.rule_id}: examples.{failure.kind}[{failure.example_index}] {what}\n"
+        )
+    write_standard_output(f"{len(pack)} rules, {examples} examples, {len(failures)} failure(s)\n")
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every error becomes one line on stderr and an exit code (2 for an error
+    of any kind: 1 means findings, and a failure must never read as a result)."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="leakwindow",
+            standalone_mode=False,
+        )
+        flush_standard_output()
+    except LeakwindowError as exc:
+        sys.stderr.write(f"leakwindow: error: {exc}\n")
+        return 2
+    except click_errors.UsageError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            sys.stderr.write(exc.format_message() + "\n")
+        else:
+            sys.stderr.write(f"leakwindow: error: {exc.format_message()}\n")
+        return 2
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("leakwindow: aborted\n")
+        return 130
+    except OutputLost as exc:
+        return output_lost(exc.cause)
+    except BrokenPipeError as exc:  # a reader went away while something else was written
+        return output_lost(exc)
+    except Exception as exc:  # the last resort: one line, exit 2, never a traceback
+        return internal_error(exc)
+    return result if isinstance(result, int) else 0

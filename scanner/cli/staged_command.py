@@ -1,0 +1,196 @@
+"""`leakwindow staged`: the pre-commit path, parsed with argparse to keep start-up short."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from scanner.cache.rule_pack import load_pack_cached, matcher_cached
+from scanner.errors import LeakwindowError
+from scanner.failures import (
+    OutputLost,
+    flush_standard_output,
+    internal_error,
+    output_lost,
+    write_standard_output,
+)
+from scanner.hooks.staged import StagedMatch, repository_root, scan_added, staged_diff
+from scanner.model import fingerprint_of, preview_of
+from scanner.report.exit_policy import (
+    EXIT_ZERO_HELP,
+    FAIL_ON_CHOICES,
+    FAIL_ON_DEFAULT,
+    BlockingPolicy,
+    check_fail_on,
+    fail_on_help,
+)
+from scanner.rules.config import find_config, path_filter
+from scanner.rules.pack import RulePack, check_rule_files
+
+_FIX_HELP = (
+    "To fix: remove the secret from the file and stage it again; if it was ever pushed or "
+    "shared, rotate it.\n"
+    "A false positive? Add `leakwindow:allow` on that line, or record it in the baseline "
+    "(`leakwindow baseline create`)."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leakwindow staged",
+        description="Scan only the lines the staged change adds (for pre-commit hooks).",
+    )
+    parser.add_argument("path", nargs="?", default=".", type=Path)
+    parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    parser.add_argument("--rules", action="append", type=Path, default=[])
+    parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--engine", choices=("auto", "hyperscan", "python"), default="auto")
+    parser.add_argument(
+        "--fail-on", choices=FAIL_ON_CHOICES, default=FAIL_ON_DEFAULT, help=fail_on_help("blocks")
+    )
+    parser.add_argument("--exit-zero", action="store_true", help=EXIT_ZERO_HELP)
+    parser.add_argument("--baseline", type=Path, default=None)
+    parser.add_argument("--verify", action="store_true", help="check found keys with providers")
+    return parser
+
+
+def _report(matches: list[StagedMatch], root: Path, scanned: int) -> dict[str, object]:
+    from datetime import datetime, timezone
+
+    findings: dict[str, dict[str, object]] = {}
+    for item in matches:
+        fingerprint = fingerprint_of(item.match.secret)
+        entry = findings.setdefault(
+            fingerprint,
+            {
+                "fingerprint": fingerprint,
+                "rules": [],
+                "secret_preview": preview_of(item.match.secret),
+                "locations": [],
+            },
+        )
+        rules = entry["rules"]
+        assert isinstance(rules, list)
+        if item.match.rule_id not in rules:
+            rules.append(item.match.rule_id)
+        locations = entry["locations"]
+        assert isinstance(locations, list)
+        locations.append({"path": item.path, "line": item.match.line, "column": item.match.column})
+    return {
+        "schema": "leakwindow.staged/1",
+        "scan": {
+            "target": str(root),
+            "mode": "staged",
+            "as_of": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+            "stats": {"bytes_scanned": scanned},
+        },
+        "findings": list(findings.values()),
+    }
+
+
+def _verify(matches: list[StagedMatch], pack: RulePack) -> dict[str, str]:
+    """Check each unique staged secret once; returns fingerprint -> what the check found out
+    ("live", "invalid", "not checked (reason)", ...). It never unblocks a commit: a staged
+    secret blocks whatever its check says."""
+    from collections import Counter
+
+    from scanner.verify import VerifyRequest, contacted_summary, verify_secrets
+
+    requests = []
+    for item in matches:
+        rule = pack.by_id[item.match.rule_id]
+        if not rule.verify:
+            continue
+        pair_rule = rule.verify.get("pair")
+        pair = next(
+            (
+                m.match.secret
+                for m in matches
+                if pair_rule and m.match.rule_id == pair_rule and m.path == item.path
+            ),
+            None,
+        )
+        requests.append(
+            VerifyRequest(fingerprint_of(item.match.secret), rule, item.match.secret, pair)
+        )
+    contacted: Counter[str] = Counter()
+    results = verify_secrets(requests, contacts=contacted)
+    sys.stderr.write(contacted_summary(contacted) + "\n")
+    from scanner.report.verdict import check_label  # here: only `--verify` needs it
+
+    labels = {fingerprint: check_label(r.status, r.detail) for fingerprint, r in results.items()}
+    return {fingerprint: label for fingerprint, label in labels.items() if label}
+
+
+def run(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    root = repository_root(args.path)
+    check_rule_files(args.rules)  # before anything reads them: `--rules /dev/zero`
+    config = find_config(root, args.config)
+    diff = staged_diff(root)
+    pack = load_pack_cached(config, args.rules)
+    keep = path_filter(config, pack)
+    # A staged change is small: keyword screening compiles in milliseconds, patterns do not.
+    matcher = matcher_cached(pack, args.engine, screen_patterns=False)
+    matches, scanned = scan_added(diff, matcher)
+    if keep is not None:
+        matches = [m for m in matches if keep(m.match.rule_id, m.path)]
+    if matches or args.baseline is not None:  # a clean change needs no baseline
+        from scanner.scan.baseline import find_baseline
+
+        baseline = find_baseline(root, args.baseline)
+        if baseline is not None:
+            matches = [m for m in matches if baseline.reason(m.match.secret) is None]
+    statuses = _verify(matches, pack) if args.verify else {}
+    # Whatever --verify found out: a staged secret blocks by its severity alone.
+    policy = BlockingPolicy(check_fail_on(args.fail_on), exit_zero=args.exit_zero)
+    blocking = any(policy.blocks(pack.by_id[m.match.rule_id].severity) for m in matches)
+    if args.format == "json":
+        import json
+
+        write_standard_output(json.dumps(_report(matches, root, scanned), indent=2) + "\n")
+    elif matches:
+        sys.stderr.write(_message(matches, pack, statuses))
+    return policy.exit_code(blocking=blocking)
+
+
+def _message(matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str]) -> str:
+    # Here, not at the top: a clean commit (the usual case) prints nothing, and the report
+    # modules (text and verdicts) cost the hook's start-up about 3 ms.
+    from scanner.report.text import printable_lines
+
+    plural = "s" if len(matches) != 1 else ""
+    lines = [f"leakwindow: {len(matches)} secret{plural} in the staged change"]
+    for item in matches:
+        rule = pack.by_id[item.match.rule_id]
+        status = statuses.get(fingerprint_of(item.match.secret))
+        note = f"  [{status}]" if status else ""
+        lines.append(
+            f"  {item.path}:{item.match.line}:{item.match.column}  {rule.severity:<8} "
+            f"{rule.id}  {preview_of(item.match.secret)}{note}"
+        )
+    return printable_lines(lines) + "\n" + _FIX_HELP + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Run the hook; an error of any kind is one line on stderr and exit 2 (1 would read as
+    "a secret is staged")."""
+    try:
+        code = run(argv)
+        flush_standard_output()
+    except LeakwindowError as exc:
+        sys.stderr.write(f"leakwindow: error: {exc}\n")
+        return 2
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    except OutputLost as exc:
+        return output_lost(exc.cause)
+    except BrokenPipeError as exc:
+        return output_lost(exc)
+    except KeyboardInterrupt:
+        sys.stderr.write("leakwindow: aborted\n")
+        return 130
+    except Exception as exc:  # the last resort: one line, exit 2, never a traceback
+        return internal_error(exc)
+    return code

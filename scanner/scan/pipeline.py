@@ -1,0 +1,223 @@
+"""Glue for the history scan: repository, config and rules in; the JSON report dict out."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner.cache.blob_verdicts import BlobCache
+from scanner.cache.history_snapshot import SnapshotStore
+from scanner.cache.keys import blob_verdict_key, engine_identity, history_key
+from scanner.cache.place import place_for, shared_cache_allowed
+from scanner.cache.results import ResultStore
+from scanner.cache.rule_pack import load_pack_cached, matcher_cached
+from scanner.git.history import range_commits
+from scanner.git.repository import Repository, open_repository
+from scanner.model import NO_VERIFY_ENDPOINT, Finding, Verification
+from scanner.report.build import build_report, finish_report
+from scanner.rules.config import Config, find_config, path_filter
+from scanner.rules.pack import RulePack
+from scanner.scan.baseline import Baseline, find_baseline
+from scanner.scan.findings_view import view_findings
+from scanner.scan.history_scan import (
+    DEFAULT_MAX_BLOB_SIZE,
+    ScanOptions,
+    VerifyCandidate,
+    finding_order,
+    scan_history,
+)
+
+if TYPE_CHECKING:
+    from scanner.verify import VerifySettings
+
+
+def apply_verification(
+    findings: list[Finding],
+    candidates: Sequence[VerifyCandidate],
+    pack: RulePack,
+    settings: VerifySettings | None,
+    contacted: Counter[str],
+) -> list[Finding]:
+    """Check each candidate once with its rule's endpoint; live findings sort first. A finding
+    none of whose rules has an endpoint says so (it is not "could not be checked")."""
+    from scanner.verify import VerifyRequest, verify_secrets
+
+    requests = [
+        VerifyRequest(c.fingerprint, pack.by_id[c.rule_id], c.secret, c.pair_secret)
+        for c in candidates
+    ]
+    results = verify_secrets(requests, settings, contacts=contacted)
+    no_endpoint = Verification("unchecked", NO_VERIFY_ENDPOINT)
+    updated = [
+        replace(finding, verification=results[finding.fingerprint])
+        if finding.fingerprint in results
+        else finding
+        if finding.suppressed
+        else replace(finding, verification=no_endpoint)
+        for finding in findings
+    ]
+    updated.sort(key=finding_order)
+    return updated
+
+
+@dataclass(frozen=True)
+class _IncrementalCaches:
+    blobs: BlobCache | None = None
+    snapshot: SnapshotStore | None = None
+    results: ResultStore | None = None
+
+
+def _incremental_caches(
+    repository: Repository,
+    cache_root: Path | None,
+    pack: RulePack,
+    config: Config,
+    engine: str,
+    max_blob_size: int,
+    baseline: Baseline | None,
+) -> _IncrementalCaches:
+    """The repository's caches in its directory under the user's cache root, each keyed by
+    everything its answers depend on (`cache_keys`). None of them when there is no usable
+    directory (one line on stderr says why); LeakwindowError for a --cache-dir inside the
+    scanned repository."""
+    placement = place_for(repository, cache_root)
+    if placement.note:
+        sys.stderr.write(f"leakwindow: note: {placement.note}\n")
+    if placement.place is None:
+        return _IncrementalCaches()
+    verdicts = blob_verdict_key(pack.digest, engine_identity(engine), max_blob_size)
+    # The saved history and findings also depend on which paths count.
+    saved = history_key(verdicts, config.exclude_paths, config.noise_paths)
+    # A detect-secrets baseline names secrets by sha1, which the saved findings do not keep.
+    needs_sha1 = baseline is not None and bool(baseline.sha1s)
+    return _IncrementalCaches(
+        blobs=BlobCache(placement.place.blobs, verdicts),
+        snapshot=SnapshotStore(placement.place.history, saved),
+        results=None if needs_sha1 else ResultStore(placement.place.result, saved),
+    )
+
+
+def run_history_scan(
+    path: Path,
+    *,
+    as_of: datetime,
+    all_branches: bool = False,
+    extra_refs: Sequence[str] = (),
+    max_blob_size: int = DEFAULT_MAX_BLOB_SIZE,
+    extra_rules: Sequence[Path] = (),
+    config_file: Path | None = None,
+    engine: str = "auto",
+    revision_range: str | None = None,
+    baseline_file: Path | None = None,
+    verify: bool = False,
+    verify_settings: VerifySettings | None = None,
+    ignore_baseline: bool = False,
+    only_commits: frozenset[str] | None = None,
+    trust_config: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    parallel: bool = True,
+) -> tuple[dict[str, Any], RulePack]:
+    """Scan history; `revision_range` ("A..B") or `only_commits` limit findings to secrets
+    introduced by those commits (CI and pre-push), with full-history windows and provenance."""
+    repository = open_repository(path)
+    in_range = (
+        range_commits(repository.scan_root, revision_range) if revision_range else only_commits
+    )
+    config = find_config(repository.worktree, config_file)
+    # The rule-pack and matcher caches are not used from a cache root the repository holds.
+    shared = shared_cache_allowed(repository)
+    pack = load_pack_cached(config, extra_rules, trust_config=trust_config, use_cache=shared)
+    baseline = None if ignore_baseline else find_baseline(repository.worktree, baseline_file)
+    caches = (
+        _incremental_caches(repository, cache_dir, pack, config, engine, max_blob_size, baseline)
+        if use_cache
+        else _IncrementalCaches()
+    )
+    options = ScanOptions(
+        as_of=as_of,
+        all_branches=all_branches,
+        extra_refs=tuple(extra_refs),
+        max_blob_size=max_blob_size,
+        path_allowed=path_filter(config, pack),
+        only_introduced_in=in_range,
+        suppression=baseline.reason_for if baseline else None,
+        collect_verification=verify,
+        cache=caches.blobs,
+        snapshot=caches.snapshot,
+        results=caches.results,
+        parallel=parallel,
+    )
+    try:
+        result = scan_history(
+            repository.scan_root,
+            pack,
+            lambda: matcher_cached(pack, engine, use_cache=shared),
+            options,
+            progress,
+        )
+    finally:
+        if options.cache is not None:
+            options.cache.close()
+    # Days up to --as-of and first commits at a shallow boundary: also for a saved result.
+    result.findings = sorted(
+        view_findings(
+            result.findings, as_of=as_of, shallow_boundary=result.integrity.shallow_boundary
+        ),
+        key=finding_order,
+    )
+    contacted: Counter[str] = Counter()
+    if verify:
+        result.findings = apply_verification(
+            result.findings, result.verify_candidates, pack, verify_settings, contacted
+        )
+    stats = {
+        "commits": result.commits,
+        "blobs_scanned": result.blob_stats.blobs_scanned,
+        "bytes_scanned": result.blob_stats.bytes_scanned,
+        "blobs_skipped": result.blob_stats.blobs_skipped,
+        "blobs_skipped_binary": result.blob_stats.blobs_skipped_binary,
+        "blobs_skipped_size": result.blob_stats.blobs_skipped_size,
+        "blobs_unreadable": result.blob_stats.blobs_unreadable,
+        "blobs_lfs_pointers": result.blob_stats.blobs_lfs_pointers,
+        "blobs_timed_out": result.blob_stats.blobs_timed_out,
+        "blobs_missing": result.integrity.missing_blobs,
+        "objects_unreadable": len(result.integrity.unreadable_objects),
+        "refs_unreadable": len(result.integrity.unreadable_refs),
+        "blobs_cached": result.blobs_cached,
+    }
+    report = build_report(
+        target=str(path),
+        mode="history" if in_range is None else "range",
+        head_ref=result.head.ref,
+        head_sha=result.head.commit,
+        refs=[ref.name for ref in result.refs],
+        as_of=as_of,
+        seconds=result.seconds,
+        stats=stats,
+        findings=result.findings,
+        rules=pack.by_id,
+    )
+    if in_range is not None:
+        report["scan"]["range"] = revision_range or "pushed commits"
+        report["scan"]["stats"]["range_commits"] = len(in_range)
+    if verify:
+        report["scan"]["verification"] = {"contacted": dict(sorted(contacted.items()))}
+    report["scan"]["engine"] = result.engine
+    report["scan"]["cache"] = result.cache_answer  # how the incremental cache answered
+    report["scan"]["gitlinks"] = list(result.integrity.gitlinks)  # submodules: not followed
+    report["scan"]["shallow_boundary"] = list(result.integrity.shallow_boundary)
+    report["scan"]["partial_clone"] = result.integrity.partial_clone
+    report["scan"]["alternates"] = list(result.integrity.alternates)  # objects borrowed
+    report["scan"]["incomplete"] = result.integrity.incomplete_reasons(
+        result.blob_stats.blobs_unreadable, result.blob_stats.blobs_timed_out
+    )
+    report["scan"]["phases"] = result.phases
+    finish_report(report)
+    return report, pack
