@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from scanner.severity import Severity
+
 
 def fingerprint_of(secret: bytes) -> str:
     """Lowercase hex sha256 of the secret's bytes: the identity of a finding."""
@@ -127,7 +129,7 @@ class Finding:
     fingerprint: str
     rules: tuple[str, ...]
     title: str
-    severity: str
+    severity: Severity
     secret_preview: str
     first_commit: FirstCommit | None
     locations: tuple[Location, ...]

@@ -7,11 +7,16 @@ start-up path reads it).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeGuard
 
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low")
 LOWEST: Severity = SEVERITIES[-1]
+
+
+def is_severity(value: object) -> TypeGuard[Severity]:
+    """True when `value` names one of the four levels."""
+    return value in SEVERITIES
 
 
 def rank(severity: str) -> int:

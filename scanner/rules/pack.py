@@ -26,7 +26,7 @@ from scanner.rules.regex_guard import (
     secret_subject,
 )
 from scanner.safe_files import read_regular_file
-from scanner.severity import SEVERITIES
+from scanner.severity import SEVERITIES, Severity, is_severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,7 +101,7 @@ class Rule:
 
     id: str
     title: str
-    severity: str
+    severity: Severity
     family: str
     keywords: tuple[str, ...]
     pattern: str
@@ -193,7 +193,7 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise _fail(source, rule_id, f"'{key}' is required and must be text")
     severity = raw["severity"]
-    if severity not in SEVERITIES:
+    if not is_severity(severity):
         raise _fail(source, rule_id, f"'severity' must be one of {', '.join(SEVERITIES)}")
     family = _family(raw, source, rule_id, shipped)
     # The shipped pack's regexes are held to the regex guard by the test suite instead.
