@@ -2,9 +2,10 @@
 
 Everything (CSS, JS, SVG) is inline and a Content-Security-Policy forbids every network load,
 so the file can be mailed, archived or opened from an incident ticket without phoning home.
-This module lays out the page: the summary header, the timeline, the findings table, the
-per-finding details and the footer, each built by its own html_* module. Every value that came
-from a repository (paths, authors, refs, titles) is untrusted and escaped.
+This module lays out the page and writes its summary header and footer; the timeline, the
+findings table, the per-finding details and the document shell each come from their own
+html_* module. Every value that came from a repository (paths, authors, refs, titles) is
+untrusted and escaped.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 finding, the as-of line, and a legend below it.
 
 The SVG is built here rather than by script, so the timeline reads and prints without
-JavaScript; the page's script only mirrors the focused bar's description into a readout.
+JavaScript; the page's script only echoes the focused bar into a readout and dims the lanes
+that the table's filter hides.
 """
 
 from __future__ import annotations
