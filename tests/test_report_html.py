@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from scanner.report.html import SEVERITY_COLOUR, render_html
+from scanner.report.html import render_html
+from scanner.report.html_values import SEVERITY_COLOUR
 
 try:  # tests/ is a rootdir-relative folder, or a package once it grows an __init__.py
     from report_samples import AS_OF, planted_secrets, sample_report
