@@ -203,7 +203,7 @@ def _read_unformatted(repo: Path, commits: set[str], history: History) -> None:
     with ObjectReader(repo) as reader:
         for sha in sorted(commits):
             found = reader.read(sha)
-            parsed = parse_commit(sha, found[1]) if found and found[0] == "commit" else None
+            parsed = parse_commit(sha, found.content) if found and found.kind == "commit" else None
             if parsed is not None:
                 known = history.commits[sha]
                 history.commits[sha] = parsed.info._replace(parents=known.parents)

@@ -58,7 +58,7 @@ def _read_commits(
             continue
         seen.add(sha)
         found = reader.read(sha)
-        parsed = parse_commit(sha, found[1]) if found and found[0] == "commit" else None
+        parsed = parse_commit(sha, found.content) if found and found.kind == "commit" else None
         if parsed is None:
             history.unreadable.add(sha)
             continue

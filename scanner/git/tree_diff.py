@@ -40,10 +40,10 @@ class TreeDiffer:
         cached = self._cache.get(node)
         if cached is None:
             found = self._reader.read(node)
-            if found is None or found[0] != "tree":
+            if found is None or found.kind != "tree":
                 self._history.unreadable.add(node)
                 return None
-            cached = _parse_tree(found[1], len(node) // 2)
+            cached = _parse_tree(found.content, len(node) // 2)
             self._cache[node] = cached
         return cached
 
