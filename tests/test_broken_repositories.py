@@ -25,7 +25,10 @@ from git_builders import git_env
 from matcher_support import matcher_for
 
 from scanner.cli.app import main
-from scanner.git.history import Integrity, check_integrity, read_history, read_inventory, read_refs
+from scanner.git.integrity import Integrity, check_integrity
+from scanner.git.inventory import read_inventory
+from scanner.git.log_parse import read_history
+from scanner.git.refs import read_refs
 from scanner.model import fingerprint_of
 from scanner.rules.pack import load_rules
 from scanner.scan.blobscan import scan_blobs
@@ -230,7 +233,7 @@ def test_the_report_and_exit_code_say_incomplete(
 
 def test_salvaged_history_matches_git_log_on_an_intact_repository(repo: Repo) -> None:
     """The object-by-object reader gives exactly what the fast `git log` reader gives."""
-    from scanner.git.history import salvage_history
+    from scanner.git.salvage import salvage_history
 
     git(repo.path, "checkout", "-q", "-b", "side", repo.commits[0])
     (repo.path / "d").mkdir()

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from scenario_support import build
 
 from scanner.errors import LeakwindowError
-from scanner.git import history
-from scanner.git.history import History, _parse_stream, read_history
+from scanner.git import log_parse
+from scanner.git.history import History
+from scanner.git.inventory import read_inventory
+from scanner.git.log_parse import _parse_stream, read_history
 from scanner.model import CommitInfo
 
 # --- the reference: a plain parser, one field at a time, in the order git writes them -----
@@ -67,7 +69,7 @@ def snapshot(result: History) -> tuple[object, ...]:
 
 
 def parse_in_chunks(stream: bytes, chunk: int, monkeypatch: pytest.MonkeyPatch) -> History:
-    monkeypatch.setattr(history, "_READ_CHUNK", chunk)
+    monkeypatch.setattr(log_parse, "_READ_CHUNK", chunk)
     parsed = History()
     assert _parse_stream(io.BytesIO(stream).read, parsed) == set()
     return parsed
@@ -241,7 +243,7 @@ def test_read_history_is_the_same_whatever_the_chunk_size(
     whole = snapshot(read_history(repo, [head]))
     plain = History()
     output = subprocess.run(
-        ["git", *history._log_args(walk=True)],
+        ["git", *log_parse._log_args(walk=True)],
         cwd=repo,
         input=f"{head}\n".encode(),
         capture_output=True,
@@ -252,7 +254,7 @@ def test_read_history_is_the_same_whatever_the_chunk_size(
     assert whole == snapshot(plain)
     assert len(plain.order) == 7 and any(not path.isascii() for path, _ in plain.changes[head])
     for chunk in (1, 2, 7, 64, 1000):
-        monkeypatch.setattr(history, "_READ_CHUNK", chunk)
+        monkeypatch.setattr(log_parse, "_READ_CHUNK", chunk)
         assert snapshot(read_history(repo, [head])) == whole
 
 
@@ -281,7 +283,7 @@ def test_the_record_marker_inside_paths_and_names_splits_no_record(
     authors = [whole.commits[sha].author for sha in whole.order]
     assert authors == [f"Ctl\x01Name\x02{day} <dana@example.test>" for day in range(1, 5)]
     for chunk in (1, 3, 41, 64, 1000):
-        monkeypatch.setattr(history, "_READ_CHUNK", chunk)
+        monkeypatch.setattr(log_parse, "_READ_CHUNK", chunk)
         assert snapshot(read_history(repo, [head])) == snapshot(whole)
 
 
@@ -306,7 +308,7 @@ def test_inventory_regexes_agree_with_a_line_by_line_parse(tmp_path: Path) -> No
         elif kind == "commit":
             commits.add(oid)
     assert kinds == {"blob", "commit", "tree", "tag"}
-    inventory = history.read_inventory(repo)
+    inventory = read_inventory(repo)
     assert inventory.blob_sizes == blobs
     assert set(inventory.commits) == commits and len(inventory.commits) == len(commits)
     assert not inventory.unreadable

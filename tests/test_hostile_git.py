@@ -28,7 +28,7 @@ from git_builders import (
 from hostile_support import Run, finished, leakwindow
 
 from scanner.cli.app import main
-from scanner.git.history import read_history
+from scanner.git.log_parse import read_history
 
 BASE_DATE = "2025-01-01T09:00:00+00:00"
 LEAK_DATE = "2025-03-01T09:00:00+00:00"

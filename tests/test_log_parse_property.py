@@ -21,7 +21,9 @@ from git_builders import GitRepo, raw_commit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.git.history import History, read_commits_only, read_history, salvage_history
+from scanner.git.history import History
+from scanner.git.log_parse import read_commits_only, read_history
+from scanner.git.salvage import salvage_history
 from scanner.model import CommitInfo
 
 GITLINK, TREE = "160000", "40000"

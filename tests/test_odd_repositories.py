@@ -33,7 +33,10 @@ from matcher_support import matcher_for
 
 from scanner.cli.app import main
 from scanner.demo import build_scenario
-from scanner.git.history import check_integrity, read_history, read_inventory, read_refs
+from scanner.git.integrity import check_integrity
+from scanner.git.inventory import read_inventory
+from scanner.git.log_parse import read_history
+from scanner.git.refs import read_refs
 from scanner.rules.pack import load_rules
 from scanner.scan import blobscan
 from scanner.scan.blobscan import scan_blobs, scan_stream

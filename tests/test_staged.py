@@ -451,7 +451,7 @@ def test_the_cache_follows_rule_file_changes_and_survives_corruption(tmp_path: P
 # --- start-up cost ------------------------------------------------------------------------
 
 _HEAVY = (
-    "scanner.git.history",
+    "scanner.git.log_parse",
     "scanner.scan.history_scan",
     "scanner.report.html",
     "scanner.verify",

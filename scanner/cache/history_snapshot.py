@@ -39,7 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from scanner.cache.files import read_sealed, write_sealed
-from scanner.git.history import History, Integrity, Inventory
+from scanner.git.history import History
+from scanner.git.integrity import Integrity
+from scanner.git.inventory import Inventory
 from scanner.git.process import run_git
 from scanner.model import CommitInfo
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from scanner.cache.files import read_sealed, write_sealed
 from scanner.exposure.windows import days_between
-from scanner.git.history import Integrity
+from scanner.git.integrity import Integrity
 from scanner.model import Finding, SecretDigests
 
 _FORMAT = 2

@@ -17,7 +17,7 @@ import subprocess
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from scanner.errors import LeakwindowError
 
@@ -251,6 +251,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
+class GitObject(NamedTuple):
+    kind: str  # "commit", "tree", "blob" or "tag"
+    content: bytes
+
+
 class ObjectReader:
     """Read single objects on demand through one `git cat-file --batch` process.
 
@@ -263,8 +268,8 @@ class ObjectReader:
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
-    def read(self, oid: str) -> tuple[str, bytes] | None:
-        """(type, content) of the object, or None when it is missing or unreadable."""
+    def read(self, oid: str) -> GitObject | None:
+        """The object, or None when it is missing or unreadable."""
         with self._lock:
             process = self._process or self._start()
             assert process.stdin is not None and process.stdout is not None
@@ -284,7 +289,7 @@ class ObjectReader:
             if len(content) != size or process.stdout.read(1) != b"\n":
                 self._discard()
                 return None
-            return header[1].decode("ascii", "replace"), content
+            return GitObject(header[1].decode("ascii", "replace"), content)
 
     def close(self) -> None:
         with self._lock:

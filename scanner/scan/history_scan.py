@@ -29,23 +29,12 @@ from scanner.detect.matching import Matcher
 from scanner.errors import LeakwindowError
 from scanner.exposure.provenance import Introduction, Provenance, compute_provenance, reachability
 from scanner.exposure.windows import first_parent_chain, windows_on_chain
-from scanner.git.history import (
-    Head,
-    History,
-    Integrity,
-    Inventory,
-    ObjectRef,
-    Ref,
-    check_integrity,
-    merge_histories,
-    read_commits_only,
-    read_head,
-    read_history,
-    read_inventory,
-    read_refs,
-    resolve_ref,
-)
+from scanner.git.history import History, merge_histories
+from scanner.git.integrity import Integrity, check_integrity
+from scanner.git.inventory import Inventory, read_inventory
+from scanner.git.log_parse import read_commits_only, read_history
 from scanner.git.process import run_git
+from scanner.git.refs import Head, ObjectRef, Ref, read_head, read_refs, resolve_ref
 from scanner.model import (
     CommitInfo,
     Finding,

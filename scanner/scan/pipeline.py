@@ -16,7 +16,7 @@ from scanner.cache.keys import blob_verdict_key, engine_identity, history_key
 from scanner.cache.place import place_for, shared_cache_allowed
 from scanner.cache.results import ResultStore
 from scanner.cache.rule_pack import load_pack_cached, matcher_cached
-from scanner.git.history import range_commits
+from scanner.git.refs import range_commits
 from scanner.git.repository import Repository, open_repository
 from scanner.model import NO_VERIFY_ENDPOINT, Finding, Verification
 from scanner.report.build import build_report, finish_report
