@@ -157,5 +157,5 @@ def test_a_long_line_of_real_tokens_is_matched_in_linear_time() -> None:
     matcher = _one_rule(rule)
     line = rule.examples_match[0].encode() + b" "
     small = _best_of(3, matcher, line * 1000)
-    large = _best_of(1, matcher, line * 4000)
+    large = _best_of(2, matcher, line * 4000)
     assert large < 8 * small, f"{small:.3f} s for 1000 tokens, {large:.3f} s for 4000"
