@@ -34,6 +34,8 @@ from scanner.severity import rank
 
 
 class HistoryFindings(NamedTuple):
+    """What the findings step hands back to the engine."""
+
     findings: list[Finding]
     commits_reached: int  # commits some ref reaches
     secrets: SecretIndex  # the secrets behind the findings, for --verify
