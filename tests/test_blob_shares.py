@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.scan.history_scan import _BLOB_OVERHEAD_BYTES, _RUNS_PER_SHARE, _split
+from scanner.scan.workers import _BLOB_OVERHEAD_BYTES, _RUNS_PER_SHARE, _split
 
 
 def _cost(share: dict[str, int]) -> int:

@@ -225,13 +225,13 @@ def test_objects_the_extension_did_not_see_mean_a_full_read(
     """Defence in depth: should finding new objects ever miss some (a store it does not
     know of), a ref tip outside the extended history, or a blob a new commit names outside
     the inventory, still sends the scan to a full read."""
-    import scanner.scan.history_scan
+    import scanner.scan.incremental
 
     fx = build("incident", tmp_path)
     scan_json(fx.path, tmp_path, *ENGINE)
     _commit(fx.path, "again.py", f'KEY = "{fx.secrets["xai"]}"\n')
     commits = set(_git(fx.path, "rev-list", "--all").split())
-    finds = scanner.scan.history_scan.new_object_ids
+    finds = scanner.scan.incremental.new_object_ids
 
     def blind(*args: Any) -> set[str] | None:
         found = finds(*args)
@@ -239,6 +239,6 @@ def test_objects_the_extension_did_not_see_mean_a_full_read(
             return set()
         return found & commits
 
-    monkeypatch.setattr(scanner.scan.history_scan, "new_object_ids", blind)
+    monkeypatch.setattr(scanner.scan.incremental, "new_object_ids", blind)
     cold = _same_as_a_cold_scan(fx.path, tmp_path, answers=("full read", "saved result"))
     assert finding_for(cold, fx.secrets["xai"])["in_head"] is True

@@ -452,7 +452,7 @@ def test_the_cache_follows_rule_file_changes_and_survives_corruption(tmp_path: P
 
 _HEAVY = (
     "scanner.git.log_parse",
-    "scanner.scan.history_scan",
+    "scanner.scan.engine",
     "scanner.report.html",
     "scanner.verify",
     "httpx",

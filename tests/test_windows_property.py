@@ -29,7 +29,8 @@ from scanner.demo import make_token
 from scanner.detect.matching import Matcher
 from scanner.model import Finding, fingerprint_of
 from scanner.rules.pack import RulePack, load_rules
-from scanner.scan.history_scan import ScanOptions, scan_history
+from scanner.scan.engine import find_secrets_in_history
+from scanner.scan.options import ScanOptions
 
 AS_OF = datetime(2026, 1, 1, tzinfo=timezone.utc)
 BASE_TS = 1_740_000_000  # 2025-02-19
@@ -381,7 +382,7 @@ def test_windows_reachability_and_first_commit_match_git(part: int) -> None:
             repo = Path(workdir) / "repo"
             shas = write_repository(model, repo)
             expected = oracle(repo, shas)
-            result = scan_history(
+            result = find_secrets_in_history(
                 repo, PACK, lambda: MATCHER, ScanOptions(as_of=AS_OF, all_branches=True)
             )
         got = {finding.fingerprint: observed(finding) for finding in result.findings}

@@ -23,14 +23,10 @@ from scanner.report.build import build_report, finish_report
 from scanner.rules.config import Config, find_config, path_filter
 from scanner.rules.pack import RulePack
 from scanner.scan.baseline import Baseline, find_baseline
+from scanner.scan.engine import find_secrets_in_history
+from scanner.scan.findings import finding_order
 from scanner.scan.findings_view import view_findings
-from scanner.scan.history_scan import (
-    DEFAULT_MAX_BLOB_SIZE,
-    ScanOptions,
-    VerifyCandidate,
-    finding_order,
-    scan_history,
-)
+from scanner.scan.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions, VerifyCandidate
 
 if TYPE_CHECKING:
     from scanner.verify import VerifySettings
@@ -155,7 +151,7 @@ def run_history_scan(
         parallel=parallel,
     )
     try:
-        result = scan_history(
+        result = find_secrets_in_history(
             repository.scan_root,
             pack,
             lambda: matcher_cached(pack, engine, use_cache=shared),
