@@ -114,12 +114,15 @@ def test_the_saved_result_holds_no_secret_and_a_damaged_one_is_ignored(tmp_path:
     inconsistent = {**document, "result": {**document["result"], "opened_ts": one_window_short}}
     wrong_type = json.loads(payload_of(saved))
     wrong_type["result"]["findings"][0]["locations"][0]["line"] = "12"
+    no_such_severity = json.loads(payload_of(saved))
+    no_such_severity["result"]["findings"][0]["severity"] = "urgent"
     damages = (
         saved[: len(saved) // 2],
         b"[]",
         framed_like(saved, payload_of(saved).replace(b'"opened_ts"', b'"openedXts"')),
         framed_like(saved, json.dumps(inconsistent).encode()),
         framed_like(saved, json.dumps(wrong_type).encode()),
+        framed_like(saved, json.dumps(no_such_severity).encode()),
         saved.replace(b'"opened_ts"', b'"openedXts"'),  # a damaged file: its checksum fails
     )
     for damage in damages:

@@ -140,6 +140,13 @@ def _of(value: Any, kind: type) -> Any:
     return value
 
 
+def _one_of(value: Any, allowed: frozenset[Any]) -> Any:
+    # The model's literals are all strings (severities).
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError("a value outside its allowed set")
+    return value
+
+
 def _typed(value: Any, hint: Any) -> Any:
     """`value` (as JSON gave it back) as an instance of `hint` (see `_decoder`)."""
     return _decoder(hint)(value)
@@ -149,8 +156,9 @@ def _typed(value: Any, hint: Any) -> Any:
 def _decoder(hint: Any) -> Callable[[Any], Any]:
     """A function turning JSON data into an instance of `hint`, checking every value on the
     way: dataclasses field by field (a field with a default may be absent; an unknown one is
-    refused), tuples, optionals and plain values of exactly their type. Built once per type:
-    a saved result of a few hundred findings is checked in a few milliseconds."""
+    refused), tuples, optionals, literals (a severity) and plain values of exactly their
+    type. Built once per type: a saved result of a few hundred findings is checked in a few
+    milliseconds."""
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return _dataclass_decoder(hint)
     origin = typing.get_origin(hint)
@@ -161,6 +169,9 @@ def _decoder(hint: Any) -> Callable[[Any], Any]:
         if type(None) not in options:
             return decode
         return lambda value: None if value is None else decode(value)
+    if origin is typing.Literal:
+        allowed = frozenset(typing.get_args(hint))
+        return lambda value: _one_of(value, allowed)
     if origin is tuple:
         inner, *more = typing.get_args(hint)
         if more != [Ellipsis]:
