@@ -140,14 +140,21 @@ def read_head(repo: Path) -> Head:
     return Head(ref=symbolic or "HEAD", commit=sha)
 
 
-def resolve_ref(repo: Path, name: str) -> tuple[str, str]:
+class ResolvedRef(NamedTuple):
+    """A ref the user named (--ref), as git resolves it."""
+
+    name: str  # the full ref name, or the name as given when it is not a ref (a commit id)
+    tip: str
+
+
+def resolve_ref(repo: Path, name: str) -> ResolvedRef:
     """Full ref name and commit for a user-given ref; LeakwindowError when it does not exist."""
     commit = run_git(["rev-parse", "-q", "--verify", f"{name}^{{commit}}"], repo, check=False)
     sha = commit.decode().strip()
     if not sha or name.startswith("-"):
         raise LeakwindowError(f"unknown ref: {name}")
     full = run_git(["rev-parse", "--symbolic-full-name", name], repo, check=False).decode().strip()
-    return (full or name), sha
+    return ResolvedRef(full or name, sha)
 
 
 def range_commits(repo: Path, revision_range: str) -> frozenset[str]:

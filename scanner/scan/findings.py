@@ -8,7 +8,7 @@ maths itself is pure and lives in scanner.exposure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -16,7 +16,7 @@ from scanner import parking
 from scanner.exposure.provenance import Introduction, Provenance, compute_provenance, reachability
 from scanner.exposure.windows import first_parent_chain, windows_on_chain
 from scanner.git.history import History
-from scanner.git.refs import Head, ObjectRef, Ref, RefListing
+from scanner.git.refs import Head, ObjectRef, Ref, RefListing, ResolvedRef
 from scanner.model import (
     CommitInfo,
     Finding,
@@ -55,7 +55,7 @@ def findings_from_matches(
     matches: dict[str, list[Match]],
     listing: RefListing,
     head: Head,
-    extra_refs: list[tuple[str, str]],
+    extra_refs: Sequence[ResolvedRef],
     shallow_boundary: Iterable[str],
     options: ScanOptions,
 ) -> HistoryFindings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from scanner.cache.history_snapshot import RepoState
 from scanner.cache.results import ResultStore, SavedResult
 from scanner.git.history import History
 from scanner.git.integrity import Integrity
-from scanner.git.refs import Head, Ref
+from scanner.git.refs import Head, Ref, ResolvedRef
 from scanner.model import Finding
 from scanner.scan.blobscan import BlobScanStats
 from scanner.scan.findings import finding_order
@@ -33,13 +34,13 @@ def result_store(options: ScanOptions) -> ResultStore | None:
 
 
 def result_key(
-    state: RepoState | None, options: ScanOptions, extra_refs: list[tuple[str, str]]
+    state: RepoState | None, options: ScanOptions, extra_refs: Sequence[ResolvedRef]
 ) -> str:
     """The repository state plus the options that decide which windows are drawn ("" when
     the state is unknown: nothing is loaded or saved)."""
     if state is None:
         return ""
-    drawn = repr((options.all_branches, sorted(extra_refs)))
+    drawn = repr((options.all_branches, sorted(tuple(ref) for ref in extra_refs)))
     return hashlib.sha256(f"{state.fingerprint}\0{drawn}".encode()).hexdigest()
 
 
