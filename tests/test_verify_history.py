@@ -9,7 +9,7 @@ from scenario_support import AS_OF, build, finding_for
 
 from scanner.cli.app import parse_as_of
 from scanner.report.text import render_text
-from scanner.scan.pipeline import run_history_scan
+from scanner.scan.service import scan_repository
 from scanner.verify import VerifySettings
 
 
@@ -17,7 +17,7 @@ def _scan(path: Path, provider: FakeProvider) -> dict:  # type: ignore[type-arg]
     settings = VerifySettings(
         timeout_s=2.0, retries=0, host_overrides={"api.x.ai": provider.base_url}
     )
-    report, _ = run_history_scan(
+    report, _ = scan_repository(
         path, as_of=parse_as_of(AS_OF), verify=True, verify_settings=settings
     )
     return report
@@ -61,7 +61,7 @@ def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
         settings = VerifySettings(
             timeout_s=2.0, retries=0, host_overrides={"api.openai.com": provider.base_url}
         )
-        report, _ = run_history_scan(
+        report, _ = scan_repository(
             fx.path, as_of=parse_as_of(AS_OF), verify=True, verify_settings=settings
         )
         assert len(provider.seen_with(key)) == 1
