@@ -7,7 +7,7 @@ loose blob taken away for a step (an incomplete scan, exit 3),
 commits fetched through an alternate (the repository is a `clone --reference` of an object
 pool that fetches from upstream first), damaged cache files and cache directories rolled
 back to an earlier step. After every step the repository is scanned twice in this process,
-as `leakwindow scan --format json` scans it (the pipeline, then the command line's exit
+as `leakwindow scan --format json` scans it (the scan service, then the command line's exit
 policy): with the cache, and with `--no-cache`. The two
 reports must agree on everything but the counters of cache work (blobs read, bytes, time):
 every finding (fingerprints, rules, windows, locations, first commits, reachable_from,
@@ -46,7 +46,7 @@ from typing import Any
 
 from scanner.demo import make_token
 from scanner.report.exit_policy import BlockingPolicy
-from scanner.scan.pipeline import run_history_scan
+from scanner.scan.service import scan_repository
 
 AS_OF = "2026-06-30T00:00:00+00:00"
 START = 1_767_225_600  # 2026-01-01T00:00:00Z; every git command advances the clock a minute
@@ -421,11 +421,11 @@ class Lab:
     # --- scans ---------------------------------------------------------------------------
 
     def scan(self, options: Options, cached: bool) -> tuple[int, dict[str, Any]]:
-        """One scan as `leakwindow scan --format json` runs it (the pipeline, then the
+        """One scan as `leakwindow scan --format json` runs it (the scan service, then the
         command line's exit policy), in this process and without forking."""
         errors = io.StringIO()  # the cache's one-line notes
         with contextlib.redirect_stderr(errors):
-            report, _ = run_history_scan(
+            report, _ = scan_repository(
                 self.repo,
                 as_of=datetime.fromisoformat(AS_OF),
                 all_branches=options.all_branches,

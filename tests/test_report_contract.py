@@ -12,8 +12,8 @@ from scenario_support import AS_OF, build, scan_json
 
 from scanner.cli.app import main, parse_as_of, render
 from scanner.demo import list_scenarios
-from scanner.report.build import SCHEMA
-from scanner.scan.pipeline import run_history_scan
+from scanner.report import document
+from scanner.scan.service import scan_repository
 
 REPORT_SCHEMA = json.loads(
     (Path(__file__).parent.parent / "scanner" / "report" / "report-schema.json").read_text()
@@ -36,7 +36,7 @@ def test_report_is_valid_against_the_contract(name: str, tmp_path: Path) -> None
     fx = build(name, tmp_path)
     _, report = scan_json(fx.path, tmp_path)
     jsonschema.Draft7Validator(REPORT_SCHEMA).validate(report)
-    assert report["schema"] == SCHEMA
+    assert report["schema"] == document.REPORT_SCHEMA
     assert report["scan"]["as_of"] == AS_OF
     assert report["scan"]["stats"]["commits"] > 0
     assert report["scan"]["stats"]["blobs_scanned"] > 0
@@ -110,7 +110,7 @@ def test_both_engines_give_identical_reports(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["text", "markdown", "sarif", "html", "json"])
 def test_saved_json_report_renders_like_the_scan(fmt: str, tmp_path: Path) -> None:
     fx = build("multi-secret", tmp_path)
-    report, pack = run_history_scan(fx.path, as_of=parse_as_of(AS_OF))
+    report, pack = scan_repository(fx.path, as_of=parse_as_of(AS_OF))
     saved = tmp_path / "report.json"
     saved.write_text(json.dumps(report))
     out = tmp_path / f"again.{fmt}"

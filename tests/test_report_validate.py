@@ -117,8 +117,8 @@ def test_the_first_problem_is_named_by_its_place(report: dict[str, Any]) -> None
     with pytest.raises(InvalidReport, match=r"^findings\[1\]\.windows\[0\]\.days: expected number"):
         check_report(document)
     document = json.loads(json.dumps(report))
-    document["scan"]["stats"]["\x1b[2J"] = -1
-    with pytest.raises(InvalidReport, match=r'stats\["\\u001b\[2J"\]: must be at least 0'):
+    document["scan"]["phases"]["\x1b[2J"] = -1
+    with pytest.raises(InvalidReport, match=r'phases\["\\u001b\[2J"\]: must be at least 0'):
         check_report(document)
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from scanner.cache import rule_pack as pack_cache
@@ -19,6 +20,10 @@ from scanner.detect.matching import Matcher
 from scanner.hooks.staged import added_blocks, scan_added
 from scanner.rules.config import Config, load_pack
 from scanner.rules.pack import RulePack, load_rules
+
+_STAGED_SCHEMA = (
+    Path(__file__).resolve().parent.parent / "scanner" / "report" / "staged-schema.json"
+)
 
 
 def token(kind: str, seed: int) -> str:
@@ -348,6 +353,26 @@ def test_json_output_carries_fingerprints_not_secrets(
     ]
 
 
+def test_json_output_holds_to_the_staged_schema(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Real output, with two secrets over two files and one of them twice, against
+    scanner/report/staged-schema.json (strict: no key it does not describe)."""
+    repo.stage("config/settings.py", numbered(6, l2=f'XAI_KEY = "{XAI}"', l5=f'AGAIN = "{XAI}"'))
+    repo.stage("deploy/env.sh", f"export GH_TOKEN={GITHUB}\n")
+    code, out, _ = run_staged(repo, capsys, "--format", "json")
+    assert code == 1
+    document = json.loads(out)
+    schema = json.loads(_STAGED_SCHEMA.read_text())
+    jsonschema.Draft7Validator(schema).validate(document)
+    assert document["schema"] == schema["$id"] == "leakwindow.staged/1"
+    assert len(document["findings"]) == 2
+    assert sum(len(finding["locations"]) for finding in document["findings"]) == 3
+    document["findings"][0]["locations"][0]["undescribed"] = 1
+    with pytest.raises(jsonschema.ValidationError, match="undescribed"):
+        jsonschema.Draft7Validator(schema).validate(document)
+
+
 def test_not_a_work_tree_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -456,22 +481,27 @@ _HEAVY = (
     "scanner.report.html",
     "scanner.verify",
     "httpx",
+    # The documents' types and schemas are for checkers and tests, never read by the hook.
+    "scanner.report.document",
+    "scanner.report.validate",
+    "jsonschema",
 )
-_HEAVY_TOP = ("git", "typer", "click", "rich")
+_HEAVY_TOP = ("git", "typer", "click", "rich", "jsonschema")
 
 
-def test_the_staged_path_imports_none_of_the_heavy_modules(repo: Repo) -> None:
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_staged_path_imports_none_of_the_heavy_modules(repo: Repo, fmt: str) -> None:
     """Through the console-script entry, with a finding (the longest path through the code)."""
     repo.stage("a.py", f'K = "{XAI}"\n')
     probe = (
         "import sys\n"
         "from scanner import entry\n"
-        f"code = entry.main(['staged', {str(repo.path)!r}])\n"
+        f"code = entry.main(['staged', {str(repo.path)!r}, '--format', {fmt!r}])\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('scanner.') or '.' not in m)\n"
-        "print(code, ' '.join(loaded))\n"
+        "sys.stderr.write(f'\\n{code} ' + ' '.join(loaded))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)
-    code, loaded = done.stdout.decode().split(" ", 1)
+    code, loaded = done.stderr.decode().rsplit("\n", 1)[1].split(" ", 1)
     modules = set(loaded.split())
     assert code == "1"  # the finding was reached
     assert "scanner.cli.staged_command" in modules

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from git_builders import (
@@ -162,6 +163,70 @@ def test_only_live_summary_is_computed_from_what_it_shows(
     assert report["scan"]["only_live"] == {"hidden": 2}
     assert_valid_report(report)
     assert "2 findings not shown" in report["scan"]["notes"][0]["message"]
+
+
+EARLY = "2025-03-01T00:00:00+00:00"  # before LIVE_KEY was committed
+
+
+def _summary_of(findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """The summary recomputed here, independently of the builder, from what a report shows."""
+    active = [f for f in findings if f["suppressed"] is None]
+    states = [f["verification"]["status"] for f in active]
+    return {
+        "findings": len(active),
+        "in_head": sum(1 for f in active if f["in_head"]),
+        "live": states.count("live"),
+        "not_checked": sum(
+            1
+            for f in active
+            if f["verification"]["status"] == "error"
+            or (f["verification"]["status"] == "unchecked" and f["verification"]["detail"])
+        ),
+        "longest_days": max((w["days"] for f in active for w in f["windows"]), default=0.0),
+        "suppressed": len(findings) - len(active),
+    }
+
+
+def test_every_filter_comes_before_the_summary_and_the_notes(
+    tmp_path: Path, provider: FakeProvider
+) -> None:
+    """Baseline, --verify, --only-live and an --as-of before part of the history, together:
+    the summary and the notes describe exactly the findings the report shows. OLD_KEY (the
+    longest window, revoked) and ACCEPTED_KEY (suppressed) are hidden by --only-live, and
+    LIVE_KEY's window opened after the as-of date, so nothing shown was exposed yet."""
+    repo = _repo(tmp_path)
+    baseline = tmp_path / "baseline.json"
+    accepted = {"fingerprint": fingerprint(ACCEPTED_KEY)}
+    baseline.write_text(json.dumps({"schema": BASELINE_SCHEMA, "secrets": [accepted]}))
+    provider.respond(LIVE_KEY, LIVE_JSON)
+    provider.respond(OLD_KEY, REVOKED)
+    options = ("--rules", RULES, "--verify", "--baseline", str(baseline))
+    for extra in ((), ("--only-live",)):
+        _, report = scan(repo.path, tmp_path, *options, *extra, as_of=EARLY)
+        assert report["summary"] == _summary_of(report["findings"]), extra
+        assert_valid_report(report)
+    assert report["summary"] == {
+        "findings": 1,
+        "in_head": 1,
+        "live": 1,
+        "not_checked": 0,
+        "longest_days": 0.0,  # not OLD_KEY's 59 days: OLD_KEY is not shown
+        "suppressed": 0,  # ACCEPTED_KEY is not shown either
+    }
+    assert report["scan"]["only_live"] == {"hidden": 2}
+    assert [
+        (note["kind"], note["message"].split(": ", 1)[-1]) for note in report["scan"]["notes"]
+    ] == [
+        (
+            "as_of_before_history",
+            "1 window opened after it (0 days counted); days are exposure as of that date",
+        ),
+        (
+            "only_live",
+            "2 findings not shown (verified invalid, without a verification endpoint, or "
+            "suppressed)",
+        ),
+    ]
 
 
 def test_markdown_html_and_sarif_mark_a_key_that_could_not_be_checked(tmp_path: Path) -> None:

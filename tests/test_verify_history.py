@@ -9,16 +9,20 @@ from scenario_support import AS_OF, build, finding_for
 
 from scanner.cli.app import parse_as_of
 from scanner.report.text import render_text
-from scanner.scan.pipeline import run_history_scan
+from scanner.scan.service import scan_repository
 from scanner.verify import VerifySettings
 
 
-def _scan(path: Path, provider: FakeProvider) -> dict:  # type: ignore[type-arg]
+def _scan(path: Path, provider: FakeProvider, *, only_live: bool = False) -> dict:  # type: ignore[type-arg]
     settings = VerifySettings(
         timeout_s=2.0, retries=0, host_overrides={"api.x.ai": provider.base_url}
     )
-    report, _ = run_history_scan(
-        path, as_of=parse_as_of(AS_OF), verify=True, verify_settings=settings
+    report, _ = scan_repository(
+        path,
+        as_of=parse_as_of(AS_OF),
+        verify=True,
+        verify_settings=settings,
+        only_live=only_live,
     )
     return report
 
@@ -61,7 +65,7 @@ def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
         settings = VerifySettings(
             timeout_s=2.0, retries=0, host_overrides={"api.openai.com": provider.base_url}
         )
-        report, _ = run_history_scan(
+        report, _ = scan_repository(
             fx.path, as_of=parse_as_of(AS_OF), verify=True, verify_settings=settings
         )
         assert len(provider.seen_with(key)) == 1
@@ -69,7 +73,6 @@ def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
 
 
 def test_only_live_and_fail_on_live_policies(tmp_path: Path) -> None:
-    from scanner.cli.app import keep_only_live
     from scanner.report.exit_policy import BlockingPolicy
     from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
 
@@ -80,17 +83,17 @@ def test_only_live_and_fail_on_live_policies(tmp_path: Path) -> None:
     with FakeProvider() as provider:
         provider.respond(key, LIVE_JSON)
         report = _scan(fx.path, provider)
+        shown = _scan(fx.path, provider, only_live=True)
     assert report["findings"][0]["verification"]["status"] == "live"  # live sorts first
     not_checked = [f for f in report["findings"] if verification_state(f) == NOT_CHECKED]
     assert not_checked and all(f["verification"]["status"] == "error" for f in not_checked)
     assert BlockingPolicy(fail_on_live=True).report_exit_code(report) == 1
-    keep_only_live(report)
-    assert report["findings"][0]["fingerprint"] == finding_for(report, key)["fingerprint"]
-    assert [verification_state(f) for f in report["findings"]] == [LIVE] + [NOT_CHECKED] * len(
+    assert shown["findings"][0]["fingerprint"] == finding_for(report, key)["fingerprint"]
+    assert [verification_state(f) for f in shown["findings"]] == [LIVE] + [NOT_CHECKED] * len(
         not_checked
     )
-    assert report["summary"]["findings"] == 1 + len(not_checked)
-    assert (report["summary"]["live"], report["summary"]["not_checked"]) == (1, len(not_checked))
+    assert shown["summary"]["findings"] == 1 + len(not_checked)
+    assert (shown["summary"]["live"], shown["summary"]["not_checked"]) == (1, len(not_checked))
 
     with FakeProvider() as provider:
         provider.respond(key, REVOKED)

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,6 +34,9 @@ from scanner.report.exit_policy import (
     check_fail_on,
     fail_on_help,
 )
+
+if TYPE_CHECKING:
+    from scanner.report.document import Report
 
 app = typer.Typer(
     add_completion=False,
@@ -102,7 +105,7 @@ def write_output(text: str, output: Path | None, untrusted_roots: Sequence[Path]
     )
 
 
-def render(report: dict[str, Any], fmt: str, rules: Any = None) -> str:
+def render(report: "Report", fmt: str, rules: Any = None) -> str:
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "text":
@@ -222,7 +225,7 @@ def scan(
     ] = False,
 ) -> int:
     """Scan a repository's whole history and report each secret's exposure windows."""
-    from scanner.scan.pipeline import run_history_scan
+    from scanner.scan.service import scan_repository
 
     _check_choice(fmt, FORMATS, "--format")
     _check_choice(engine, ("auto", "hyperscan", "python"), "--engine")
@@ -240,9 +243,8 @@ def scan(
     from scanner.cli.progress import make_progress, phase_timings_text
 
     progress = make_progress(not quiet)
-    verifying = verify
     try:
-        report, pack = run_history_scan(
+        report, pack = scan_repository(
             path,
             as_of=parse_as_of(as_of),
             all_branches=all_branches,
@@ -257,12 +259,13 @@ def scan(
             revision_range=revision_range or (f"{since}..HEAD" if since else None),
             baseline_file=baseline,
             trust_config=trust_config,
-            verify=verifying,
+            verify=verify,
             verify_settings=(
                 _verify_settings(verify_timeout, verify_concurrency, verify_rate, verify_budget)
-                if verifying
+                if verify
                 else None
             ),
+            only_live=only_live,
         )
     finally:
         progress.close()
@@ -272,8 +275,6 @@ def scan(
         from scanner.verify import contacted_summary
 
         sys.stderr.write(contacted_summary(report["scan"]["verification"]["contacted"]) + "\n")
-    if only_live:
-        keep_only_live(report)
     if fmt == "text" and to_standard_output(output):
         from scanner.report.console import write_text_report
 
@@ -301,7 +302,7 @@ def _require_verify_for_live_options(verify: bool, *, only_live: bool, fail_on_l
             )
 
 
-def write_notes(report: dict[str, Any]) -> None:
+def write_notes(report: "Report") -> None:
     """Each of the report's notes as one warning line on stderr, whatever the format."""
     from scanner.report.text import printable
 
@@ -317,23 +318,6 @@ def _verify_settings(timeout: float, concurrency: int, rate: float, budget: floa
     )
 
 
-def keep_only_live(report: dict[str, Any]) -> None:
-    """--only-live: keep the keys that are live or could not be checked (they may be live,
-    and are shown as not checked); the summary and notes are computed again from what is
-    kept, and a note says how many findings are not shown."""
-    from scanner.report.build import finish_report
-    from scanner.report.verdict import LIVE, NOT_CHECKED, verification_state
-
-    kept = [
-        f
-        for f in report["findings"]
-        if not f.get("suppressed") and verification_state(f) in (LIVE, NOT_CHECKED)
-    ]
-    report["scan"]["only_live"] = {"hidden": len(report["findings"]) - len(kept)}
-    report["findings"] = kept
-    finish_report(report)
-
-
 @app.command("report")
 def report_command(
     report_file: Annotated[Path, typer.Argument(help="A JSON report saved by `scan -f json`.")],
@@ -345,24 +329,26 @@ def report_command(
     """Render a saved JSON report again, in any format, without rescanning."""
     # The file may come from anywhere: it is read with a size limit (a regular file only)
     # and held to the report schema before any renderer sees it (scanner/report/validate.py).
-    from scanner.report.build import SCHEMA
-    from scanner.report.validate import InvalidReport, check_report, parse_report_json
+    from scanner.report.document import REPORT_SCHEMA
+    from scanner.report.validate import InvalidReport, parse_report_json, valid_report
     from scanner.safe_files import read_regular_file
 
     _check_choice(fmt, FORMATS, "--format")
     data = read_regular_file(report_file, limit=REPORT_SIZE_LIMIT, what="report")
     try:
-        report = parse_report_json(data.decode("utf-8"))
+        parsed = parse_report_json(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise LeakwindowError(f"{report_file} is not a JSON report: not UTF-8 text") from None
     except InvalidReport as exc:
         raise LeakwindowError(f"{report_file} is not a JSON report: {exc}") from None
-    if not isinstance(report, dict) or report.get("schema") != SCHEMA:
-        raise LeakwindowError(f"{report_file} is not a {SCHEMA} report")
+    if not isinstance(parsed, dict) or parsed.get("schema") != REPORT_SCHEMA:
+        raise LeakwindowError(f"{report_file} is not a {REPORT_SCHEMA} report")
     try:
-        check_report(report)
+        report = valid_report(parsed)
     except InvalidReport as exc:
-        raise LeakwindowError(f"{report_file} is not a valid {SCHEMA} report: {exc}") from None
+        raise LeakwindowError(
+            f"{report_file} is not a valid {REPORT_SCHEMA} report: {exc}"
+        ) from None
     rules: Any = None
     if fmt == "sarif":  # SARIF describes each rule; the other formats need no rule pack
         from scanner.cache.rule_pack import load_pack_cached
@@ -378,12 +364,15 @@ def demo() -> int:
     """Build the 59-day incident scenario in a temporary directory and scan it."""
     from scanner.demo import build_scenario
     from scanner.report.text import render_text
-    from scanner.scan.pipeline import run_history_scan
+    from scanner.scan.service import scan_repository
 
     with tempfile.TemporaryDirectory(prefix="leakwindow-demo-") as workdir:
         built = build_scenario("incident", Path(workdir) / "incident")
-        report, _ = run_history_scan(built.path, as_of=parse_as_of(None))
-        report["scan"]["target"] = "incident (synthetic demo repository)"
+        report, _ = scan_repository(
+            built.path,
+            as_of=parse_as_of(None),
+            target="incident (synthetic demo repository)",
+        )
         write_standard_output(render_text(report))
     write_standard_output(
         "\nWhat this shows: a synthetic xAI key was committed to config/settings.py on "
@@ -417,9 +406,9 @@ def baseline_create(
     from scanner.git.repository import open_repository
     from scanner.safe_files import write_file_atomically
     from scanner.scan.baseline import BASELINE_NAME, baseline_document
-    from scanner.scan.pipeline import run_history_scan
+    from scanner.scan.service import scan_repository
 
-    report, _ = run_history_scan(path, as_of=parse_as_of(None), ignore_baseline=True)
+    report, _ = scan_repository(path, as_of=parse_as_of(None), ignore_baseline=True)
     repository = open_repository(path)
     target = output or (repository.root / BASELINE_NAME)
     document = baseline_document(report["findings"])

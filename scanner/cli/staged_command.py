@@ -1,10 +1,15 @@
-"""`leakwindow staged`: the pre-commit path, parsed with argparse to keep start-up short."""
+"""`leakwindow staged`: the pre-commit path, parsed with argparse to keep start-up short.
+
+`--format json` prints the staged document (schema leakwindow.staged/1, typed as
+StagedReport in scanner/report/document.py, described by scanner/report/staged-schema.json).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.cache.rule_pack import load_pack_cached, matcher_cached
 from scanner.errors import LeakwindowError
@@ -27,6 +32,9 @@ from scanner.report.exit_policy import (
 )
 from scanner.rules.config import find_config, path_filter
 from scanner.rules.pack import RulePack, check_rule_files
+
+if TYPE_CHECKING:  # types only: the hook's start-up imports no more than it needs
+    from scanner.report.document import StagedFinding, StagedReport
 
 _FIX_HELP = (
     "To fix: remove the secret from the file and stage it again; if it was ever pushed or "
@@ -55,10 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(matches: list[StagedMatch], root: Path, scanned: int) -> dict[str, object]:
+def _report(matches: list[StagedMatch], root: Path, scanned: int) -> StagedReport:
     from datetime import datetime, timezone
 
-    findings: dict[str, dict[str, object]] = {}
+    findings: dict[str, StagedFinding] = {}
     for item in matches:
         fingerprint = fingerprint_of(item.match.secret)
         entry = findings.setdefault(
@@ -70,13 +78,11 @@ def _report(matches: list[StagedMatch], root: Path, scanned: int) -> dict[str, o
                 "locations": [],
             },
         )
-        rules = entry["rules"]
-        assert isinstance(rules, list)
-        if item.match.rule_id not in rules:
-            rules.append(item.match.rule_id)
-        locations = entry["locations"]
-        assert isinstance(locations, list)
-        locations.append({"path": item.path, "line": item.match.line, "column": item.match.column})
+        if item.match.rule_id not in entry["rules"]:
+            entry["rules"].append(item.match.rule_id)
+        entry["locations"].append(
+            {"path": item.path, "line": item.match.line, "column": item.match.column}
+        )
     return {
         "schema": "leakwindow.staged/1",
         "scan": {

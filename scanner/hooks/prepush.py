@@ -149,14 +149,14 @@ def run_pre_push(
 ) -> int:
     """Exit code for a push: 0 clean, 1 when a pushed commit introduces a secret."""
     from scanner.hooks.staged import repository_root
-    from scanner.scan.pipeline import run_history_scan
+    from scanner.scan.service import scan_repository
 
     policy = BlockingPolicy(check_fail_on(fail_on))
     root = repository_root(path)
     commits = pushed_commits(root, remote, stdin_text, environ)
     if not commits:
         return 0
-    report, _ = run_history_scan(
+    report, _ = scan_repository(
         root, as_of=datetime.now(timezone.utc).replace(microsecond=0), only_commits=commits
     )
     blocking = policy.blocking_findings(report["findings"])

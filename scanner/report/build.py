@@ -1,24 +1,108 @@
-"""Turn a scan result into the JSON report dict (schema leakwindow.report/1; see
-docs/report-format.md).
+"""Build the JSON report (schema leakwindow.report/1, its shape typed in document.py; see
+docs/report-format.md) from a scan's facts and findings.
 
-Every renderer works from this dict, so a saved JSON report renders exactly like a fresh scan.
+The one place a report is made, in one pass: the findings arrive final (baseline
+suppression marked, verified, days counted at --as-of), --only-live leaves out what it does
+not show, and only then are the verdicts, the summary and the notes computed, once, from the
+findings the report shows, so no count can describe findings that are not there. Every
+renderer works from this document, so a saved JSON report renders exactly like a fresh scan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from scanner import __version__
 from scanner.model import Finding, Window
-from scanner.report.verdict import LIVE, NOT_CHECKED, verdict, verification_state
+from scanner.report import document
+from scanner.report.document import REPORT_SCHEMA, Note, Report, Scan, Stats, Summary
+from scanner.report.verdict import LIVE, NOT_CHECKED, check_state, verdict, verification_state
 from scanner.rules.pack import Rule
 
-SCHEMA = "leakwindow.report/1"
+
+@dataclass(frozen=True)
+class ScanFacts:
+    """What a scan found out besides its findings: the report's `scan` section."""
+
+    target: str
+    head_ref: str | None
+    head_sha: str | None
+    refs: tuple[str, ...]
+    as_of: datetime
+    seconds: float
+    stats: Stats
+    engine: str
+    cache: str  # how the incremental cache answered
+    gitlinks: tuple[str, ...]  # submodules: listed, not followed
+    shallow_boundary: tuple[str, ...]
+    partial_clone: bool
+    alternates: tuple[str, ...]  # object directories borrowed from
+    incomplete: tuple[str, ...]
+    phases: Mapping[str, float]
+    range: str | None = None  # range mode: what was scanned ("A..B" or "pushed commits")
+    contacted: Mapping[str, int] | None = None  # --verify: requests per provider host
 
 
-def _window(window: Window) -> dict[str, Any]:
+def build_report(
+    facts: ScanFacts,
+    findings: Sequence[Finding],
+    rules: Mapping[str, Rule],
+    *,
+    only_live: bool = False,
+) -> Report:
+    """The report of `findings`, in the order given; with `only_live`, of the keys that are
+    live or could not be checked (they may be live), and `scan.only_live` says how many
+    findings are left out."""
+    shown = [f for f in findings if _live_or_unchecked(f)] if only_live else list(findings)
+    hidden = len(findings) - len(shown) if only_live else None
+    entries = [finding_entry(finding, rules, facts.head_ref) for finding in shown]
+    scan = _scan_section(facts)
+    scan["notes"] = report_notes(scan, entries, hidden)
+    if hidden is not None:
+        scan["only_live"] = {"hidden": hidden}
+    return {
+        "schema": REPORT_SCHEMA,
+        "tool": {"name": "leakwindow", "version": __version__},
+        "scan": scan,
+        "findings": entries,
+        "summary": summarize(entries),
+    }
+
+
+def _live_or_unchecked(finding: Finding) -> bool:
+    """What --only-live keeps: a key found live, or one whose check errored or never ran."""
+    state = check_state(finding.verification.status, finding.verification.detail)
+    return not finding.suppressed and state in (LIVE, NOT_CHECKED)
+
+
+def _scan_section(facts: ScanFacts) -> Scan:
+    scan: Scan = {
+        "target": facts.target,
+        "mode": "history" if facts.range is None else "range",
+        "head": {"ref": facts.head_ref, "sha": facts.head_sha},
+        "refs": list(facts.refs),
+        "as_of": facts.as_of.isoformat(),
+        "seconds": facts.seconds,
+        "stats": facts.stats.copy(),
+    }
+    if facts.range is not None:
+        scan["range"] = facts.range
+    if facts.contacted is not None:
+        scan["verification"] = {"contacted": dict(sorted(facts.contacted.items()))}
+    scan["engine"] = facts.engine
+    scan["cache"] = facts.cache
+    scan["gitlinks"] = list(facts.gitlinks)
+    scan["shallow_boundary"] = list(facts.shallow_boundary)
+    scan["partial_clone"] = facts.partial_clone
+    scan["alternates"] = list(facts.alternates)
+    scan["incomplete"] = list(facts.incomplete)
+    scan["phases"] = dict(facts.phases)
+    return scan
+
+
+def _window(window: Window) -> document.Window:
     return {
         "ref": window.ref,
         "opened": {"sha": window.opened.sha, "committed_at": window.opened.committed_at},
@@ -34,10 +118,13 @@ def _window(window: Window) -> dict[str, Any]:
     }
 
 
-def finding_dict(finding: Finding, rules: Mapping[str, Rule]) -> dict[str, Any]:
+def finding_entry(
+    finding: Finding, rules: Mapping[str, Rule], head_ref: str | None
+) -> document.Finding:
+    """One finding of the report, with its verdict (which reads the entry itself)."""
     first = finding.first_commit
     lead = rules.get(finding.rules[0])
-    return {
+    entry: document.Finding = {
         "fingerprint": finding.fingerprint,
         "rules": list(finding.rules),
         "title": finding.title,
@@ -73,76 +160,36 @@ def finding_dict(finding: Finding, rules: Mapping[str, Rule]) -> dict[str, Any]:
         "dangling": finding.dangling,
         "suppressed": finding.suppressed,
     }
+    said = verdict(entry, head_ref)
+    entry["verdict"] = {"kind": said.kind, "text": said.text}
+    return entry
 
 
-def build_report(
-    *,
-    target: str,
-    mode: str,
-    head_ref: str | None,
-    head_sha: str | None,
-    refs: list[str],
-    as_of: datetime,
-    seconds: float,
-    stats: Mapping[str, int],
-    findings: list[Finding],
-    rules: Mapping[str, Rule],
-) -> dict[str, Any]:
-    rendered = [finding_dict(finding, rules) for finding in findings]
-    return {
-        "schema": SCHEMA,
-        "tool": {"name": "leakwindow", "version": __version__},
-        "scan": {
-            "target": target,
-            "mode": mode,
-            "head": {"ref": head_ref, "sha": head_sha},
-            "refs": refs,
-            "as_of": as_of.isoformat(),
-            "seconds": seconds,
-            "stats": dict(stats),
-        },
-        "findings": rendered,
-        "summary": summarize(rendered),
-    }
-
-
-def summarize(findings: list[dict[str, Any]]) -> dict[str, Any]:
+def summarize(findings: Sequence[document.Finding]) -> Summary:
     """Counts over the findings the report shows (suppressed ones only counted as such)."""
-    active = [f for f in findings if not f.get("suppressed")]
+    active = [f for f in findings if not f["suppressed"]]
     return {
         "findings": len(active),
-        "in_head": sum(1 for f in active if f.get("in_head")),
+        "in_head": sum(1 for f in active if f["in_head"]),
         "live": sum(1 for f in active if verification_state(f) == LIVE),
         "not_checked": sum(1 for f in active if verification_state(f) == NOT_CHECKED),
-        "longest_days": max(
-            (w["days"] for f in active for w in f.get("windows") or []), default=0.0
-        ),
+        "longest_days": max((w["days"] for f in active for w in f["windows"]), default=0.0),
         "suppressed": len(findings) - len(active),
     }
-
-
-def finish_report(report: dict[str, Any]) -> None:
-    """(Re)compute what a report derives from its findings and scan facts: each finding's
-    verdict, the summary and the notes. Called once a scan's report is complete, and again
-    after --only-live drops findings."""
-    head_ref = (report["scan"].get("head") or {}).get("ref")
-    for finding in report["findings"]:
-        said = verdict(finding, head_ref)
-        finding["verdict"] = {"kind": said.kind, "text": said.text}
-    report["summary"] = summarize(report["findings"])
-    report["scan"]["notes"] = report_notes(report)
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def report_notes(report: dict[str, Any]) -> list[dict[str, str]]:
+def report_notes(
+    scan: Scan, findings: Sequence[document.Finding], hidden: int | None
+) -> list[Note]:
     """What a reader must know to trust the numbers, one note each; every format shows them
-    (SARIF as tool notifications) and the command line repeats them on stderr."""
-    scan = report["scan"]
-    active = [f for f in report["findings"] if not f.get("suppressed")]
-    notes: list[dict[str, str]] = []
+    (SARIF as tool notifications) and the command line repeats them on stderr. `hidden`:
+    how many findings --only-live left out (None without it)."""
+    active = [f for f in findings if not f["suppressed"]]
+    notes: list[Note] = []
     boundary = scan.get("shallow_boundary") or []
     if boundary:
         notes.append(
@@ -156,7 +203,7 @@ def report_notes(report: dict[str, Any]) -> list[dict[str, str]]:
                 ),
             }
         )
-    windows = [w for f in report["findings"] for w in f.get("windows") or []]
+    windows = [w for f in findings for w in f["windows"]]
     opened_after = sum(1 for w in windows if w.get("opened_after_as_of"))
     closed_after = sum(1 for w in windows if w.get("closed_after_as_of"))
     if opened_after or closed_after:
@@ -169,16 +216,14 @@ def report_notes(report: dict[str, Any]) -> list[dict[str, str]]:
             {
                 "kind": "as_of_before_history",
                 "message": (
-                    f"--as-of {scan.get('as_of')} is earlier than part of the history: "
+                    f"--as-of {scan['as_of']} is earlier than part of the history: "
                     f"{' and '.join(parts)}; days are exposure as of that date"
                 ),
             }
         )
     unchecked = [f for f in active if verification_state(f) == NOT_CHECKED]
     if unchecked:
-        reasons = sorted(
-            {(f.get("verification") or {}).get("detail") or "no reason given" for f in unchecked}
-        )
+        reasons = sorted({f["verification"]["detail"] or "no reason given" for f in unchecked})
         notes.append(
             {
                 "kind": "verification_incomplete",
@@ -189,7 +234,6 @@ def report_notes(report: dict[str, Any]) -> list[dict[str, str]]:
                 ),
             }
         )
-    hidden = (scan.get("only_live") or {}).get("hidden", 0)
     if hidden:
         notes.append(
             {

@@ -8,7 +8,7 @@ neither restyle the output nor move the cursor.
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich import box
 from rich.console import Console
@@ -20,6 +20,9 @@ from rich.text import Text
 from scanner.report import verdict as judged
 from scanner.report.text import CAVEAT as CAVEAT
 from scanner.report.text import describe_window, printable, render_text, short_ref
+
+if TYPE_CHECKING:
+    from scanner.report.document import Finding, Report
 
 # Severity is always printed as a word too: colour is never the only signal.
 SEVERITY_STYLES: dict[str, str] = {
@@ -58,11 +61,13 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _header(report: dict[str, Any]) -> Text:
+def _header(report: Report) -> Text:
     scan = report["scan"]
     stats = scan["stats"]
     head = scan["head"]
-    where = f"{short_ref(head['ref'])} {head['sha'][:10]}" if head.get("sha") else "no commits"
+    sha = head["sha"]
+    # The schema allows a null ref: read it as HEAD (as the plain report does).
+    where = f"{short_ref(head['ref'] or 'HEAD')} {sha[:10]}" if sha else "no commits"
     header = Text()
     header.append(f"leakwindow {printable(report['tool']['version'])}", style="bold")
     header.append(f": {printable(scan['target'])} at {printable(where)}, ")
@@ -79,7 +84,7 @@ def _header(report: dict[str, Any]) -> Text:
     return header
 
 
-def _summary(report: dict[str, Any], active: list[dict[str, Any]]) -> Text:
+def _summary(report: Report, active: list[Finding]) -> Text:
     summary = report["summary"]
     line = Text()
     line.append(f"{_plural(len(active), 'secret')} found", style="bold")
@@ -100,12 +105,12 @@ def _summary(report: dict[str, Any], active: list[dict[str, Any]]) -> Text:
     return line
 
 
-def _severity(finding: dict[str, Any]) -> Text:
+def _severity(finding: Finding) -> Text:
     severity = str(finding["severity"])
     return _text(severity.upper(), SEVERITY_STYLES.get(severity, "bold"))
 
 
-def _first_commit_cell(finding: dict[str, Any]) -> Text:
+def _first_commit_cell(finding: Finding) -> Text:
     first = finding["first_commit"]
     if not first:
         return _text("none", "dim")
@@ -115,7 +120,7 @@ def _first_commit_cell(finding: dict[str, Any]) -> Text:
     return cell
 
 
-def _longest_window_cell(finding: dict[str, Any]) -> Text:
+def _longest_window_cell(finding: Finding) -> Text:
     windows = finding["windows"]
     if not windows:
         return _text("none", "dim")
@@ -125,14 +130,14 @@ def _longest_window_cell(finding: dict[str, Any]) -> Text:
     return _text(f"{longest['days']} days")
 
 
-def _reachable_cell(finding: dict[str, Any]) -> Text:
+def _reachable_cell(finding: Finding) -> Text:
     count = len(finding["reachable_from"])
     if finding["dangling"]:
         return _text(f"{count} (dangling)", "yellow")
     return _text(str(count))
 
 
-def findings_table(active: list[dict[str, Any]]) -> Table:
+def findings_table(active: list[Finding]) -> Table:
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("Severity", no_wrap=True)
@@ -156,7 +161,7 @@ def findings_table(active: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _verdict_text(finding: dict[str, Any], head_ref: str | None) -> Text:
+def _verdict_text(finding: Finding, head_ref: str | None) -> Text:
     said = judged.verdict(finding, head_ref)
     if said.kind == "live":
         return _text(said.text, LIVE_VERDICT_STYLE)
@@ -167,7 +172,7 @@ def _verdict_text(finding: dict[str, Any], head_ref: str | None) -> Text:
     )
 
 
-def _details(finding: dict[str, Any], head_ref: str | None) -> Table:
+def _details(finding: Finding, head_ref: str | None) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column()
@@ -213,7 +218,7 @@ def _details(finding: dict[str, Any], head_ref: str | None) -> Table:
     return grid
 
 
-def finding_panel(number: int, finding: dict[str, Any], head_ref: str | None) -> Panel:
+def finding_panel(number: int, finding: Finding, head_ref: str | None) -> Panel:
     title = Text(f"#{number} ")
     title.append_text(_severity(finding))
     title.append(f" {printable(finding['title'])}")
@@ -225,7 +230,7 @@ def finding_panel(number: int, finding: dict[str, Any], head_ref: str | None) ->
     )
 
 
-def render_console(report: dict[str, Any], console: Console) -> None:
+def render_console(report: Report, console: Console) -> None:
     """Print the report for a person at a terminal. Redacted: previews and fingerprints only."""
     console.print(_header(report))
     console.print()
@@ -244,7 +249,7 @@ def render_console(report: dict[str, Any], console: Console) -> None:
         console.print(Text(f"{suppressed} suppressed finding(s) not shown.", style="dim"))
 
 
-def write_text_report(report: dict[str, Any], stream: TextIO) -> None:
+def write_text_report(report: Report, stream: TextIO) -> None:
     """The `--format text` path to stdout: rich on a terminal, the plain report otherwise."""
     if _is_tty(stream):
         render_console(report, Console(file=stream))

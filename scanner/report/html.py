@@ -10,7 +10,8 @@ untrusted and escaped.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from scanner.report.html_details import render_details_section
 from scanner.report.html_document import html_document
@@ -33,13 +34,16 @@ from scanner.report.html_values import (
 )
 from scanner.severity import SEVERITIES
 
+if TYPE_CHECKING:
+    from scanner.report.document import Report
+
 CAVEAT = (
     "Commit dates are evidence, not proof, of when a secret became exposed: they are set by the "
     "committer and say nothing about when the repository became public."
 )
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: Report) -> str:
     """Return the whole report as one HTML document (a str, UTF-8 when written)."""
     findings = [f for f in as_list(report.get("findings")) if isinstance(f, dict)]
     scan = as_dict(report.get("scan"))
@@ -59,7 +63,7 @@ def render_html(report: dict[str, Any]) -> str:
     return html_document(title, body)
 
 
-def _render_header(report: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+def _render_header(report: Mapping[str, Any], findings: list[dict[str, Any]]) -> str:
     scan = as_dict(report.get("scan"))
     summary = as_dict(report.get("summary"))
     head = as_dict(scan.get("head"))
@@ -127,7 +131,7 @@ def _render_notes(scan: dict[str, Any]) -> str:
     )
 
 
-def _render_footer(report: dict[str, Any]) -> str:
+def _render_footer(report: Mapping[str, Any]) -> str:
     scan = as_dict(report.get("scan"))
     tool = as_dict(report.get("tool"))
     stats = as_dict(scan.get("stats"))

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.report import verdict as judged
 from scanner.report.text import printable
+
+if TYPE_CHECKING:
+    from scanner.report.document import Report
 
 DEFAULT_MAX_ROWS = 200  # GitHub caps a step summary at 1 MiB; keep far below it.
 _MAX_REFS_IN_CELL = 5
@@ -205,7 +208,7 @@ def stats_line(report: Mapping[str, Any]) -> str:
     return escape_cell(line)
 
 
-def render_markdown(report: Mapping[str, Any], max_rows: int = DEFAULT_MAX_ROWS) -> str:
+def render_markdown(report: Report, max_rows: int = DEFAULT_MAX_ROWS) -> str:
     """Return the whole Markdown summary, ending with a newline."""
     findings = list(report.get("findings") or [])
     scan = report.get("scan") or {}

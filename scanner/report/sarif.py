@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from scanner.report import verdict as judged
+
+if TYPE_CHECKING:
+    from scanner.report.document import Report
 
 SARIF_SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -64,7 +67,7 @@ def security_severity(severity: str) -> str:
     return _SECURITY_SEVERITY.get(severity, _SECURITY_SEVERITY[_DEFAULT_SEVERITY])
 
 
-def render_sarif(report: Mapping[str, Any], rules: Mapping[str, RuleMeta]) -> str:
+def render_sarif(report: Report, rules: Mapping[str, RuleMeta]) -> str:
     """Return the SARIF 2.1.0 log for `report` as indented JSON text."""
     findings: list[Mapping[str, Any]] = list(report.get("findings") or [])
     rule_ids = _rule_ids_in_order(findings)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from scanner.report import verdict as judged
 from scanner.report.verdict import short_ref as short_ref
+
+if TYPE_CHECKING:
+    from scanner.report.document import Finding, Report, Window
 
 CAVEAT = (
     "Commit dates are evidence of when a secret entered history, not proof of when the "
@@ -40,7 +43,7 @@ def _date(timestamp: str) -> str:
     return timestamp[:10]
 
 
-def describe_window(window: dict[str, Any]) -> str:
+def describe_window(window: Window) -> str:
     ref = short_ref(window["ref"])
     start = _date(window["opened"]["committed_at"])
     boundary = " (at or before: shallow clone boundary)" if window.get("opened_at_boundary") else ""
@@ -52,12 +55,12 @@ def describe_window(window: dict[str, Any]) -> str:
     return f"{ref}: {start}{boundary} → {end}, {window['days']} days{after}"
 
 
-def verdict(finding: dict[str, Any], head_ref: str | None) -> str:
+def verdict(finding: Finding, head_ref: str | None) -> str:
     """The verdict's words (decided in scanner.report.verdict, for every format)."""
     return judged.verdict(finding, head_ref).text
 
 
-def _finding_block(finding: dict[str, Any], head_ref: str | None) -> list[str]:
+def _finding_block(finding: Finding, head_ref: str | None) -> list[str]:
     lines = [
         f"{finding['severity'].upper():<8}  {finding['title']}  {finding['secret_preview']}"
         f"  [{', '.join(finding['rules'])}]",
@@ -92,14 +95,15 @@ def _finding_block(finding: dict[str, Any], head_ref: str | None) -> list[str]:
     return lines
 
 
-def render_text(report: dict[str, Any]) -> str:
+def render_text(report: Report) -> str:
     scan = report["scan"]
     stats = scan["stats"]
     head = scan["head"]
     active = [f for f in report["findings"] if not f.get("suppressed")]
     # The schema allows a null ref (a saved report may carry one): read it as HEAD.
     head_ref = short_ref(head["ref"] or "HEAD")
-    head_text = f"{head_ref} {head['sha'][:10]}" if head.get("sha") else "no commits"
+    sha = head["sha"]
+    head_text = f"{head_ref} {sha[:10]}" if sha else "no commits"
     lines = [
         f"leakwindow {report['tool']['version']}: {scan['target']} at {head_text}, "
         f"as of {scan['as_of'][:19]}",
@@ -113,11 +117,8 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append("No secrets found.")
     else:
         summary = report["summary"]
-        checks = "".join(
-            f", {summary[key]} {words}"
-            for key, words in (("live", "still live"), ("not_checked", "not checked"))
-            if summary.get(key)
-        )
+        counts = ((summary["live"], "still live"), (summary.get("not_checked", 0), "not checked"))
+        checks = "".join(f", {count} {words}" for count, words in counts if count)
         lines.append(
             f"{len(active)} secret{'s' if len(active) != 1 else ''} found, "
             f"{summary['in_head']} still in HEAD{checks}, "

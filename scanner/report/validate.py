@@ -18,7 +18,10 @@ import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from scanner.report.document import Report
 
 _SCHEMA_FILE = Path(__file__).with_name("report-schema.json")
 _ANNOTATIONS = frozenset(
@@ -97,6 +100,13 @@ def check_report(document: Any, schema: Mapping[str, Any] | None = None) -> None
     problem = _problem(document, root, "the report", root)
     if problem is not None:
         raise InvalidReport(problem)
+
+
+def valid_report(document: Any) -> Report:
+    """`document` itself, typed as a report, once it holds to the schema (InvalidReport
+    naming the first problem if it does not)."""
+    check_report(document)
+    return cast("Report", document)
 
 
 def _kind(value: Any) -> str:

@@ -14,11 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.errors import LeakwindowError
 from scanner.model import SecretDigests, digests_of
 from scanner.safe_files import read_regular_file
+
+if TYPE_CHECKING:  # the commit hook reads baselines: it imports no more than it needs
+    from scanner.report.document import Finding
 
 BASELINE_NAME = ".leakwindow-baseline.json"
 BASELINE_SCHEMA = "leakwindow.baseline/1"
@@ -124,7 +127,7 @@ def find_baseline(worktree: Path | None, explicit: Path | None) -> Baseline | No
     return load_baseline(found, follow_symlinks=False)
 
 
-def baseline_document(findings: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def baseline_document(findings: Iterable[Finding]) -> dict[str, Any]:
     """A baseline accepting every finding of a report (redacted: fingerprints only)."""
     return {
         "schema": BASELINE_SCHEMA,

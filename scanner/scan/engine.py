@@ -4,7 +4,7 @@ It reads the refs, then picks how to get the history and its matches: the saved 
 an unchanged repository (scanner.scan.saved_result), a saved history reused or extended
 (scanner.scan.incremental), or a full read (scanner.scan.cold). Every blob is matched at
 most once, whichever way; the findings are drawn the same way for all (scanner.scan.findings).
-The service around it, scanner.scan.pipeline, turns the result into a report.
+The service around it, scanner.scan.service, turns the result into a report.
 """
 
 from __future__ import annotations

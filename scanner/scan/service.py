@@ -1,4 +1,11 @@
-"""Glue for the history scan: repository, config and rules in; the JSON report dict out."""
+"""The scan service: a repository path and the command line's options in; its report out.
+
+Opens the repository, reads its config, rules and baseline, places the caches, runs the
+history scan, counts days at --as-of, verifies keys when asked, and hands the final findings
+and the scan's facts to the report builder (scanner/report/build.py), which makes the whole
+document in one pass. Every caller that wants a report (`scan`, `demo`, `baseline create`,
+the pre-push hook) comes through here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from scanner.cache.blob_verdicts import BlobCache
 from scanner.cache.history_snapshot import SnapshotStore
@@ -19,7 +26,8 @@ from scanner.cache.rule_pack import load_pack_cached, matcher_cached
 from scanner.git.refs import range_commits
 from scanner.git.repository import Repository, open_repository
 from scanner.model import NO_VERIFY_ENDPOINT, Finding, Verification
-from scanner.report.build import build_report, finish_report
+from scanner.report.build import ScanFacts, build_report
+from scanner.report.document import Report, Stats
 from scanner.rules.config import Config, find_config, path_filter
 from scanner.rules.pack import RulePack
 from scanner.scan.baseline import Baseline, find_baseline
@@ -98,7 +106,15 @@ def _incremental_caches(
     )
 
 
-def run_history_scan(
+class ScanOutcome(NamedTuple):
+    """A scanned repository's report, and the rule pack it was scanned with (SARIF describes
+    each rule from it)."""
+
+    report: Report
+    pack: RulePack
+
+
+def scan_repository(
     path: Path,
     *,
     as_of: datetime,
@@ -112,6 +128,7 @@ def run_history_scan(
     baseline_file: Path | None = None,
     verify: bool = False,
     verify_settings: VerifySettings | None = None,
+    only_live: bool = False,
     ignore_baseline: bool = False,
     only_commits: frozenset[str] | None = None,
     trust_config: bool = False,
@@ -119,9 +136,13 @@ def run_history_scan(
     use_cache: bool = True,
     cache_dir: Path | None = None,
     parallel: bool = True,
-) -> tuple[dict[str, Any], RulePack]:
-    """Scan history; `revision_range` ("A..B") or `only_commits` limit findings to secrets
-    introduced by those commits (CI and pre-push), with full-history windows and provenance."""
+    target: str | None = None,
+) -> ScanOutcome:
+    """Scan a repository's history and build its report; `revision_range` ("A..B") or
+    `only_commits` limit findings to secrets introduced by those commits (CI and pre-push),
+    with full-history windows and provenance. `only_live` (with `verify`) reports only the
+    keys that are live or could not be checked; `target` is what the report names as the
+    scanned repository (default: `path`)."""
     repository = open_repository(path)
     in_range = (
         range_commits(repository.scan_root, revision_range) if revision_range else only_commits
@@ -162,7 +183,7 @@ def run_history_scan(
         if options.cache is not None:
             options.cache.close()
     # Days up to --as-of and first commits at a shallow boundary: also for a saved result.
-    result.findings = sorted(
+    findings = sorted(
         view_findings(
             result.findings, as_of=as_of, shallow_boundary=result.integrity.shallow_boundary
         ),
@@ -170,10 +191,10 @@ def run_history_scan(
     )
     contacted: Counter[str] = Counter()
     if verify:
-        result.findings = apply_verification(
-            result.findings, result.verify_candidates, pack, verify_settings, contacted
+        findings = apply_verification(
+            findings, result.verify_candidates, pack, verify_settings, contacted
         )
-    stats = {
+    stats: Stats = {
         "commits": result.commits,
         "blobs_scanned": result.blob_stats.blobs_scanned,
         "bytes_scanned": result.blob_stats.bytes_scanned,
@@ -188,32 +209,29 @@ def run_history_scan(
         "refs_unreadable": len(result.integrity.unreadable_refs),
         "blobs_cached": result.blobs_cached,
     }
-    report = build_report(
-        target=str(path),
-        mode="history" if in_range is None else "range",
+    if in_range is not None:
+        stats["range_commits"] = len(in_range)
+    facts = ScanFacts(
+        target=str(path) if target is None else target,
         head_ref=result.head.ref,
         head_sha=result.head.commit,
-        refs=[ref.name for ref in result.refs],
+        refs=tuple(ref.name for ref in result.refs),
         as_of=as_of,
         seconds=result.seconds,
         stats=stats,
-        findings=result.findings,
-        rules=pack.by_id,
+        engine=result.engine,
+        cache=result.cache_answer,
+        gitlinks=tuple(result.integrity.gitlinks),
+        shallow_boundary=tuple(result.integrity.shallow_boundary),
+        partial_clone=result.integrity.partial_clone,
+        alternates=tuple(result.integrity.alternates),
+        incomplete=tuple(
+            result.integrity.incomplete_reasons(
+                result.blob_stats.blobs_unreadable, result.blob_stats.blobs_timed_out
+            )
+        ),
+        phases=result.phases,
+        range=None if in_range is None else (revision_range or "pushed commits"),
+        contacted=contacted if verify else None,
     )
-    if in_range is not None:
-        report["scan"]["range"] = revision_range or "pushed commits"
-        report["scan"]["stats"]["range_commits"] = len(in_range)
-    if verify:
-        report["scan"]["verification"] = {"contacted": dict(sorted(contacted.items()))}
-    report["scan"]["engine"] = result.engine
-    report["scan"]["cache"] = result.cache_answer  # how the incremental cache answered
-    report["scan"]["gitlinks"] = list(result.integrity.gitlinks)  # submodules: not followed
-    report["scan"]["shallow_boundary"] = list(result.integrity.shallow_boundary)
-    report["scan"]["partial_clone"] = result.integrity.partial_clone
-    report["scan"]["alternates"] = list(result.integrity.alternates)  # objects borrowed
-    report["scan"]["incomplete"] = result.integrity.incomplete_reasons(
-        result.blob_stats.blobs_unreadable, result.blob_stats.blobs_timed_out
-    )
-    report["scan"]["phases"] = result.phases
-    finish_report(report)
-    return report, pack
+    return ScanOutcome(build_report(facts, findings, pack.by_id, only_live=only_live), pack)
