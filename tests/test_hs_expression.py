@@ -34,13 +34,13 @@ from hypothesis import strategies as st
 from matcher_support import matcher_for
 
 from scanner.detect.hs_expression import Untranslatable, screening_expression, sre_parser
-from scanner.detect.matching import (
+from scanner.detect.hs_screening import (
     _KNOWN_REGRESSIONS,
-    Matcher,
     _screening_expression,
-    rule_is_single_line,
     screening_is_sound,
 )
+from scanner.detect.matcher import Matcher
+from scanner.detect.rule_shape import rule_is_single_line
 from scanner.rules.pack import Rule, load_rules
 
 hyperscan = pytest.importorskip("hyperscan")

@@ -36,7 +36,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 # A rule's family is declared, never taken from its file's name: two families change how a
 # rule is matched, and a user's file named generic.toml must not opt in by accident.
 GENERIC_FAMILY = (
-    "generic"  # gives way to provider rules, skips noise paths (scanner.detect.matching)
+    "generic"  # gives way to provider rules, skips noise paths (scanner.detect.matcher)
 )
 KEY_MATERIAL_FAMILY = "private-keys"  # exempt from the repeated-run and sequence filters
 CUSTOM_FAMILY = "custom"  # a user's rule that names no family: no special treatment

@@ -31,7 +31,7 @@ from scanner.detect.content import (
     sniff,
     utf16_encoding,
 )
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.git.process import start_git, stop, widen_pipe
 from scanner.model import Match
 
