@@ -1,4 +1,4 @@
-"""Matcher behaviours beyond single rule examples: windows, generic fallback, engines agree."""
+"""Matcher behaviours beyond single rule examples: regions, generic fallback, engines agree."""
 
 from __future__ import annotations
 

@@ -29,40 +29,34 @@ def line_bounds(content: bytes, position: int) -> LineBounds:
     return LineBounds(start, end, content.count(b"\n", 0, position) + 1)
 
 
-class LinePlace(NamedTuple):
-    """Where the line holding a position starts, and its 1-based number."""
-
-    start: int
-    number: int
-
-
 class LineIndex:
     """Line starts, numbers and allow markers for increasing positions in one content.
 
     finditer yields positions in order, so each lookup continues from the last one: a long
     line with thousands of matches (a minified file, a dump of tokens) costs one pass over
-    the content, not one per match.
+    the content, not one per match. `locate` answers with the line's start and leaves its
+    number in `line_number` (no tuple built per match: this runs for every match).
     """
 
     def __init__(self, content: bytes) -> None:
         self.content = content
         self._position = 0
         self._line_start = 0
-        self._line_number = 1
+        self.line_number = 1  # of the line holding the position last located
         self._lines: dict[int, bytes] = {}
         self._allowed: dict[int, bool] = {}
 
-    def locate(self, position: int) -> LinePlace:
-        """Where the line holding `position` starts, and its number."""
+    def locate(self, position: int) -> int:
+        """Where the line holding `position` starts (its number: `line_number`)."""
         if position < self._position:  # out of order: start again from the top
-            self._position, self._line_start, self._line_number = 0, 0, 1
+            self._position, self._line_start, self.line_number = 0, 0, 1
         content = self.content
         newlines = content.count(b"\n", self._position, position)
         if newlines:
             self._line_start = content.rfind(b"\n", self._position, position) + 1
-            self._line_number += newlines
+            self.line_number += newlines
         self._position = position
-        return LinePlace(self._line_start, self._line_number)
+        return self._line_start
 
     def text(self, line_start: int) -> bytes:
         """The line starting at `line_start`, without its newline (sliced once per line)."""

@@ -254,7 +254,8 @@ class Matcher:
             position = found.start(rule.secret_group)
             if claimed is not None:
                 claimed.append(Span(position, found.end(rule.secret_group)))
-            line_start, line_number = lines.locate(position)
+            line_start = lines.locate(position)
+            line_number = lines.line_number
             line = lines.text(line_start)
             if lines.allowed(line_start):
                 continue
