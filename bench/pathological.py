@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.rules.pack import Rule, RulePack, load_rules
 from scanner.rules.regex_cost import analyse
 from scanner.rules.regex_guard import (

@@ -44,7 +44,7 @@ from typing import Any
 
 from scanner.demo import ScenarioSpec, Step, build_spec
 from scanner.detect.checksums import base36_crc32, base62_crc32
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.rules.pack import Rule, RulePack, load_rules
 
 SCHEMA = "leakwindow.quality-corpus/1"

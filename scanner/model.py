@@ -48,7 +48,7 @@ class Match:
     column: int
     decoded: str | None = None  # e.g. "base64" when found inside a decoded span
     # Where the secret starts in the scanned text, when that is enough to find it again
-    # (not for decoded spans or windowed giant blobs): lets a rescan skip matching.
+    # (not for decoded spans or giant blobs matched in chunks): lets a rescan skip matching.
     offset: int = field(default=-1, compare=False, repr=False)
 
 

@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.detect.matching import Matcher, hyperscan_available
+from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.matcher import Matcher
 from scanner.rules.pack import RulePack
 
 # Read once, at import: some tests point XDG_CACHE_HOME elsewhere while they run.

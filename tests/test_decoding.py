@@ -11,7 +11,7 @@ from matcher_support import matcher_for
 
 from scanner.demo import make_token
 from scanner.detect.decoding import MAX_SPAN, KeywordForms, encoded_spans
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.rules.pack import load_rules
 
 PACK = load_rules()

@@ -25,7 +25,8 @@ from git_builders import GitRepo, fingerprint, scan
 from scanner.cli.app import main
 from scanner.demo import make_token
 from scanner.detect.filters import shannon_entropy
-from scanner.detect.matching import Matcher, hyperscan_available
+from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.matcher import Matcher
 from scanner.resources import rules_dir
 from scanner.rules.pack import load_rules
 

@@ -34,13 +34,13 @@ from hypothesis import strategies as st
 from matcher_support import matcher_for
 
 from scanner.detect.hs_expression import Untranslatable, screening_expression, sre_parser
-from scanner.detect.matching import (
+from scanner.detect.hs_screening import (
     _KNOWN_REGRESSIONS,
-    Matcher,
     _screening_expression,
-    rule_is_single_line,
     screening_is_sound,
 )
+from scanner.detect.matcher import Matcher
+from scanner.detect.rule_shape import rule_is_single_line
 from scanner.rules.pack import Rule, load_rules
 
 hyperscan = pytest.importorskip("hyperscan")
@@ -228,7 +228,7 @@ def test_beginning_of_string_anchor_is_dropped() -> None:
     pattern = r"\Atok_[a-z]{3}"
     assert "\\A" not in screening_expression(pattern)
     assert assert_screens(pattern, b"tok_abc = 1\nother") == {7}
-    # Dropped, not kept as Hyperscan's own \A: a decoded span or later window may start anywhere.
+    # Dropped, not kept as Hyperscan's own \A: a decoded span or a later chunk may start anywhere.
     assert 13 in screened_ends(pattern, b"x = 1\ntok_abc")
 
 
@@ -539,7 +539,7 @@ def test_hyperscan_matcher_screens_translated_rules_by_pattern(
     assert single_line
     # Every translated single-line rule is screened by its pattern alone (none was dropped
     # back to keyword screening by a failed compile); multi-line rules, where translated, only
-    # gate their keyword windows.
+    # gate their keyword regions.
     assert set(prefilter._pattern_rules) == single_line
     gated = set(getattr(prefilter, "_gated_rules", ()))
     assert gated == translated - single_line

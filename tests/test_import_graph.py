@@ -206,13 +206,13 @@ def test_every_stage_imports_downward_only() -> None:
 
 def test_an_upward_or_sideways_import_is_named(tmp_path: Path) -> None:
     graph: Graph = {
-        "scanner.git.process": {"scanner.detect.matching"},  # up
+        "scanner.git.process": {"scanner.detect.matcher"},  # up
         "scanner.report.text": {"scanner.verify.model", "scanner.report.verdict"},  # a peer
-        "scanner.detect.matching": {"scanner.rules.pack", "scanner.model"},  # down: fine
+        "scanner.detect.matcher": {"scanner.rules.pack", "scanner.model"},  # down: fine
         "scanner.entry": {"scanner.cli.app"},
     }
     assert upward_imports(graph) == [
-        "scanner.git.process (git) -> scanner.detect.matching (detect)",
+        "scanner.git.process (git) -> scanner.detect.matcher (detect)",
         "scanner.report.text (report) -> scanner.verify.model (verify)",
     ]
 

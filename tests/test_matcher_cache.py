@@ -20,12 +20,13 @@ import pytest
 
 from scanner.cache import rule_pack as pack_cache
 from scanner.demo import make_token
-from scanner.detect import decoding, matching
+from scanner.detect import decoding, hs_screening, rule_shape
+from scanner.detect.matcher import Matcher
 from scanner.model import Match
 from scanner.rules.config import Config
 
 pytestmark = pytest.mark.skipif(
-    not matching.hyperscan_available(), reason="the cache holds Hyperscan databases"
+    not hs_screening.hyperscan_available(), reason="the cache holds Hyperscan databases"
 )
 
 
@@ -100,7 +101,7 @@ def test_a_cached_matcher_is_not_compiled_again_and_finds_the_same(
     def no_compiling(*args: Any) -> Any:
         raise AssertionError("compiled although the database is cached")
 
-    monkeypatch.setattr(matching, "_compile", no_compiling)
+    monkeypatch.setattr(hs_screening, "_compile", no_compiling)
     pack = pack_cache.load_pack_cached(Config(), [])
     cached = pack_cache.matcher_cached(pack, "hyperscan")
     assert _found(cached.scan(fresh_compile.content)) == expected
@@ -116,12 +117,10 @@ def test_a_cached_matcher_parses_no_pattern_while_scanning(
         raise AssertionError("a pattern was parsed although its analysis is cached")
 
     cached = pack_cache.matcher_cached(pack, "hyperscan")
-    monkeypatch.setattr(matching, "sre_parser", no_parsing)
+    monkeypatch.setattr(rule_shape, "sre_parser", no_parsing)
     assert _found(cached.scan(content)) == list(fresh_compile.found)
     # The check can fail: the same database without the saved analysis parses patterns.
-    without = matching.Matcher(
-        pack, engine="hyperscan", compiled_prefilter=cached.compiled_prefilter()
-    )
+    without = Matcher(pack, engine="hyperscan", compiled_prefilter=cached.compiled_prefilter())
     with pytest.raises(AssertionError, match="analysis"):
         without.scan(content)
 
@@ -131,13 +130,13 @@ def test_a_damaged_cache_file_is_compiled_again(
 ) -> None:
     pack = pack_cache.load_pack_cached(Config(), [])
     compiles: list[int] = []
-    real_compile = matching._compile
+    real_compile = hs_screening._compile
 
     def counted_compile(*args: Any) -> Any:
         compiles.append(1)
         return real_compile(*args)
 
-    monkeypatch.setattr(matching, "_compile", counted_compile)
+    monkeypatch.setattr(hs_screening, "_compile", counted_compile)
     (entry,) = own_cache.glob("prefilter-*.hsdb")
     for damage in (b"", b"not a cache entry", entry.read_bytes()[:1000]):
         entry.write_bytes(damage)

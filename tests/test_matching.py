@@ -1,4 +1,4 @@
-"""Matcher behaviours beyond single rule examples: windows, generic fallback, engines agree."""
+"""Matcher behaviours beyond single rule examples: regions, generic fallback, engines agree."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
-from scanner.detect.matching import Matcher, crosses_lines, hyperscan_available
+from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.matcher import Matcher
+from scanner.detect.rule_shape import crosses_lines
 from scanner.rules.pack import load_rules
 
 PACK = load_rules()

@@ -14,7 +14,8 @@ import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
-from scanner.detect.matching import Matcher, hyperscan_available
+from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.matcher import Matcher
 from scanner.rules.pack import load_rules
 
 PACK = load_rules()

@@ -69,7 +69,7 @@ def test_a_nul_does_not_hide_the_keys_of_a_text_file_from_the_history_scan(
     assert stats["blobs_skipped_binary"] == 0
 
 
-def test_a_nul_does_not_hide_a_key_in_a_blob_matched_window_by_window(tmp_path: Path) -> None:
+def test_a_nul_does_not_hide_a_key_in_a_blob_matched_chunk_by_chunk(tmp_path: Path) -> None:
     """Blobs over 8 MB are read as a stream: the same look at their first 8000 bytes."""
     filler = b"log line without anything secret in it\n" * ((9 << 20) // 40)
     content = b"\x00\x00 header\n" + filler + b"token = '" + KEY.encode() + b"'\n"

@@ -355,11 +355,11 @@ def test_huge_files_are_skipped_by_default_and_scanned_in_bounded_memory(tmp_pat
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_windowed_matching_equals_whole_content_matching(
+def test_chunked_matching_equals_whole_content_matching(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tokens straddling every kind of window boundary are found once, where they are."""
-    monkeypatch.setattr(blobscan, "WINDOW_BYTES", 3000)
+    """Tokens straddling every kind of chunk boundary are found once, where they are."""
+    monkeypatch.setattr(blobscan, "CHUNK_BYTES", 3000)
     monkeypatch.setattr(blobscan, "OVERLAP_BYTES", 400)
     monkeypatch.setattr(blobscan, "LEAD_BYTES", 64)
     rng = random.Random(seed)

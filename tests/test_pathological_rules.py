@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli.app import main
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.errors import LeakwindowError
 from scanner.rules.pack import Rule, RulePack, load_rules
 from scanner.rules.regex_guard import check_pattern, near_miss, pathological_inputs

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from matcher_support import matcher_for
 
-from scanner.detect.matching import Matcher, hyperscan_available
+from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.matcher import Matcher
 from scanner.rules.pack import Rule, load_rules
 
 PACK = load_rules()

@@ -16,7 +16,7 @@ import pytest
 from scanner.cache import rule_pack as pack_cache
 from scanner.cli.staged_command import main
 from scanner.demo import make_token
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.hooks.staged import added_blocks, scan_added
 from scanner.rules.config import Config, load_pack
 from scanner.rules.pack import RulePack, load_rules

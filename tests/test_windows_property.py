@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from scanner.demo import make_token
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.model import Finding, fingerprint_of
 from scanner.rules.pack import RulePack, load_rules
 from scanner.scan.engine import find_secrets_in_history

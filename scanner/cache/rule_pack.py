@@ -27,7 +27,8 @@ from typing import Any
 
 from scanner.cache.files import cache_root, read_cache_file, read_sealed, sealed
 from scanner.cache.keys import engine_identity, matcher_key, rule_pack_key
-from scanner.detect.matching import Matcher, hyperscan_available
+from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.matcher import Matcher
 from scanner.errors import LeakwindowError
 from scanner.rules.config import Config, load_pack
 from scanner.rules.pack import Rule, RulePack, builtin_rule_files

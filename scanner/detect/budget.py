@@ -1,14 +1,14 @@
 """A time budget for matching one blob: past it, the blob is reported as not fully scanned.
 
 The regex guard (`scanner.rules.regex_guard`) bounds what one match attempt can cost, but a regex
-is tried at every position of a line or window, and a blob can be megabytes of crafted
+is tried at every position of a line or region, and a blob can be megabytes of crafted
 near-misses: matching a blob must still end. Each blob gets `budget_seconds(size)` of CPU
 time: a fixed allowance (`LEAKWINDOW_BLOB_SECONDS`, default 20 s, far beyond what any real
 file takes) plus a second per megabyte (scaled with the allowance). CPU time, not wall
 time: a loaded machine must not cut a scan short. It is enforced two ways, sharing one
 `Deadline` (the first to see it pass disarms it, so a blob is stopped once):
 
-- between regex calls: `Matcher.scan` checks the deadline before each rule, every 64 windows
+- between regex calls: `Matcher.scan` checks the deadline before each rule, every 64 regions
   of a rule and before each decoded span, and raises `BlobTimedOut` with the matches found
   so far;
 - inside one call: CPython's regex engine checks for signals every few thousand steps, so an
@@ -87,7 +87,7 @@ class Deadline:
         self._cpu_at: float | None = None
 
     def start(self) -> None:
-        """Start the clock, if it has not started (a blob matched window by window keeps
+        """Start the clock, if it has not started (a blob matched chunk by chunk keeps
         the first start)."""
         if self._settle_at == math.inf:
             now = time.monotonic()

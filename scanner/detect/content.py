@@ -2,7 +2,7 @@
 
 Git calls a file binary when its first 8000 bytes hold a NUL, and so did this scanner: one
 stray NUL at the top of a `.env` file (or in the same added block of a commit) hid every key
-in it. Now a NUL in that window only starts a closer look (`sniff`):
+in it. Now a NUL in those bytes only starts a closer look (`sniff`):
 
 - a known binary format (image, archive, executable, compiled code, by its magic number) is
   binary;

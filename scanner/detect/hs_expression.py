@@ -210,7 +210,7 @@ def _anchor(name: str) -> str:
     if name == "AT_NON_BOUNDARY":
         return r"\B"
     if name in ("AT_BEGINNING_STRING", "AT_END_STRING"):
-        return ""  # the regex runs on a line window: these hold at its ends; drop, a superset
+        return ""  # the regex runs on a line region: these hold at its ends; drop, a superset
     raise Untranslatable(f"anchor {name}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.rules.pack import RulePack
 
 

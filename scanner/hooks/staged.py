@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scanner.detect.budget import BlobTimedOut, Deadline, Watch, budget_seconds
 from scanner.detect.content import scannable_text
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.errors import LeakwindowError
 from scanner.git.process import DISCOVERY_TIMEOUT, run_git
 from scanner.model import Match

@@ -36,7 +36,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 # A rule's family is declared, never taken from its file's name: two families change how a
 # rule is matched, and a user's file named generic.toml must not opt in by accident.
 GENERIC_FAMILY = (
-    "generic"  # gives way to provider rules, skips noise paths (scanner.detect.matching)
+    "generic"  # gives way to provider rules, skips noise paths (scanner.detect.matcher)
 )
 KEY_MATERIAL_FAMILY = "private-keys"  # exempt from the repeated-run and sequence filters
 CUSTOM_FAMILY = "custom"  # a user's rule that names no family: no special treatment
@@ -202,7 +202,7 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
     if not keywords or any(not keyword for keyword in keywords):
         raise _fail(source, rule_id, "'keywords' must list at least one non-empty literal")
     pattern = raw["pattern"]
-    # Rules run on lines and windows of blobs; e.g. `(a+)+` would backtrack for ever there.
+    # Rules run on lines and regions of blobs; e.g. `(a+)+` would backtrack for ever there.
     regex = _compile(pattern, source, rule_id, "pattern", RULE_SUBJECT, True, guarded)
     secret_group = raw.get("secret_group", 1 if regex.groups else 0)
     if not isinstance(secret_group, int) or not 0 <= secret_group <= regex.groups:

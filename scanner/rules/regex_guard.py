@@ -3,7 +3,7 @@ r"""Keep regular expressions from backtracking for ever.
 Python's `re` backtracks: `(a+)+$` takes exponential time on a run of `a`s that does not end
 the way the pattern wants, `\w*\w*x` polynomial time, and a repository is free to contain
 exactly such runs. Every regex that runs on what a repository holds is checked here before it
-is used: a rule's `pattern` (on lines and windows of blobs), its `placeholders` (on the secret
+is used: a rule's `pattern` (on lines and regions of blobs), its `placeholders` (on the secret
 it found), its `path_ignore` (on paths), a verify block's `live_body` and `invalid_body` (on a
 provider's answer), and the package's own matching regexes (`tests/test_regex_guard.py`
 walks them all).
@@ -64,7 +64,7 @@ _NEAR_MISS_BYTES = 1 << 20
 _PUMPED_BYTES = 4096  # pumped text per input: enough to expose more than linear work
 
 # The longest text each kind of regex is given in one call.
-RULE_SUBJECT = 10 << 20  # a line, or a window of a large blob (9 MiB and some context)
+RULE_SUBJECT = 10 << 20  # a line, or a chunk of a large blob (9 MiB and some context)
 BODY_SUBJECT = 64 << 10  # a provider's answer: verification reads at most 64 KiB
 PATH_SUBJECT = 1 << 20  # a path: git sets no limit, a crafted tree can hold very long ones
 FILTER_SUBJECT = RULE_SUBJECT  # the package's own filters, on secrets and lines

@@ -1,7 +1,7 @@
 """Stream blob contents through one long-lived `git cat-file --batch` and match each once.
 
 Blobs are read in pieces: a large blob (up to whatever `--max-blob-size` allows) is matched
-window by window, so memory stays bounded by the window size rather than the blob's. A
+chunk by chunk, so memory stays bounded by the chunk size rather than the blob's. A
 corrupt object that makes cat-file die mid-stream is counted as unreadable and a fresh
 process carries on with the rest. Each blob's matching has a time budget
 (scanner.detect.budget): a blob that runs past it keeps what it found and is counted as not
@@ -31,16 +31,16 @@ from scanner.detect.content import (
     sniff,
     utf16_encoding,
 )
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.git.process import start_git, stop, widen_pipe
 from scanner.model import Match
 
-WINDOW_BYTES = 8 << 20  # text matched at once in a large blob
-OVERLAP_BYTES = 1 << 20  # carried to the next window: a match may start at a window's end
-LEAD_BYTES = 4096  # context before a window's own region, for \b and look-behinds
-# Read size from the cat-file pipe: a blob up to a window's size arrives in one read (no
-# pieces to join), a larger one a window at a time.
-_PIECE_BYTES = WINDOW_BYTES
+CHUNK_BYTES = 8 << 20  # text matched at once in a large blob
+OVERLAP_BYTES = 1 << 20  # carried to the next chunk: a match may start at a chunk's end
+LEAD_BYTES = 4096  # context before a chunk's own part, for \b and look-behinds
+# Read size from the cat-file pipe: a blob up to a chunk's size arrives in one read (no
+# pieces to join), a larger one a chunk at a time.
+_PIECE_BYTES = CHUNK_BYTES
 _NEWLINE = re.compile(rb"\n")
 
 
@@ -141,20 +141,20 @@ def _scan_one(
 def scan_stream(
     pieces: Iterable[bytes], matcher: Matcher, deadline: Deadline | None = None
 ) -> list[Match] | None:
-    """Match content that arrives in pieces, window by window; None when it is binary.
+    """Match content that arrives in pieces, chunk by chunk; None when it is binary.
 
-    Each window's matches are kept only when they start inside the window's own region;
-    the region is preceded by LEAD_BYTES of context and followed by OVERLAP_BYTES, so a
-    match (up to OVERLAP_BYTES long) that straddles two windows is found exactly once, with
-    the line and column it has in the whole content.
+    Each chunk's matches are kept only when they start inside the chunk's own part; that
+    part is preceded by LEAD_BYTES of context and followed by OVERLAP_BYTES, so a match (up
+    to OVERLAP_BYTES long) that straddles two chunks is found exactly once, with the line and
+    column it has in the whole content.
     """
-    windows = _Windows(matcher, deadline)
+    chunks = _Chunks(matcher, deadline)
     text_pieces = _as_text(iter(pieces))
     if text_pieces is None:
         return None
     for text in text_pieces:
-        windows.feed(text)
-    return windows.finish()
+        chunks.feed(text)
+    return chunks.finish()
 
 
 def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
@@ -192,8 +192,9 @@ def _as_text(pieces: Iterator[bytes]) -> Iterator[bytes] | None:
     return decoded()
 
 
-class _Windows:
-    """Sliding windows over a text stream, with positions kept relative to the whole text."""
+class _Chunks:
+    """Overlapping chunks of a text stream, matched one by one, with positions kept relative
+    to the whole text."""
 
     def __init__(self, matcher: Matcher, deadline: Deadline | None = None) -> None:
         self._matcher = matcher
@@ -202,7 +203,7 @@ class _Windows:
         self._pending_bytes = 0
         self._buffer = b""
         self._start = 0  # offset of _buffer[0] in the whole text
-        self._accept_from = 0  # matches starting before this belong to an earlier window
+        self._accept_from = 0  # matches starting before this belong to an earlier chunk
         self._lines_before = 0  # newlines in the text before _buffer
         self._line_start = 0  # offset where the line holding _buffer[0] begins
         self._found: list[Match] = []
@@ -210,10 +211,10 @@ class _Windows:
     def feed(self, text: bytes) -> None:
         self._pending.append(text)
         self._pending_bytes += len(text)
-        if len(self._buffer) + self._pending_bytes < WINDOW_BYTES + OVERLAP_BYTES:
+        if len(self._buffer) + self._pending_bytes < CHUNK_BYTES + OVERLAP_BYTES:
             return
         self._take_pending()
-        while len(self._buffer) >= WINDOW_BYTES + OVERLAP_BYTES:
+        while len(self._buffer) >= CHUNK_BYTES + OVERLAP_BYTES:
             self._scan(final=False)
 
     def finish(self) -> list[Match]:
@@ -229,7 +230,7 @@ class _Windows:
 
     def _scan(self, final: bool) -> None:
         buffer = self._buffer
-        accept_to = self._start + len(buffer) if final else self._start + WINDOW_BYTES
+        accept_to = self._start + len(buffer) if final else self._start + CHUNK_BYTES
         newlines: list[int] | None = None
         timed_out = False
         try:
@@ -244,7 +245,7 @@ class _Windows:
             if not self._accept_from <= position < accept_to:
                 continue
             column = match.column
-            if match.line == 1:  # the line began before this window
+            if match.line == 1:  # the line began before this chunk
                 column += self._start - self._line_start
             self._found.append(
                 Match(
@@ -274,7 +275,7 @@ class _Windows:
 def _read_blobs(
     repo: Path, oids: list[str], stats: BlobScanStats
 ) -> Iterator[tuple[str, bytes | _Content]]:
-    """(id, content) per readable blob, in order: the bytes of a blob up to a window's size
+    """(id, content) per readable blob, in order: the bytes of a blob up to a chunk's size
     (nearly all of them: one read, no generator), else its pieces, to be used in turn.
 
     What the consumer leaves unread of a large blob is drained before the next one. When
@@ -302,7 +303,7 @@ def _read_blobs(
                     stats.blobs_unreadable += 1
                     continue
                 size = int(header[2])
-                if size <= WINDOW_BYTES:
+                if size <= CHUNK_BYTES:
                     data = read(size)
                     whole = len(data) == size
                     if whole:
@@ -402,11 +403,11 @@ def saved_positions(
     matches: dict[str, list[Match]], blob_sizes: dict[str, int]
 ) -> tuple[dict[str, list[Position]], list[str]]:
     """Positions worth saving (plain matches in blobs matched in one piece), and the blobs
-    that a rescan must match again (decoded spans, windowed giant blobs)."""
+    that a rescan must match again (decoded spans, giant blobs matched in chunks)."""
     positions: dict[str, list[Position]] = {}
     again: list[str] = []
     for oid, found in matches.items():
-        if blob_sizes.get(oid, WINDOW_BYTES + 1) <= WINDOW_BYTES and all(
+        if blob_sizes.get(oid, CHUNK_BYTES + 1) <= CHUNK_BYTES and all(
             m.offset >= 0 and m.decoded is None for m in found
         ):
             positions[oid] = [(m.rule_id, m.offset, len(m.secret), m.line, m.column) for m in found]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.git.history import History, merge_histories
 from scanner.git.integrity import check_integrity
 from scanner.git.inventory import read_inventory

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from scanner import parking
 from scanner.cache.history_snapshot import RepoState, repository_state
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.errors import LeakwindowError
 from scanner.git.refs import Head, RefListing, read_head, read_refs, resolve_ref
 from scanner.rules.pack import RulePack

@@ -23,7 +23,7 @@ from scanner.cache.history_snapshot import (
     new_object_ids,
     restricted,
 )
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.git.history import History, merge_histories
 from scanner.git.integrity import Integrity, check_integrity
 from scanner.git.inventory import Inventory

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scanner.cache.blob_verdicts import BlobCache
-from scanner.detect.matching import Matcher
+from scanner.detect.matcher import Matcher
 from scanner.scan import background
 from scanner.scan.blobscan import BlobScanResult, scan_blobs
 from scanner.scan.options import ScanOptions
