@@ -326,7 +326,7 @@ def test_an_unexpected_exception_is_one_line_without_its_message(
     err = capsys.readouterr().err
     lines = err.splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("leakwindow: internal error: ValueError at scanner/cli/app.py:")
+    assert lines[0].startswith("leakwindow: internal error: ValueError at scanner/cli/output.py:")
     assert "LEAKWINDOW_DEBUG=1" in lines[0]
     assert TOKEN not in err
     monkeypatch.setenv("LEAKWINDOW_DEBUG", "1")

@@ -10,7 +10,8 @@ import jsonschema
 import pytest
 from scenario_support import AS_OF, build, scan_json
 
-from scanner.cli.app import main, parse_as_of, render
+from scanner.cli.app import main
+from scanner.cli.output import parse_as_of, render
 from scanner.demo import list_scenarios
 from scanner.report import document
 from scanner.scan.service import scan_repository

@@ -7,7 +7,7 @@ from pathlib import Path
 from fake_provider import LIVE_JSON, REVOKED, FakeProvider
 from scenario_support import AS_OF, build, finding_for
 
-from scanner.cli.app import parse_as_of
+from scanner.cli.output import parse_as_of
 from scanner.report.text import render_text
 from scanner.scan.service import scan_repository
 from scanner.verify import VerifySettings

@@ -7,8 +7,6 @@
 import json
 import sys
 import tempfile
-from collections.abc import Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +17,16 @@ try:  # recent typer vendors click as typer._click; older releases depend on cli
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
+from scanner.cli.output import (
+    FORMATS,
+    REPORT_SIZE_LIMIT,
+    parse_as_of,
+    render,
+    repository_roots,
+    to_standard_output,
+    write_notes,
+    write_output,
+)
 from scanner.errors import LeakwindowError
 from scanner.failures import (
     OutputLost,
@@ -36,95 +44,14 @@ from scanner.report.exit_policy import (
 )
 
 if TYPE_CHECKING:
-    from scanner.report.document import Report
+    pass
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Find leaked secrets in git history and measure how long each one was exposed.",
 )
-fixtures_app = typer.Typer(help="Synthetic scenario repositories (for demos and tests).")
-rules_app = typer.Typer(help="Inspect and test the rule pack.")
-app.add_typer(fixtures_app, name="fixtures")
-app.add_typer(rules_app, name="rules")
 baseline_app = typer.Typer(help="Suppression keyed by secret fingerprints (survives rebases).")
-app.add_typer(baseline_app, name="baseline")
-
-FORMATS = ("text", "json", "sarif", "markdown", "html")
-
-
-def parse_as_of(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(timezone.utc).replace(microsecond=0)
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise LeakwindowError(
-            f"bad --as-of {value!r}: expected ISO-8601, e.g. 2025-06-30T00:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
-# A report is at most a few hundred megabytes; `report FILE` reads no more than this.
-REPORT_SIZE_LIMIT = 256 * 1024 * 1024
-
-
-def to_standard_output(output: Path | None) -> bool:
-    """No --output, or `-o -`: the report goes to stdout."""
-    return output is None or str(output) == "-"
-
-
-def repository_roots(path: Path) -> tuple[Path, ...]:
-    """The scanned repository's directories: anything inside them may be a planted link, so
-    a report written there is never written through one."""
-    from scanner.git.repository import open_repository
-
-    return open_repository(path).directories()
-
-
-def write_output(text: str, output: Path | None, untrusted_roots: Sequence[Path] = ()) -> None:
-    """Print, or write a report file readable only by its owner (reports describe secrets).
-
-    The file is created fresh and renamed into place: a link planted at `output` (a pull
-    request that commits `results.sarif -> ~/.bashrc`), or a link to a directory on the way
-    inside `untrusted_roots`, is refused with one line, and a file someone else created
-    there is replaced, never written into."""
-    if to_standard_output(output):
-        write_standard_output(text)
-        return
-    assert output is not None
-    from scanner.safe_files import write_file_atomically
-
-    write_file_atomically(
-        output, text.encode("utf-8"), mode=0o600, untrusted_roots=untrusted_roots, what="report"
-    )
-
-
-def render(report: "Report", fmt: str, rules: Any = None) -> str:
-    if fmt == "json":
-        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "text":
-        from scanner.report.text import render_text
-
-        return render_text(report)
-    if fmt == "sarif":
-        from scanner.report.sarif import render_sarif
-
-        return render_sarif(report, rules or {})
-    if fmt == "markdown":
-        from scanner.report.markdown import render_markdown
-
-        return render_markdown(report)
-    if fmt == "html":
-        from scanner.report.html import render_html
-
-        return render_html(report)
-    raise LeakwindowError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
 def _check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
@@ -302,14 +229,6 @@ def _require_verify_for_live_options(verify: bool, *, only_live: bool, fail_on_l
             )
 
 
-def write_notes(report: "Report") -> None:
-    """Each of the report's notes as one warning line on stderr, whatever the format."""
-    from scanner.report.text import printable
-
-    for note in report["scan"].get("notes") or []:
-        sys.stderr.write(f"leakwindow: warning: {printable(note['message'])}\n")
-
-
 def _verify_settings(timeout: float, concurrency: int, rate: float, budget: float) -> Any:
     from scanner.verify import VerifySettings
 
@@ -425,79 +344,17 @@ def baseline_create(
     return 0
 
 
-@fixtures_app.command("list")
-def fixtures_list() -> int:
-    """List the built-in scenarios."""
-    from scanner.demo import list_scenarios
+def _register_more_commands() -> None:
+    """Commands that live in their own modules: `install-hook` and `pre-push`
+    (hook_commands.py), `rules` and `fixtures` (pack_commands.py)."""
+    from scanner.cli import hook_commands, pack_commands
 
-    for scenario in list_scenarios():
-        write_standard_output(f"{scenario.name:<32} {scenario.description}\n")
-    return 0
-
-
-@fixtures_app.command("build")
-def fixtures_build(name: str, dest: Path) -> int:
-    """Build scenario NAME as a git repository at DEST."""
-    from scanner.demo import build_scenario
-
-    built = build_scenario(name, dest)
-    write_standard_output(f"built {name} at {built.path}\n")
-    return 0
+    hook_commands.register(app)
+    pack_commands.register(app)
 
 
-@rules_app.command("list")
-def rules_list(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json")] = "text",
-) -> int:
-    """List every rule in force."""
-    from scanner.rules.pack import load_rules
-
-    pack = load_rules()
-    rows = [
-        {"id": r.id, "title": r.title, "severity": r.severity, "family": r.family}
-        for r in pack.rules
-    ]
-    if fmt == "json":
-        write_standard_output(json.dumps(rows, indent=2) + "\n")
-    else:
-        for row in rows:
-            write_standard_output(
-                f"{row['id']:<40} {row['severity']:<9} {row['family']:<20} {row['title']}\n"
-            )
-        write_standard_output(f"{len(rows)} rules\n")
-    return 0
-
-
-def _register_hook_commands() -> None:
-    """`install-hook` and `pre-push` live in their own module (scanner/cli/hook_commands.py)."""
-    from scanner.cli.hook_commands import register
-
-    register(app)
-
-
-_register_hook_commands()
-
-
-@rules_app.command("test")
-def rules_test(
-    rule_file: Annotated[
-        Path | None, typer.Argument(help="A rule file to test (default: the built-in pack).")
-    ] = None,
-) -> int:
-    """Run every rule's examples; print the failures; exit 1 when any fails."""
-    from scanner.detect.rule_examples import check_examples
-    from scanner.rules.pack import load_rules
-
-    pack = load_rules([rule_file]) if rule_file is not None else load_rules()
-    failures = check_examples(pack)
-    examples = sum(len(r.examples_match) + len(r.examples_ignore) for r in pack.rules)
-    for failure in failures:
-        what = "was not found" if failure.kind == "match" else "was found but must not be"
-        write_standard_output(
-            f"FAIL {failure.rule_id}: examples.{failure.kind}[{failure.example_index}] {what}\n"
-        )
-    write_standard_output(f"{len(pack)} rules, {examples} examples, {len(failures)} failure(s)\n")
-    return 1 if failures else 0
+_register_more_commands()
+app.add_typer(baseline_app, name="baseline")  # after `fixtures` and `rules` in --help
 
 
 def main(argv: list[str] | None = None) -> int:
