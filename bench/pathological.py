@@ -18,7 +18,7 @@ Every input is stopped after `--limit` seconds (an interval timer; CPython's reg
 checks for signals as it goes), so a regression shows as that limit, not as a hang.
 Results also go to bench/out/pathological.json.
 
-`tests/test_pathological_rules.py` runs the same inputs against the whole pack in CI with a
+`tests/rules/test_pathological_rules.py` runs the same inputs against the whole pack in CI with a
 time bound; this script is for finding which rule is to blame when that test fails.
 """
 

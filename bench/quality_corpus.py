@@ -1,4 +1,4 @@
-"""Build the labelled corpus of the detection-quality benchmark (issue 3, item 6).
+"""Build the labelled corpus of the detection-quality benchmark.
 
 For every rule of the pack, true tokens are made from the rule's own `examples.match`: the
 secret is located with the rule's regex, each of its characters is classed (fixed, or free

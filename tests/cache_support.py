@@ -1,5 +1,5 @@
 """Where a scanned repository's incremental cache lives, and its files' framing, for tests
-that look inside it. Importable with the code from before issue 17 too (nothing from the
+that look inside it. Importable with the code of commit e5329f8 too (nothing from the
 package is imported until a helper needs it)."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def cache_directory(repo: Path, root: Path | None = None) -> Path:
 
 
 def payload_of(raw: bytes) -> bytes:
-    """A cache file's content without its checksum line (files before issue 17 had none)."""
+    """A cache file's content without its checksum line (files up to commit e5329f8 had none)."""
     return raw.split(b"\n", 1)[1] if raw.startswith(_SEAL) else raw
 
 

@@ -6,7 +6,7 @@ paid it every time. `matcher_for(pack, ...)` returns a new Matcher, just as
 the first compile of the same rules in this test run (kept in memory, and in the run's cache
 directory so that pytest-xdist workers share it). Nothing else is shared: each call builds
 its own Matcher, which works out its rules' shapes and keyword forms itself, as a fresh one
-does. tests/test_matcher_cache.py proves that a Matcher loaded from saved bytes finds exactly
+does. tests/cache/test_matcher_cache.py proves that a Matcher loaded from saved bytes finds exactly
 what the freshly compiled one finds.
 """
 

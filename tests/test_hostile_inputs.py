@@ -1,6 +1,5 @@
 """Files a repository supplies, files a user names, and odd values: read with bounds, and
-any problem is one line on stderr with exit 2, never a traceback, a hang or exit 1
-(issue 17, items 7 and 12).
+any problem is one line on stderr with exit 2, never a traceback, a hang or exit 1.
 
 A repository supplies `.leakwindow.toml`, the rule files its `[rules] extra` names and
 `.leakwindow-baseline.json`: these must be regular files inside it. Files named on the

@@ -1,4 +1,4 @@
-"""No secret in clear, anywhere (issue 6, item 6).
+"""No secret in clear, anywhere.
 
 Every command and every format runs over the `multi-secret` scenario (four keys in history)
 plus a fifth key in the index, and nothing any of them prints, logs or writes may contain a

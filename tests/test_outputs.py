@@ -1,5 +1,5 @@
 """Nothing in a scanned repository can make leakwindow write outside the file it was asked
-to write (issue 17, items 7 and 8): reports, baselines and hooks are created fresh and
+to write: reports, baselines and hooks are created fresh and
 renamed into place, never written through a link the repository planted.
 
 Each test builds the attack a pull request or a tarball could carry, with git itself, and

@@ -50,7 +50,7 @@ def is_repeated_run(secret: str) -> bool:
 # written out here rather than imported: `import detect_secrets` pulls in requests, urllib3,
 # ssl and email, 110-150 ms of CPU. A pre-commit run of `leakwindow staged` paid it on its
 # first candidate, and a history scan paid it in every blob worker (a sixth of the CPU of a
-# flask-sized scan). tests/test_filters.py checks each against detect-secrets itself.
+# flask-sized scan). tests/detect/test_filters.py checks each against detect-secrets itself.
 #
 # The runs `is_sequential_string` looks for, compared case-insensitively.
 _SEQUENCES: tuple[str, ...] = (

@@ -6,7 +6,7 @@ TypedDicts, not classes with behaviour: every renderer reads plain dicts, becaus
 report is a dict parsed from JSON and must render exactly like a fresh scan. A key marked
 NotRequired may be missing; every other key is always there (it may hold null where the type
 says `| None`). report-schema.json and staged-schema.json describe the same keys, and
-tests/test_report_document.py holds each TypedDict and its schema object to the same keys
+tests/report/test_report_document.py holds each TypedDict and its schema object to the same keys
 and the same required ones, so neither can gain a key alone.
 """
 

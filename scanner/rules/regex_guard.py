@@ -5,7 +5,7 @@ the way the pattern wants, `\w*\w*x` polynomial time, and a repository is free t
 exactly such runs. Every regex that runs on what a repository holds is checked here before it
 is used: a rule's `pattern` (on lines and regions of blobs), its `placeholders` (on the secret
 it found), its `path_ignore` (on paths), a verify block's `live_body` and `invalid_body` (on a
-provider's answer), and the package's own matching regexes (`tests/test_regex_guard.py`
+provider's answer), and the package's own matching regexes (`tests/rules/test_regex_guard.py`
 walks them all).
 
 `check_pattern(pattern, subject)` asks `scanner.rules.regex_cost` for the worst case on texts of

@@ -217,7 +217,7 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
         limits = httpx.Limits(max_connections=max_connections)
         super().__init__(verify=tls, trust_env=False, limits=limits)
         # httpx has no parameter for the network backend: its pool is replaced by one built
-        # the same way with ours (tests/test_verify.py fails if httpx stops using it).
+        # the same way with ours (tests/verify/test_verify.py fails if httpx stops using it).
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=tls,
             max_connections=limits.max_connections,
