@@ -7,10 +7,11 @@ import functools
 import random
 from urllib.parse import quote
 
+import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
-from scanner.detect.decoding import MAX_SPAN, KeywordForms, encoded_spans
+from scanner.detect.decoding import MAX_SPAN, KeywordForms, base64_runs, encoded_spans
 from scanner.detect.matching import Matcher
 from scanner.rules.pack import load_rules
 
@@ -75,3 +76,34 @@ def test_binary_looking_and_oversized_spans_are_skipped() -> None:
 def test_decoding_can_be_switched_off() -> None:
     encoded = base64.b64encode(f"k={TOKEN}".encode()).decode()
     assert _matcher().scan(encoded.encode(), decode=False) == []
+
+
+RUN_CASES = [
+    base64.b64encode(b"XAI_API_KEY=abcdefghijklmnop") + b"\nxyz",  # at the start; text after
+    b"k: " + base64.b64encode(b"XAI_API_KEY=abcdefghijklmnopq") + b" x",  # inside a line
+    b"xyz\n" + b"Ab" * 10,  # at the very end
+    b"a AbAbAbAbAbAbAbAbAbA b",  # 19 characters: too short
+    b"a " + b"Ab" * 10 + b"= b",  # one padding character
+    b"a " + b"Ab" * 10 + b"== b",  # two
+    b"a " + b"Ab" * 10 + b"=== b",  # three: not base64
+    b"a " + b"Ab" * 10 + b"==A b",  # a character after the padding
+    b"a " + b"-_" * 15 + b" b",  # base64url alphabet
+    b"x" * (MAX_SPAN + 1),  # too long
+]
+
+
+@pytest.mark.parametrize("content", RUN_CASES, ids=range(len(RUN_CASES)))
+def test_a_run_found_around_any_offset_in_it_is_the_run_the_full_search_finds(
+    content: bytes,
+) -> None:
+    """Hyperscan reports where a keyword's base64 form ends; the run is rebuilt from there and
+    must be exactly the one a full regex search over the content finds."""
+    full = base64_runs(content)
+    for start, end in full:
+        body_end = end - (content[start:end].count(b"=") if content[end - 1] == 0x3D else 0)
+        for offset in range(start, body_end):  # Hyperscan reports offsets in the body
+            assert base64_runs(content, [offset]) == [(start, end)], offset
+    inside = {offset for start, end in full for offset in range(start, end)}
+    for offset in set(range(len(content))) - inside:
+        found = base64_runs(content, [offset])
+        assert found == [] or found[0] in full, offset
