@@ -11,7 +11,13 @@ import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
-from scanner.detect.decoding import MAX_SPAN, KeywordForms, base64_runs, encoded_spans
+from scanner.detect.decoding import (
+    MAX_SPAN,
+    KeywordForms,
+    base64_runs,
+    encoded_spans,
+    percent_runs,
+)
 from scanner.detect.matching import Matcher
 from scanner.rules.pack import load_rules
 
@@ -107,3 +113,29 @@ def test_a_run_found_around_any_offset_in_it_is_the_run_the_full_search_finds(
     for offset in set(range(len(content))) - inside:
         found = base64_runs(content, [offset])
         assert found == [] or found[0] in full, offset
+
+
+def test_percent_runs_are_found_in_the_content_itself_when_no_screen_gave_hints() -> None:
+    """Nested spans and the Python engine have no screen positions: every `%2F`, `%2f`, `%40`
+    … is found by the scan itself, the first one at offset 0 and each repeat of a hint."""
+    content = (
+        b"%2Fetc%2Fpasswd x https://a.test/?next=%2fhome%2Fdana y"
+        b" mail=dana%40example.test z a%2Fb%2Fc%2Fd"
+    )
+    assert [content[start:end] for start, end in percent_runs(content)] == [
+        b"%2Fetc%2Fpasswd",
+        b"https://a.test/?next=%2fhome%2Fdana",
+        b"mail=dana%40example.test",
+        b"a%2Fb%2Fc%2Fd",
+    ]
+
+
+def test_the_python_engine_decodes_every_percent_encoded_key() -> None:
+    other = make_token("xai", random.Random(12))
+    content = (
+        quote(f"k={TOKEN}&x=1", safe="") + " then " + quote(f"k={other}&x=2", safe="")
+    ).encode()
+    found = matcher_for(PACK, engine="python").scan(content)
+    assert sorted((m.secret, m.decoded) for m in found) == sorted(
+        [(TOKEN.encode(), "percent"), (other.encode(), "percent")]
+    )
