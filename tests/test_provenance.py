@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from git_builders import GitRepo, finding, fingerprint, scan, token
+from git_builders import GitRepo, finding, fingerprint, scan, token, windows
 
 KEY = token(1801)
 OTHER = token(1802)
@@ -73,3 +73,19 @@ def test_a_merge_is_the_location_of_a_key_it_adds_not_of_one_it_carries_over(
     added_in = finding(report, OTHER)
     assert added_in["first_commit"]["sha"] == merge
     assert [(loc["commit"], loc["path"]) for loc in added_in["locations"]] == [(merge, "b.env")]
+
+
+def test_both_branches_from_a_commit_holding_a_key_still_hold_it(tmp_path: Path) -> None:
+    """A commit's tree is kept until its last child has used it: two children, two windows."""
+    repo = GitRepo(tmp_path / "repo")
+    added = repo.change("2025-03-01T09:00:00+00:00", {"config.env": f"XAI_API_KEY={KEY}\n"})
+    repo.change("2025-03-02T09:00:00+00:00", {"README": "main line\n"})
+    repo.git("checkout", "-q", "-b", "feature", added)
+    repo.change("2025-03-03T09:00:00+00:00", {"NOTES": "feature\n"})
+    repo.git("checkout", "-q", "main")
+    code, report = scan(repo.path, tmp_path, "--no-cache", "--all-branches")
+    assert code == 1
+    assert windows(finding(report, KEY)) == [
+        ("refs/heads/feature", added, None),
+        ("refs/heads/main", added, None),
+    ]
