@@ -89,3 +89,17 @@ def test_both_branches_from_a_commit_holding_a_key_still_hold_it(tmp_path: Path)
         ("refs/heads/feature", added, None),
         ("refs/heads/main", added, None),
     ]
+
+
+def test_a_key_only_on_a_topic_branch_is_reachable_from_that_branch_alone(
+    tmp_path: Path,
+) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.change("2025-03-01T09:00:00+00:00", {"README": "service\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.change("2025-03-02T09:00:00+00:00", {"config.env": f"XAI_API_KEY={KEY}\n"})
+    repo.change("2025-03-03T09:00:00+00:00", {"README": "service, topic\n"})
+    repo.git("checkout", "-q", "main")
+    code, report = scan(repo.path, tmp_path, "--no-cache", "--all-branches")
+    assert code == 1
+    assert finding(report, KEY)["reachable_from"] == ["refs/heads/topic"]

@@ -95,3 +95,11 @@ def test_a_window_closed_before_as_of_is_flagged_neither_way() -> None:
     (window,) = windows_on_chain("main", chain, present, AS_OF, _never)[b"s"]
     assert window.opened_after_as_of is False
     assert window.closed_after_as_of is False
+
+
+def test_an_open_window_takes_its_boundary_flag_from_the_opening_commit() -> None:
+    chain = _chain([0, 1])
+    present = {c.sha: frozenset({b"s"}) for c in chain}
+    (window,) = windows_on_chain("main", chain, present, AS_OF, {chain[0].sha}.__contains__)[b"s"]
+    assert window.closed is None
+    assert window.opened_at_boundary is True
