@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import random
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
@@ -13,6 +14,7 @@ from matcher_support import matcher_for
 from scanner.demo import make_token
 from scanner.detect.decoding import (
     MAX_SPAN,
+    DecodedSpan,
     KeywordForms,
     base64_runs,
     encoded_spans,
@@ -139,3 +141,37 @@ def test_the_python_engine_decodes_every_percent_encoded_key() -> None:
     assert sorted((m.secret, m.decoded) for m in found) == sorted(
         [(TOKEN.encode(), "percent"), (other.encode(), "percent")]
     )
+
+
+@pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode])
+@pytest.mark.parametrize("filler", ["", "???", "??>"])  # "/" or "_"; "+" or "-"
+def test_base64_values_of_every_length_decode_in_full(
+    encode: Callable[[bytes], bytes], filler: str
+) -> None:
+    for pad in range(12):  # every length modulo 4 and 5, padded or not
+        text = f"k={TOKEN} {filler * 3}".encode() + b"W" * pad  # "WWW" encodes as "V1dX"
+        content = b"value: " + encode(text) + b"\n"
+        assert [span.text for span in encoded_spans(content, FORMS)] == [text], pad
+
+
+@pytest.mark.parametrize(
+    ("standard", "url", "alphabets"),
+    [(">>>", ">>>", "+-"), ("???", "???", "/_"), (">>>", "???", "+_")],
+)
+def test_a_span_mixing_base64_and_base64url_is_not_decoded(
+    standard: str, url: str, alphabets: str
+) -> None:
+    """`+` or `/` with `-` or `_`: no encoder writes that; decoding it would mean guessing."""
+    first = f"k={TOKEN}".encode()
+    first += b"." * (-len(first) % 3)  # no padding: the two encodings run on as one span
+    mixed = base64.b64encode(first + standard.encode())
+    mixed += base64.urlsafe_b64encode(f"and {url}".encode())
+    assert "".join(c for c in "+/-_" if c.encode() in mixed) == alphabets
+    assert list(encoded_spans(b"value: " + mixed + b"\n", FORMS)) == []
+
+
+def test_a_percent_span_must_decode_to_eight_bytes_of_text() -> None:
+    assert list(encoded_spans(b"see a%2Fb%3Dcdef here", FORMS)) == [
+        DecodedSpan(4, "percent", b"a/b=cdef")
+    ]
+    assert list(encoded_spans(b"see %2F%2F%2F%2F here", FORMS)) == []  # four bytes
