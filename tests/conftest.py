@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import home_guard
 import pytest
+from hypothesis import HealthCheck, settings
 
 _OWNER_VARIABLE = "LEAKWINDOW_TEST_CACHE_OWNER"
 HOME_VARIABLE = "LEAKWINDOW_TEST_HOME"
@@ -59,3 +60,11 @@ def _no_write_into_the_users_cache() -> Iterator[None]:
     tried = list(home_guard.forbidden_writes)
     home_guard.forbidden_writes.clear()
     assert not tried, f"a test wrote into the user's own leakwindow cache: {tried}"
+
+
+# The mutation-testing pass (CONTRIBUTING.md) runs each test many times on a loaded machine,
+# with a tracer on: the same examples every time, and no health check or deadline that
+# slowness alone would fail.
+settings.register_profile(
+    "mutation", derandomize=True, deadline=None, suppress_health_check=list(HealthCheck)
+)

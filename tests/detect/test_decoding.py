@@ -5,12 +5,21 @@ from __future__ import annotations
 import base64
 import functools
 import random
+from collections.abc import Callable
 from urllib.parse import quote
 
+import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
-from scanner.detect.decoding import MAX_SPAN, KeywordForms, encoded_spans
+from scanner.detect.decoding import (
+    MAX_SPAN,
+    DecodedSpan,
+    KeywordForms,
+    base64_runs,
+    encoded_spans,
+    percent_runs,
+)
 from scanner.detect.matcher import Matcher
 from scanner.rules.pack import load_rules
 
@@ -75,3 +84,94 @@ def test_binary_looking_and_oversized_spans_are_skipped() -> None:
 def test_decoding_can_be_switched_off() -> None:
     encoded = base64.b64encode(f"k={TOKEN}".encode()).decode()
     assert _matcher().scan(encoded.encode(), decode=False) == []
+
+
+RUN_CASES = [
+    base64.b64encode(b"XAI_API_KEY=abcdefghijklmnop") + b"\nxyz",  # at the start; text after
+    b"k: " + base64.b64encode(b"XAI_API_KEY=abcdefghijklmnopq") + b" x",  # inside a line
+    b"xyz\n" + b"Ab" * 10,  # at the very end
+    b"a AbAbAbAbAbAbAbAbAbA b",  # 19 characters: too short
+    b"a " + b"Ab" * 10 + b"= b",  # one padding character
+    b"a " + b"Ab" * 10 + b"== b",  # two
+    b"a " + b"Ab" * 10 + b"=== b",  # three: not base64
+    b"a " + b"Ab" * 10 + b"==A b",  # a character after the padding
+    b"a " + b"-_" * 15 + b" b",  # base64url alphabet
+    b"x" * (MAX_SPAN + 1),  # too long
+]
+
+
+@pytest.mark.parametrize("content", RUN_CASES, ids=range(len(RUN_CASES)))
+def test_a_run_found_around_any_offset_in_it_is_the_run_the_full_search_finds(
+    content: bytes,
+) -> None:
+    """Hyperscan reports where a keyword's base64 form ends; the run is rebuilt from there and
+    must be exactly the one a full regex search over the content finds."""
+    full = base64_runs(content)
+    for start, end in full:
+        body_end = end - (content[start:end].count(b"=") if content[end - 1] == 0x3D else 0)
+        for offset in range(start, body_end):  # Hyperscan reports offsets in the body
+            assert base64_runs(content, [offset]) == [(start, end)], offset
+    inside = {offset for start, end in full for offset in range(start, end)}
+    for offset in set(range(len(content))) - inside:
+        found = base64_runs(content, [offset])
+        assert found == [] or found[0] in full, offset
+
+
+def test_percent_runs_are_found_in_the_content_itself_when_no_screen_gave_hints() -> None:
+    """Nested spans and the Python engine have no screen positions: every `%2F`, `%2f`, `%40`
+    … is found by the scan itself, the first one at offset 0 and each repeat of a hint."""
+    content = (
+        b"%2Fetc%2Fpasswd x https://a.test/?next=%2fhome%2Fdana y"
+        b" mail=dana%40example.test z a%2Fb%2Fc%2Fd"
+    )
+    assert [content[start:end] for start, end in percent_runs(content)] == [
+        b"%2Fetc%2Fpasswd",
+        b"https://a.test/?next=%2fhome%2Fdana",
+        b"mail=dana%40example.test",
+        b"a%2Fb%2Fc%2Fd",
+    ]
+
+
+def test_the_python_engine_decodes_every_percent_encoded_key() -> None:
+    other = make_token("xai", random.Random(12))
+    content = (
+        quote(f"k={TOKEN}&x=1", safe="") + " then " + quote(f"k={other}&x=2", safe="")
+    ).encode()
+    found = matcher_for(PACK, engine="python").scan(content)
+    assert sorted((m.secret, m.decoded) for m in found) == sorted(
+        [(TOKEN.encode(), "percent"), (other.encode(), "percent")]
+    )
+
+
+@pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode])
+@pytest.mark.parametrize("filler", ["", "???", "??>"])  # "/" or "_"; "+" or "-"
+def test_base64_values_of_every_length_decode_in_full(
+    encode: Callable[[bytes], bytes], filler: str
+) -> None:
+    for pad in range(12):  # every length modulo 4 and 5, padded or not
+        text = f"k={TOKEN} {filler * 3}".encode() + b"W" * pad  # "WWW" encodes as "V1dX"
+        content = b"value: " + encode(text) + b"\n"
+        assert [span.text for span in encoded_spans(content, FORMS)] == [text], pad
+
+
+@pytest.mark.parametrize(
+    ("standard", "url", "alphabets"),
+    [(">>>", ">>>", "+-"), ("???", "???", "/_"), (">>>", "???", "+_")],
+)
+def test_a_span_mixing_base64_and_base64url_is_not_decoded(
+    standard: str, url: str, alphabets: str
+) -> None:
+    """`+` or `/` with `-` or `_`: no encoder writes that; decoding it would mean guessing."""
+    first = f"k={TOKEN}".encode()
+    first += b"." * (-len(first) % 3)  # no padding: the two encodings run on as one span
+    mixed = base64.b64encode(first + standard.encode())
+    mixed += base64.urlsafe_b64encode(f"and {url}".encode())
+    assert "".join(c for c in "+/-_" if c.encode() in mixed) == alphabets
+    assert list(encoded_spans(b"value: " + mixed + b"\n", FORMS)) == []
+
+
+def test_a_percent_span_must_decode_to_eight_bytes_of_text() -> None:
+    assert list(encoded_spans(b"see a%2Fb%3Dcdef here", FORMS)) == [
+        DecodedSpan(4, "percent", b"a/b=cdef")
+    ]
+    assert list(encoded_spans(b"see %2F%2F%2F%2F here", FORMS)) == []  # four bytes

@@ -86,3 +86,20 @@ def test_first_parent_chain_is_root_first_and_stops_at_missing_parent() -> None:
 
 def test_days_between_rounds_to_a_tenth() -> None:
     assert days_between(0, 1.5 * DAY + 1) == 1.5
+
+
+def test_a_window_closed_before_as_of_is_flagged_neither_way() -> None:
+    """The report writes both flags as JSON booleans: each must be False, not just falsy."""
+    chain = _chain([0, 10, 20])
+    present = {chain[1].sha: frozenset({b"s"})}
+    (window,) = windows_on_chain("main", chain, present, AS_OF, _never)[b"s"]
+    assert window.opened_after_as_of is False
+    assert window.closed_after_as_of is False
+
+
+def test_an_open_window_takes_its_boundary_flag_from_the_opening_commit() -> None:
+    chain = _chain([0, 1])
+    present = {c.sha: frozenset({b"s"}) for c in chain}
+    (window,) = windows_on_chain("main", chain, present, AS_OF, {chain[0].sha}.__contains__)[b"s"]
+    assert window.closed is None
+    assert window.opened_at_boundary is True

@@ -49,6 +49,21 @@ def test_rules_test_reports_a_failing_user_example(
     assert "FAIL acme-token: examples.ignore[0]" in capsys.readouterr().out
 
 
+def test_rules_test_reports_a_match_example_that_is_not_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule_file = tmp_path / "mine.toml"
+    broken = USER_RULE.replace(
+        'match = ["t = acme_q8w7e6r5t4y3u2i1o0pz"]',
+        'match = ["t = acme_q8w7e6r5t4y3u2i1o0pz", "t = acme_TOO_SHORT"]',
+    )
+    rule_file.write_text(broken)
+    assert main(["rules", "test", str(rule_file)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL acme-token: examples.match[1] was not found" in out
+    assert "1 rules, 3 examples, 1 failure(s)" in out
+
+
 def _commit_file(repo: Path, name: str, text: str) -> None:
     import subprocess
 
