@@ -18,7 +18,7 @@ led to it, which `--seed` and `--steps` replay exactly.
     python bench/cache_fuzz.py --steps 20000 --seed 1      # 80 runs of 250 steps, 2 at a time
     python bench/cache_fuzz.py --steps 60 --seed 6 --run-length 60   # replay one run
 
-tests/cache/test_cache_fuzz.py runs 800 steps in the test suite.
+tests/cache/test_cache_fuzz.py runs 400 steps in the test suite.
 """
 
 from __future__ import annotations
