@@ -175,3 +175,15 @@ def test_a_percent_span_must_decode_to_eight_bytes_of_text() -> None:
         DecodedSpan(4, "percent", b"a/b=cdef")
     ]
     assert list(encoded_spans(b"see %2F%2F%2F%2F here", FORMS)) == []  # four bytes
+
+
+def test_a_decoding_is_scanned_when_at_least_95_percent_of_it_is_printable() -> None:
+    """Binary data that happens to decode is not scanned again; text with a few odd bytes is."""
+    head = f"k={TOKEN} ".encode()
+    for odd_bytes, scanned in ((0, True), (10, True), (11, False), (60, False)):
+        filler = 200 - len(head) - odd_bytes
+        text = head + b"w" * filler + b"\x01" * odd_bytes  # 200 bytes, `odd_bytes` unprintable
+        assert len(text) == 200
+        content = b"value: " + base64.b64encode(text) + b"\n"
+        spans = [span.text for span in encoded_spans(content, FORMS)]
+        assert spans == ([text] if scanned else []), odd_bytes
