@@ -36,6 +36,10 @@ def test_entropy_threshold() -> None:
     assert filters.is_low_entropy("aaaaabbbbb", 3.0)
     assert not filters.is_low_entropy(REAL, 3.0)
     assert not filters.is_low_entropy("aaaa", None)
+    # Eight distinct characters once each: exactly 3 bits, which is enough (below drops).
+    assert filters.shannon_entropy("abcdefgh") == 3.0
+    assert not filters.is_low_entropy("abcdefgh", 3.0)
+    assert filters.shannon_entropy("") == 0.0
 
 
 def test_allow_markers_on_the_line_or_the_line_above() -> None:
@@ -52,6 +56,7 @@ def test_allow_markers_on_the_line_or_the_line_above() -> None:
         ("123e4567-e89b-12d3-a456-426614174000", 'token = "123e4567-e89b-12d3-a456-426614174000"'),
         (REAL, f'user_id = "{REAL}"'),
         ("{client_secret}", 'secret = "{client_secret}"'),
+        ("<client_secret>", 'secret = "<client_secret>"'),
         ("$SECRET_FROM_ENV", 'secret = "$SECRET_FROM_ENV"'),
     ],
 )
