@@ -425,7 +425,7 @@ class Lab:
         command line's exit policy), in this process and without forking."""
         errors = io.StringIO()  # the cache's one-line notes
         with contextlib.redirect_stderr(errors):
-            report, _ = scan_repository(
+            report, *_ = scan_repository(
                 self.repo,
                 as_of=datetime.fromisoformat(AS_OF),
                 all_branches=options.all_branches,

@@ -22,7 +22,6 @@ from scanner.cli.output import (
     REPORT_SIZE_LIMIT,
     parse_as_of,
     render,
-    repository_roots,
     to_standard_output,
     write_notes,
     write_output,
@@ -171,7 +170,7 @@ def scan(
 
     progress = make_progress(not quiet)
     try:
-        report, pack = scan_repository(
+        report, pack, repository = scan_repository(
             path,
             as_of=parse_as_of(as_of),
             all_branches=all_branches,
@@ -210,7 +209,7 @@ def scan(
         except OSError as exc:
             raise OutputLost(exc) from None
     else:
-        roots = () if to_standard_output(output) else repository_roots(path)
+        roots = () if to_standard_output(output) else repository.directories()
         write_output(render(report, fmt, pack.by_id), output, roots)
     for reason in report["scan"].get("incomplete") or []:
         sys.stderr.write(f"leakwindow: warning: incomplete scan: {reason}\n")
@@ -287,7 +286,7 @@ def demo() -> int:
 
     with tempfile.TemporaryDirectory(prefix="leakwindow-demo-") as workdir:
         built = build_scenario("incident", Path(workdir) / "incident")
-        report, _ = scan_repository(
+        report, *_ = scan_repository(
             built.path,
             as_of=parse_as_of(None),
             target="incident (synthetic demo repository)",
@@ -322,13 +321,11 @@ def baseline_create(
     ] = None,
 ) -> int:
     """Accept every secret found now: write a baseline keyed by secret fingerprints."""
-    from scanner.git.repository import open_repository
     from scanner.safe_files import write_file_atomically
     from scanner.scan.baseline import BASELINE_NAME, baseline_document
     from scanner.scan.service import scan_repository
 
-    report, _ = scan_repository(path, as_of=parse_as_of(None), ignore_baseline=True)
-    repository = open_repository(path)
+    report, _, repository = scan_repository(path, as_of=parse_as_of(None), ignore_baseline=True)
     target = output or (repository.root / BASELINE_NAME)
     document = baseline_document(report["findings"])
     # Created fresh and renamed into place, never through a link the repository planted

@@ -45,14 +45,6 @@ def to_standard_output(output: Path | None) -> bool:
     return output is None or str(output) == "-"
 
 
-def repository_roots(path: Path) -> tuple[Path, ...]:
-    """The scanned repository's directories: anything inside them may be a planted link, so
-    a report written there is never written through one."""
-    from scanner.git.repository import open_repository
-
-    return open_repository(path).directories()
-
-
 def write_output(text: str, output: Path | None, untrusted_roots: Sequence[Path] = ()) -> None:
     """Print, or write a report file readable only by its owner (reports describe secrets).
 

@@ -156,7 +156,7 @@ def run_pre_push(
     commits = pushed_commits(root, remote, stdin_text, environ)
     if not commits:
         return 0
-    report, _ = scan_repository(
+    report, *_ = scan_repository(
         root, as_of=datetime.now(timezone.utc).replace(microsecond=0), only_commits=commits
     )
     blocking = policy.blocking_findings(report["findings"])

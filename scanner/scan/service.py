@@ -107,11 +107,13 @@ def _incremental_caches(
 
 
 class ScanOutcome(NamedTuple):
-    """A scanned repository's report, and the rule pack it was scanned with (SARIF describes
-    each rule from it)."""
+    """A scanned repository's report, the rule pack it was scanned with (SARIF describes
+    each rule from it) and the repository as discovered (a file written next to it is never
+    written through a link it planted)."""
 
     report: Report
     pack: RulePack
+    repository: Repository
 
 
 def scan_repository(
@@ -234,4 +236,5 @@ def scan_repository(
         range=None if in_range is None else (revision_range or "pushed commits"),
         contacted=contacted if verify else None,
     )
-    return ScanOutcome(build_report(facts, findings, pack.by_id, only_live=only_live), pack)
+    report = build_report(facts, findings, pack.by_id, only_live=only_live)
+    return ScanOutcome(report, pack, repository)

@@ -111,7 +111,7 @@ def test_both_engines_give_identical_reports(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["text", "markdown", "sarif", "html", "json"])
 def test_saved_json_report_renders_like_the_scan(fmt: str, tmp_path: Path) -> None:
     fx = build("multi-secret", tmp_path)
-    report, pack = scan_repository(fx.path, as_of=parse_as_of(AS_OF))
+    report, pack, _ = scan_repository(fx.path, as_of=parse_as_of(AS_OF))
     saved = tmp_path / "report.json"
     saved.write_text(json.dumps(report))
     out = tmp_path / f"again.{fmt}"

@@ -17,7 +17,7 @@ def _scan(path: Path, provider: FakeProvider, *, only_live: bool = False) -> dic
     settings = VerifySettings(
         timeout_s=2.0, retries=0, host_overrides={"api.x.ai": provider.base_url}
     )
-    report, _ = scan_repository(
+    report, *_ = scan_repository(
         path,
         as_of=parse_as_of(AS_OF),
         verify=True,
@@ -65,7 +65,7 @@ def test_secret_in_many_commits_is_checked_once(tmp_path: Path) -> None:
         settings = VerifySettings(
             timeout_s=2.0, retries=0, host_overrides={"api.openai.com": provider.base_url}
         )
-        report, _ = scan_repository(
+        report, *_ = scan_repository(
             fx.path, as_of=parse_as_of(AS_OF), verify=True, verify_settings=settings
         )
         assert len(provider.seen_with(key)) == 1
