@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scanner.errors import LeakwindowError
-from scanner.severity import LOWEST, SEVERITIES, Severity, at_least
+from scanner.severity import LOWEST, SEVERITIES, Severity, at_least, is_severity
 
 EXIT_CLEAN = 0
 EXIT_BLOCKED = 1
@@ -35,9 +35,8 @@ def fail_on_help(outcome: str) -> str:
 
 def check_fail_on(value: str) -> Severity:
     """A --fail-on value as a severity, or the one-line error every command gives."""
-    for severity in FAIL_ON_CHOICES:
-        if value == severity:
-            return severity
+    if is_severity(value):
+        return value
     raise LeakwindowError(f"bad --fail-on {value!r}: choose one of {', '.join(FAIL_ON_CHOICES)}")
 
 
