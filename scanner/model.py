@@ -1,55 +1,12 @@
-"""Frozen value types shared by every stage: matches, commits, windows, findings, reports."""
+"""Frozen value types of a history scan: commits, windows, first commits, verifications,
+findings (a blob's matches are in `scanner.matches`)."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from scanner.severity import Severity
-
-
-def fingerprint_of(secret: bytes) -> str:
-    """Lowercase hex sha256 of the secret's bytes: the identity of a finding."""
-    return hashlib.sha256(secret).hexdigest()
-
-
-@dataclass(frozen=True)
-class SecretDigests:
-    """What baselines name a secret by: sha256 (our fingerprint) and sha1 (detect-secrets')."""
-
-    sha256: str
-    sha1: str
-
-
-def digests_of(secret: bytes) -> SecretDigests:
-    sha1 = hashlib.sha1(secret, usedforsecurity=False).hexdigest()
-    return SecretDigests(fingerprint_of(secret), sha1)
-
-
-def preview_of(secret: bytes) -> str:
-    """A redacted preview that identifies a secret to a human without revealing it.
-
-    Keeps a recognisable prefix (at most 6 characters, and never more than a quarter of the
-    secret) and the total length.
-    """
-    text = secret.decode("utf-8", "replace")
-    keep = min(6, len(text) // 4)
-    return f"{text[:keep]}…({len(text)} chars)"
-
-
-@dataclass(frozen=True)
-class Match:
-    """One rule hit inside one blob's content."""
-
-    rule_id: str
-    secret: bytes
-    line: int
-    column: int
-    decoded: str | None = None  # e.g. "base64" when found inside a decoded span
-    # Where the secret starts in the scanned text, when that is enough to find it again
-    # (not for decoded spans or giant blobs matched in chunks): lets a rescan skip matching.
-    offset: int = field(default=-1, compare=False, repr=False)
 
 
 class CommitInfo(NamedTuple):

@@ -22,7 +22,7 @@ import hashlib
 import string
 from typing import Any
 
-from scanner.model import fingerprint_of, preview_of
+from scanner.matches import fingerprint_of, preview_of
 
 AS_OF = "2025-06-30T00:00:00+00:00"
 ALNUM = string.ascii_letters + string.digits

@@ -32,7 +32,8 @@ from typing import Any
 from scanner.cache.files import read_sealed, write_sealed
 from scanner.exposure.windows import days_between
 from scanner.git.integrity import Integrity
-from scanner.model import Finding, SecretDigests
+from scanner.matches import SecretDigests
+from scanner.model import Finding
 
 _FORMAT = 2
 

@@ -87,7 +87,7 @@ def render(report: Report, fmt: str, rules: Any = None) -> str:
 
 def write_notes(report: Report) -> None:
     """Each of the report's notes as one warning line on stderr, whatever the format."""
-    from scanner.report.text import printable
+    from scanner.printable import printable
 
     for note in report["scan"].get("notes") or []:
         sys.stderr.write(f"leakwindow: warning: {printable(note['message'])}\n")

@@ -21,7 +21,7 @@ from scanner.failures import (
     write_standard_output,
 )
 from scanner.hooks.staged import StagedMatch, repository_root, scan_added, staged_diff
-from scanner.model import fingerprint_of, preview_of
+from scanner.matches import fingerprint_of, preview_of
 from scanner.report.exit_policy import (
     EXIT_ZERO_HELP,
     FAIL_ON_CHOICES,
@@ -164,7 +164,7 @@ def run(argv: list[str]) -> int:
 def _message(matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str]) -> str:
     # Here, not at the top: a clean commit (the usual case) prints nothing, and the report
     # modules (text and verdicts) cost the hook's start-up about 3 ms.
-    from scanner.report.text import printable_lines
+    from scanner.printable import printable_lines
 
     plural = "s" if len(matches) != 1 else ""
     lines = [f"leakwindow: {len(matches)} secret{plural} in the staged change"]

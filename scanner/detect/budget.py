@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from scanner.model import Match
+from scanner.matches import Match
 
 _SECONDS_VARIABLE = "LEAKWINDOW_BLOB_SECONDS"
 DEFAULT_SECONDS = 20.0

@@ -20,23 +20,15 @@ Widening is safe (the Python regex still decides); narrowing never happens by co
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
+
+from scanner.detect.rule_shape import sre_parser
 
 _MAX_REPEAT_BOUND = 100  # counts above this are widened (see _repeat)
 
 
 class Untranslatable(Exception):
     """The pattern uses a construct with no safe Hyperscan equivalent."""
-
-
-def sre_parser() -> Any:
-    """Python's own regex parser (the module moved in 3.11)."""
-    if sys.version_info >= (3, 11):
-        from re import _parser as sre_parse
-    else:  # pragma: no cover
-        import sre_parse
-    return sre_parse
 
 
 # Python's bytes categories, spelled as byte ranges (Hyperscan's own differ at the edges).

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from scanner.detect.decoding import PERCENT_HINTS, KeywordForms
-from scanner.detect.hs_expression import Untranslatable, screening_expression
 from scanner.detect.screening import HIT_CAP, Prefiltered, keyword_bytes
 from scanner.rules.pack import Rule
 
@@ -260,6 +259,8 @@ def screening_is_sound() -> bool:
     """Whether this Hyperscan build passes the known-regression probes (checked once)."""
     ends: list[int] = []
     sound = True
+    from scanner.detect.hs_expression import screening_expression
+
     for pattern, text, end in _KNOWN_REGRESSIONS:
         probe = _compile([Entry(_PATTERN_ENTRY, 0)], {0: screening_expression(pattern)})
         ends.clear()
@@ -270,6 +271,9 @@ def screening_is_sound() -> bool:
 
 def _screening_expression(rule: Rule) -> str | None:
     """The rule's pattern as a Hyperscan screening expression, or None to screen by keyword."""
+    # Loaded here: only a compile needs it, and a cached database (every hook run) does not.
+    from scanner.detect.hs_expression import Untranslatable, screening_expression
+
     try:  # (an expression that could match an empty string is refused too)
         return screening_expression(rule.pattern)
     except (Untranslatable, re.error):

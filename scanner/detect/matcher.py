@@ -22,7 +22,7 @@ from scanner.detect.lines import LineIndex, line_bounds
 from scanner.detect.regions import search_regions
 from scanner.detect.rule_shape import RuleShape, SavedShape, shape_of
 from scanner.detect.screening import Prefiltered, PythonPrefilter, keyword_bytes
-from scanner.model import Match
+from scanner.matches import Match
 from scanner.rules.pack import GENERIC_FAMILY, KEY_MATERIAL_FAMILY, Rule, RulePack
 
 _REGIONS_PER_CHECK = 64  # regions tried between two looks at the time budget

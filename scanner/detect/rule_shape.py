@@ -9,10 +9,20 @@ with the Hyperscan database, because parsing ~300 patterns costs more than a pre
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, NamedTuple
 
-from scanner.detect.hs_expression import sre_parser
 from scanner.rules.pack import Rule
+
+
+def sre_parser() -> Any:
+    """Python's own regex parser (the module moved in 3.11)."""
+    if sys.version_info >= (3, 11):
+        from re import _parser as sre_parse
+    else:  # pragma: no cover
+        import sre_parse
+    return sre_parse
+
 
 _UNBOUNDED = 1 << 16
 REGION_SLACK = 16  # room for lookarounds and word boundaries at a region's edges

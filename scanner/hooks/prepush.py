@@ -24,8 +24,8 @@ from typing import Any
 
 from scanner.errors import LeakwindowError
 from scanner.git.process import run_git
+from scanner.printable import printable_lines
 from scanner.report.exit_policy import FAIL_ON_DEFAULT, BlockingPolicy, check_fail_on
-from scanner.report.text import printable_lines
 
 ZERO_SHA = "0" * 40
 

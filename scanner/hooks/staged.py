@@ -16,7 +16,7 @@ from scanner.detect.content import scannable_text
 from scanner.detect.matcher import Matcher
 from scanner.errors import LeakwindowError
 from scanner.git.process import DISCOVERY_TIMEOUT, run_git
-from scanner.model import Match
+from scanner.matches import Match
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
@@ -159,7 +159,7 @@ def scan_added(diff: bytes, matcher: Matcher) -> tuple[list[StagedMatch], int]:
                     watch.current = None
             except BlobTimedOut:
                 # Imported only here: the report modules cost the hook's start-up about 3 ms.
-                from scanner.report.text import printable
+                from scanner.printable import printable
 
                 raise LeakwindowError(
                     f"{printable(block.path)}:{block.first_line}: the added lines could not be "

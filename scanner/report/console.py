@@ -16,10 +16,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from scanner.printable import printable
+
 # The caveat is shared with the plain report so both say exactly the same thing.
 from scanner.report import verdict as judged
 from scanner.report.text import CAVEAT as CAVEAT
-from scanner.report.text import describe_window, printable, render_text, short_ref
+from scanner.report.text import describe_window, render_text, short_ref
 
 if TYPE_CHECKING:
     from scanner.report.document import Finding, Report

@@ -11,8 +11,8 @@ import html
 from datetime import datetime, timezone
 from typing import Any
 
+from scanner.printable import printable
 from scanner.report import verdict as judged
-from scanner.report.text import printable
 from scanner.severity import SEVERITIES, rank
 
 # The table sorts by this, largest first: critical 4 .. low 1 (0 for anything else).

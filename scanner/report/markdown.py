@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from scanner.printable import printable
 from scanner.report import verdict as judged
-from scanner.report.text import printable
 
 if TYPE_CHECKING:
     from scanner.report.document import Report

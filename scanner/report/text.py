@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from scanner.printable import printable_lines
 from scanner.report import verdict as judged
 from scanner.report.verdict import short_ref as short_ref
 
@@ -18,27 +18,6 @@ CAVEAT = (
 
 
 # C0/C1 controls, DEL, and the bidi overrides that can reorder what a terminal shows.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(value: object) -> str:
-    """`value` as text with every control or bidi character spelled out as an escape.
-
-    Paths and author names come from the repository: a hostile one must not move the
-    cursor, restyle a CI log, start a fake line or hide a finding."""
-
-    def spell(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _UNPRINTABLE.sub(spell, str(value))
-
-
-def printable_lines(lines: list[str]) -> str:
-    """The lines as one text, each made printable (their own newlines included)."""
-    return "\n".join(printable(line) for line in lines)
-
-
 def _date(timestamp: str) -> str:
     return timestamp[:10]
 

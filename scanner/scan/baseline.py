@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import LeakwindowError
-from scanner.model import SecretDigests, digests_of
+from scanner.matches import SecretDigests, digests_of
 from scanner.safe_files import read_regular_file
 
 if TYPE_CHECKING:  # the commit hook reads baselines: it imports no more than it needs

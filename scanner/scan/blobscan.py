@@ -33,7 +33,7 @@ from scanner.detect.content import (
 )
 from scanner.detect.matcher import Matcher
 from scanner.git.process import start_git, stop, widen_pipe
-from scanner.model import Match
+from scanner.matches import Match
 
 CHUNK_BYTES = 8 << 20  # text matched at once in a large blob
 OVERLAP_BYTES = 1 << 20  # carried to the next chunk: a match may start at a chunk's end

@@ -17,18 +17,8 @@ from scanner.exposure.provenance import Introduction, Provenance, compute_proven
 from scanner.exposure.windows import first_parent_chain, windows_on_chain
 from scanner.git.history import History
 from scanner.git.refs import Head, ObjectRef, Ref, RefListing, ResolvedRef
-from scanner.model import (
-    CommitInfo,
-    Finding,
-    FirstCommit,
-    Location,
-    Match,
-    SecretDigests,
-    Window,
-    digests_of,
-    fingerprint_of,
-    preview_of,
-)
+from scanner.matches import Match, SecretDigests, digests_of, fingerprint_of, preview_of
+from scanner.model import CommitInfo, Finding, FirstCommit, Location, Window
 from scanner.rules.pack import RulePack
 from scanner.scan.options import ScanOptions, VerifyCandidate
 from scanner.severity import rank

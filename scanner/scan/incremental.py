@@ -30,7 +30,7 @@ from scanner.git.inventory import Inventory
 from scanner.git.log_parse import read_commits_only
 from scanner.git.process import run_git
 from scanner.git.refs import Head, Ref, RefListing
-from scanner.model import Match
+from scanner.matches import Match
 from scanner.scan import background
 from scanner.scan.blobscan import recover_matches, saved_positions
 from scanner.scan.options import HistoryRead, ScanOptions

@@ -21,7 +21,8 @@ from scanner.git.history import History
 from scanner.git.integrity import Integrity
 from scanner.git.inventory import Inventory
 from scanner.git.refs import Head, Ref
-from scanner.model import Finding, SecretDigests
+from scanner.matches import SecretDigests
+from scanner.model import Finding
 from scanner.scan.blobscan import BlobScanResult, BlobScanStats
 
 DEFAULT_MAX_BLOB_SIZE = 10 * 1024 * 1024

@@ -22,7 +22,7 @@ from scanner.cache import rule_pack as pack_cache
 from scanner.demo import make_token
 from scanner.detect import decoding, hs_screening, rule_shape
 from scanner.detect.matcher import Matcher
-from scanner.model import Match
+from scanner.matches import Match
 from scanner.rules.config import Config
 
 pytestmark = pytest.mark.skipif(

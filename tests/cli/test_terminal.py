@@ -32,7 +32,8 @@ from rich.console import Console
 from scanner.cli.progress import NullProgress, make_progress, phase_timings_text
 from scanner.cli.terminal_progress import TerminalProgress
 from scanner.demo import make_token
-from scanner.report.console import printable, render_console, write_text_report
+from scanner.printable import printable
+from scanner.report.console import render_console, write_text_report
 from scanner.report.text import describe_window, render_text, verdict
 
 try:  # tests/ is a rootdir-relative folder, or a package once it grows an __init__.py

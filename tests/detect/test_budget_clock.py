@@ -21,7 +21,7 @@ from scanner.detect.budget import (
     base_seconds,
     budget_seconds,
 )
-from scanner.model import Match
+from scanner.matches import Match
 
 MIB = 1 << 20
 

@@ -33,14 +33,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from matcher_support import matcher_for
 
-from scanner.detect.hs_expression import Untranslatable, screening_expression, sre_parser
+from scanner.detect.hs_expression import Untranslatable, screening_expression
 from scanner.detect.hs_screening import (
     _KNOWN_REGRESSIONS,
     _screening_expression,
     screening_is_sound,
 )
 from scanner.detect.matcher import Matcher
-from scanner.detect.rule_shape import rule_is_single_line
+from scanner.detect.rule_shape import rule_is_single_line, sre_parser
 from scanner.rules.pack import Rule, load_rules
 
 hyperscan = pytest.importorskip("hyperscan")

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from scanner.demo import make_token
 from scanner.detect.matcher import Matcher
-from scanner.model import Finding, fingerprint_of
+from scanner.matches import fingerprint_of
+from scanner.model import Finding
 from scanner.rules.pack import RulePack, load_rules
 from scanner.scan.engine import find_secrets_in_history
 from scanner.scan.options import ScanOptions

@@ -29,7 +29,7 @@ from scanner.git.integrity import Integrity, check_integrity
 from scanner.git.inventory import read_inventory
 from scanner.git.log_parse import read_history
 from scanner.git.refs import read_refs
-from scanner.model import fingerprint_of
+from scanner.matches import fingerprint_of
 from scanner.rules.pack import load_rules
 from scanner.scan.blobscan import scan_blobs
 

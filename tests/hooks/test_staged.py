@@ -483,7 +483,11 @@ _HEAVY = (
     "scanner.report.document",
     "scanner.report.validate",
     "jsonschema",
+    # The history types (commits, windows, findings): their dataclasses cost ~6 ms to build.
+    "scanner.model",
 )
+# Needed only to compile a Hyperscan database, which a warm run loads from the cache.
+_COMPILE_ONLY = ("scanner.detect.hs_expression",)
 _HEAVY_TOP = ("git", "typer", "click", "rich", "jsonschema")
 
 
@@ -498,9 +502,12 @@ def test_the_staged_path_imports_none_of_the_heavy_modules(repo: Repo, fmt: str)
         "loaded = sorted(m for m in sys.modules if m.startswith('scanner.') or '.' not in m)\n"
         "sys.stderr.write(f'\\n{code} ' + ' '.join(loaded))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)
-    code, loaded = done.stderr.decode().rsplit("\n", 1)[1].split(" ", 1)
-    modules = set(loaded.split())
-    assert code == "1"  # the finding was reached
-    assert "scanner.cli.staged_command" in modules
-    assert not modules & set(_HEAVY + _HEAVY_TOP), modules & set(_HEAVY + _HEAVY_TOP)
+    for warm in (False, True):  # the first run may compile and cache the rule pack
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)
+        code, loaded = done.stderr.decode().rsplit("\n", 1)[1].split(" ", 1)
+        modules = set(loaded.split())
+        assert code == "1"  # the finding was reached
+        assert "scanner.cli.staged_command" in modules
+        assert not modules & set(_HEAVY + _HEAVY_TOP), modules & set(_HEAVY + _HEAVY_TOP)
+        if warm:
+            assert not modules & set(_COMPILE_ONLY), modules & set(_COMPILE_ONLY)

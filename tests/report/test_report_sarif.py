@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft7Validator
 from report_samples import finding_dict, first_commit_dict
 
-from scanner.model import fingerprint_of
+from scanner.matches import fingerprint_of
 from scanner.report.sarif import FINGERPRINT_KEY, render_sarif
 from scanner.rules.pack import Rule, load_rules
 

@@ -22,7 +22,7 @@ from git_builders import GitRepo, assert_valid_report, fake_bearer, fingerprint,
 from rich.console import Console
 
 from scanner.cli.app import main
-from scanner.model import preview_of
+from scanner.matches import preview_of
 from scanner.report.markdown import escape_cell
 from scanner.scan.baseline import BASELINE_SCHEMA
 from scanner.verify import VerifySettings

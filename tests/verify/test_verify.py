@@ -23,7 +23,8 @@ from urllib.parse import quote
 import pytest
 
 from scanner.errors import LeakwindowError
-from scanner.model import Verification, fingerprint_of
+from scanner.matches import fingerprint_of
+from scanner.model import Verification
 from scanner.rules.pack import Rule, load_rules
 from scanner.verify import (
     VerifyRequest,

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpcore
 import pytest
 
-from scanner.model import fingerprint_of
+from scanner.matches import fingerprint_of
 from scanner.verify import VerifySettings, forbidden_address_reason, verify_secrets
 from tests.fake_provider import LIVE_JSON, FakeProvider
 from tests.verify.test_verify import (  # noqa: F401 - fixtures used by name

@@ -1,0 +1,51 @@
+"""A rule's hit in a blob, and how a secret is named without being shown (fingerprint,
+baseline digests, preview): all the pre-commit hook needs, kept apart from the history types in
+`scanner.model` so the hook does not pay for building them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def fingerprint_of(secret: bytes) -> str:
+    """Lowercase hex sha256 of the secret's bytes: the identity of a finding."""
+    return hashlib.sha256(secret).hexdigest()
+
+
+@dataclass(frozen=True)
+class SecretDigests:
+    """What baselines name a secret by: sha256 (our fingerprint) and sha1 (detect-secrets')."""
+
+    sha256: str
+    sha1: str
+
+
+def digests_of(secret: bytes) -> SecretDigests:
+    sha1 = hashlib.sha1(secret, usedforsecurity=False).hexdigest()
+    return SecretDigests(fingerprint_of(secret), sha1)
+
+
+def preview_of(secret: bytes) -> str:
+    """A redacted preview that identifies a secret to a human without revealing it.
+
+    Keeps a recognisable prefix (at most 6 characters, and never more than a quarter of the
+    secret) and the total length.
+    """
+    text = secret.decode("utf-8", "replace")
+    keep = min(6, len(text) // 4)
+    return f"{text[:keep]}…({len(text)} chars)"
+
+
+@dataclass(frozen=True)
+class Match:
+    """One rule hit inside one blob's content."""
+
+    rule_id: str
+    secret: bytes
+    line: int
+    column: int
+    decoded: str | None = None  # e.g. "base64" when found inside a decoded span
+    # Where the secret starts in the scanned text, when that is enough to find it again
+    # (not for decoded spans or giant blobs matched in chunks): lets a rescan skip matching.
+    offset: int = field(default=-1, compare=False, repr=False)
