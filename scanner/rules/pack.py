@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.confidence import CONFIDENCES, Confidence, is_confidence
 from scanner.errors import LeakwindowError
 from scanner.resources import rules_dir
 from scanner.rules.regex_guard import (
@@ -75,8 +76,12 @@ _KNOWN_KEYS = frozenset(
         "path_ignore",
         "checksum",
         "multiline",
+        "confidence",
     }
 )
+# A rule's grade when it declares none: a generic rule reads a name and a value, any other
+# rule a provider's format (see scanner.confidence).
+_DEFAULT_CONFIDENCE: dict[str, Confidence] = {"generic": "medium"}
 _VERIFY_KEYS = frozenset(
     {
         "method",
@@ -112,6 +117,8 @@ class Rule:
     path_ignore: tuple[re.Pattern[str], ...] = ()
     checksum: str | None = None
     multiline: bool = False  # matches may span lines (else looked for on keyword lines only)
+    # The surest grade its matches get (scanner.detect.grading may lower a generic one).
+    confidence: Confidence = "high"
     remediation: str = ""
     verify: Mapping[str, Any] | None = None
     examples_match: tuple[str, ...] = ()
@@ -239,6 +246,9 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
     checksum = raw.get("checksum")
     if checksum is not None and not isinstance(checksum, str):
         raise _fail(source, rule_id, "'checksum' must be the name of a checksum")
+    confidence = raw.get("confidence", _DEFAULT_CONFIDENCE.get(family, "high"))
+    if not is_confidence(confidence):
+        raise _fail(source, rule_id, f"'confidence' must be one of {', '.join(CONFIDENCES)}")
     return Rule(
         id=rule_id,
         title=raw["title"],
@@ -260,6 +270,7 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
         ),
         checksum=checksum,
         multiline=multiline,
+        confidence=confidence,
         remediation=remediation,
         verify=verify,
         examples_match=examples_match,
