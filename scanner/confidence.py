@@ -1,4 +1,5 @@
-"""Confidence: how sure a finding is to be a real credential, and the order of the grades.
+"""Confidence and context: how sure a finding is to be a real credential, the order of the
+grades, and the kinds of file (test, docs, example) whose findings rank after the others.
 
 A provider's token with its prefix, or a checksum that holds, is `high`; a random value under a
 secret-ish name is `medium`; a value that is also shaped like something harmless (a digest, a
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Literal, TypeGuard
 
 Confidence = Literal["high", "medium", "low"]
+PathContext = Literal["test", "docs", "example"]
 CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
 DEFAULT_MIN_CONFIDENCE: Confidence = "medium"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from scanner.confidence import Confidence, PathContext
 from scanner.severity import Severity
 
 
@@ -97,3 +98,5 @@ class Finding:
     verification: Verification = field(default_factory=Verification)
     suppressed: str | None = None
     decoded: str | None = None
+    confidence: Confidence = "high"  # the surest grade of its matches (scanner.confidence)
+    context: PathContext | None = None  # every place it was found is test, docs or example

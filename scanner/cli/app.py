@@ -37,8 +37,11 @@ from scanner.failures import (
 from scanner.report.exit_policy import (
     EXIT_ZERO_HELP,
     FAIL_ON_DEFAULT,
+    MIN_CONFIDENCE_DEFAULT,
+    MIN_CONFIDENCE_HELP,
     BlockingPolicy,
     check_fail_on,
+    check_min_confidence,
     fail_on_help,
 )
 
@@ -98,6 +101,9 @@ def scan(
         FAIL_ON_DEFAULT
     ),
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help=EXIT_ZERO_HELP)] = False,
+    min_confidence: Annotated[
+        str, typer.Option("--min-confidence", help=MIN_CONFIDENCE_HELP)
+    ] = MIN_CONFIDENCE_DEFAULT,
     baseline: Annotated[
         Path | None,
         typer.Option(
@@ -156,6 +162,7 @@ def scan(
     _check_choice(fmt, FORMATS, "--format")
     _check_choice(engine, ("auto", "hyperscan", "python"), "--engine")
     policy = BlockingPolicy(check_fail_on(fail_on), exit_zero=exit_zero, fail_on_live=fail_on_live)
+    least_sure = check_min_confidence(min_confidence)
     if since and revision_range:
         raise LeakwindowError("use either --since or --range, not both")
     if revision_range is not None and ".." not in revision_range:
@@ -192,6 +199,7 @@ def scan(
                 else None
             ),
             only_live=only_live,
+            min_confidence=least_sure,
         )
     finally:
         progress.close()

@@ -33,7 +33,12 @@ import typer
 from scanner.errors import LeakwindowError
 from scanner.failures import write_standard_output
 from scanner.git.process import run_git
-from scanner.report.exit_policy import FAIL_ON_DEFAULT, fail_on_help
+from scanner.report.exit_policy import (
+    FAIL_ON_DEFAULT,
+    MIN_CONFIDENCE_DEFAULT,
+    MIN_CONFIDENCE_HELP,
+    fail_on_help,
+)
 
 HOOK_MARKER = "leakwindow-hook"
 BACKUP_SUFFIX = ".leakwindow-backup"
@@ -234,6 +239,9 @@ def register(app: typer.Typer) -> None:
         fail_on: Annotated[str, typer.Option("--fail-on", help=fail_on_help("blocks"))] = (
             FAIL_ON_DEFAULT
         ),
+        min_confidence: Annotated[
+            str, typer.Option("--min-confidence", help=MIN_CONFIDENCE_HELP)
+        ] = MIN_CONFIDENCE_DEFAULT,
     ) -> int:
         """Block a push when a commit being pushed introduces a secret (pre-push hook)."""
         from scanner.hooks.prepush import read_hook_stdin, run_pre_push
@@ -244,4 +252,5 @@ def register(app: typer.Typer) -> None:
             stdin_text=read_hook_stdin(),
             environ=os.environ,
             fail_on=fail_on,
+            min_confidence=min_confidence,
         )

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from scanner.cache.rule_pack import load_pack_cached, matcher_cached
+from scanner.confidence import CONFIDENCES, Confidence, at_least_as_sure, surest
+from scanner.detect.grading import grade
 from scanner.errors import LeakwindowError
 from scanner.failures import (
     OutputLost,
@@ -26,6 +28,8 @@ from scanner.report.exit_policy import (
     EXIT_ZERO_HELP,
     FAIL_ON_CHOICES,
     FAIL_ON_DEFAULT,
+    MIN_CONFIDENCE_DEFAULT,
+    MIN_CONFIDENCE_HELP,
     BlockingPolicy,
     check_fail_on,
     fail_on_help,
@@ -58,15 +62,24 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on", choices=FAIL_ON_CHOICES, default=FAIL_ON_DEFAULT, help=fail_on_help("blocks")
     )
     parser.add_argument("--exit-zero", action="store_true", help=EXIT_ZERO_HELP)
+    parser.add_argument(
+        "--min-confidence",
+        choices=CONFIDENCES,
+        default=MIN_CONFIDENCE_DEFAULT,
+        help=MIN_CONFIDENCE_HELP,
+    )
     parser.add_argument("--baseline", type=Path, default=None)
     parser.add_argument("--verify", action="store_true", help="check found keys with providers")
     return parser
 
 
-def _report(matches: list[StagedMatch], root: Path, scanned: int) -> StagedReport:
+def _report(
+    matches: list[StagedMatch], pack: RulePack, root: Path, scanned: int, unsure: Unsure
+) -> StagedReport:
     from datetime import datetime, timezone
 
     findings: dict[str, StagedFinding] = {}
+    grades: dict[str, list[Confidence]] = {}
     for item in matches:
         fingerprint = fingerprint_of(item.match.secret)
         entry = findings.setdefault(
@@ -74,12 +87,17 @@ def _report(matches: list[StagedMatch], root: Path, scanned: int) -> StagedRepor
             {
                 "fingerprint": fingerprint,
                 "rules": [],
+                "confidence": "low",
                 "secret_preview": preview_of(item.match.secret),
                 "locations": [],
             },
         )
         if item.match.rule_id not in entry["rules"]:
             entry["rules"].append(item.match.rule_id)
+        grades.setdefault(fingerprint, []).append(
+            grade(pack.by_id[item.match.rule_id], item.match.secret)
+        )
+        entry["confidence"] = surest(grades[fingerprint])
         entry["locations"].append(
             {"path": item.path, "line": item.match.line, "column": item.match.column}
         )
@@ -90,6 +108,7 @@ def _report(matches: list[StagedMatch], root: Path, scanned: int) -> StagedRepor
             "mode": "staged",
             "as_of": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
             "stats": {"bytes_scanned": scanned},
+            "min_confidence": {"level": unsure.level, "hidden": unsure.hidden},
         },
         "findings": list(findings.values()),
     }
@@ -148,6 +167,7 @@ def run(argv: list[str]) -> int:
         baseline = find_baseline(root, args.baseline)
         if baseline is not None:
             matches = [m for m in matches if baseline.reason(m.match.secret) is None]
+    matches, unsure = _sure_enough(matches, pack, args.min_confidence)
     statuses = _verify(matches, pack) if args.verify else {}
     # Whatever --verify found out: a staged secret blocks by its severity alone.
     policy = BlockingPolicy(check_fail_on(args.fail_on), exit_zero=args.exit_zero)
@@ -155,17 +175,45 @@ def run(argv: list[str]) -> int:
     if args.format == "json":
         import json
 
-        write_standard_output(json.dumps(_report(matches, root, scanned), indent=2) + "\n")
-    elif matches:
-        sys.stderr.write(_message(matches, pack, statuses))
+        document = _report(matches, pack, root, scanned, unsure)
+        write_standard_output(json.dumps(document, indent=2) + "\n")
+    elif matches or unsure.hidden:
+        sys.stderr.write(_message(matches, pack, statuses, unsure))
     return policy.exit_code(blocking=blocking)
 
 
-def _message(matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str]) -> str:
-    # Here, not at the top: a clean commit (the usual case) prints nothing, and the report
-    # modules (text and verdicts) cost the hook's start-up about 3 ms.
+class Unsure(NamedTuple):
+    """The matches --min-confidence left out: how many, below which grade."""
+
+    level: Confidence
+    hidden: int
+
+
+def _sure_enough(
+    matches: list[StagedMatch], pack: RulePack, level: Confidence
+) -> tuple[list[StagedMatch], Unsure]:
+    """The matches at least as sure as `level`, and a count of the others."""
+    kept = [
+        m
+        for m in matches
+        if at_least_as_sure(grade(pack.by_id[m.match.rule_id], m.match.secret), level)
+    ]
+    return kept, Unsure(level, len(matches) - len(kept))
+
+
+def _message(
+    matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str], unsure: Unsure
+) -> str:
     from scanner.printable import printable_lines
 
+    unsure_note = (
+        f"leakwindow: {unsure.hidden} less sure match{'es' if unsure.hidden != 1 else ''} "
+        f"(below --min-confidence {unsure.level}) not shown\n"
+        if unsure.hidden
+        else ""
+    )
+    if not matches:
+        return unsure_note
     plural = "s" if len(matches) != 1 else ""
     lines = [f"leakwindow: {len(matches)} secret{plural} in the staged change"]
     for item in matches:
@@ -176,7 +224,7 @@ def _message(matches: list[StagedMatch], pack: RulePack, statuses: dict[str, str
             f"  {item.path}:{item.match.line}:{item.match.column}  {rule.severity:<8} "
             f"{rule.id}  {preview_of(item.match.secret)}{note}"
         )
-    return printable_lines(lines) + "\n" + _FIX_HELP + "\n"
+    return printable_lines(lines) + "\n" + _FIX_HELP + "\n" + unsure_note
 
 
 def main(argv: list[str]) -> int:

@@ -8,10 +8,8 @@ after the others, never dropped.
 from __future__ import annotations
 
 import re
-from typing import Literal
 
-PathContext = Literal["test", "docs", "example"]
-PATH_CONTEXTS: tuple[PathContext, ...] = ("test", "docs", "example")
+from scanner.confidence import PathContext
 
 _DIRECTORY = r"(?:^|/)"
 _TEST = re.compile(

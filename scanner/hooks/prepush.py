@@ -25,7 +25,13 @@ from typing import Any
 from scanner.errors import LeakwindowError
 from scanner.git.process import run_git
 from scanner.printable import printable_lines
-from scanner.report.exit_policy import FAIL_ON_DEFAULT, BlockingPolicy, check_fail_on
+from scanner.report.exit_policy import (
+    FAIL_ON_DEFAULT,
+    MIN_CONFIDENCE_DEFAULT,
+    BlockingPolicy,
+    check_fail_on,
+    check_min_confidence,
+)
 
 ZERO_SHA = "0" * 40
 
@@ -146,18 +152,24 @@ def run_pre_push(
     stdin_text: str,
     environ: Mapping[str, str],
     fail_on: str = FAIL_ON_DEFAULT,
+    min_confidence: str = MIN_CONFIDENCE_DEFAULT,
 ) -> int:
-    """Exit code for a push: 0 clean, 1 when a pushed commit introduces a secret."""
+    """Exit code for a push: 0 clean, 1 when a pushed commit introduces a secret (at least
+    as sure as `min_confidence`)."""
     from scanner.hooks.staged import repository_root
     from scanner.scan.service import scan_repository
 
     policy = BlockingPolicy(check_fail_on(fail_on))
+    least_sure = check_min_confidence(min_confidence)
     root = repository_root(path)
     commits = pushed_commits(root, remote, stdin_text, environ)
     if not commits:
         return 0
     report, *_ = scan_repository(
-        root, as_of=datetime.now(timezone.utc).replace(microsecond=0), only_commits=commits
+        root,
+        as_of=datetime.now(timezone.utc).replace(microsecond=0),
+        only_commits=commits,
+        min_confidence=least_sure,
     )
     blocking = policy.blocking_findings(report["findings"])
     if blocking:

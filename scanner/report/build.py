@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scanner import __version__
+from scanner.confidence import Confidence, at_least_as_sure
 from scanner.model import Finding, Window
 from scanner.report import document
 from scanner.report.document import REPORT_SCHEMA, Note, Report, Scan, Stats, Summary
@@ -51,15 +52,20 @@ def build_report(
     rules: Mapping[str, Rule],
     *,
     only_live: bool = False,
+    min_confidence: Confidence = "low",
 ) -> Report:
-    """The report of `findings`, in the order given; with `only_live`, of the keys that are
-    live or could not be checked (they may be live), and `scan.only_live` says how many
-    findings are left out."""
-    shown = [f for f in findings if _live_or_unchecked(f)] if only_live else list(findings)
-    hidden = len(findings) - len(shown) if only_live else None
+    """The report of `findings`, in the order given, less sure than `min_confidence` left
+    out (`scan.min_confidence` says how many); with `only_live`, of the keys that are live
+    or could not be checked (they may be live), and `scan.only_live` says how many findings
+    are left out."""
+    sure = [f for f in findings if at_least_as_sure(f.confidence, min_confidence)]
+    unsure = len(findings) - len(sure)
+    shown = [f for f in sure if _live_or_unchecked(f)] if only_live else sure
+    hidden = len(sure) - len(shown) if only_live else None
     entries = [finding_entry(finding, rules, facts.head_ref) for finding in shown]
     scan = _scan_section(facts)
-    scan["notes"] = report_notes(scan, entries, hidden)
+    scan["min_confidence"] = {"level": min_confidence, "hidden": unsure}
+    scan["notes"] = report_notes(scan, entries, hidden, unsure=unsure)
     if hidden is not None:
         scan["only_live"] = {"hidden": hidden}
     return {
@@ -129,6 +135,8 @@ def finding_entry(
         "rules": list(finding.rules),
         "title": finding.title,
         "severity": finding.severity,
+        "confidence": finding.confidence,
+        "context": finding.context,
         "secret_preview": finding.secret_preview,
         "remediation": lead.remediation if lead else "",
         "decoded": finding.decoded,
@@ -183,11 +191,12 @@ def _plural(count: int, noun: str) -> str:
 
 
 def report_notes(
-    scan: Scan, findings: Sequence[document.Finding], hidden: int | None
+    scan: Scan, findings: Sequence[document.Finding], hidden: int | None, *, unsure: int = 0
 ) -> list[Note]:
     """What a reader must know to trust the numbers, one note each; every format shows them
     (SARIF as tool notifications) and the command line repeats them on stderr. `hidden`:
-    how many findings --only-live left out (None without it)."""
+    how many findings --only-live left out (None without it); `unsure`: how many were less
+    sure than --min-confidence."""
     active = [f for f in findings if not f["suppressed"]]
     notes: list[Note] = []
     boundary = scan.get("shallow_boundary") or []
@@ -231,6 +240,17 @@ def report_notes(
                     f"{_plural(len(unchecked), 'key')} could not be checked with the provider "
                     f"({', '.join(reasons[:3])}{', ...' if len(reasons) > 3 else ''}): "
                     f"treat {'it' if len(unchecked) == 1 else 'them'} as possibly live"
+                ),
+            }
+        )
+    if unsure:
+        scan_level = scan.get("min_confidence", {}).get("level", "medium")
+        notes.append(
+            {
+                "kind": "min_confidence",
+                "message": (
+                    f"{_plural(unsure, 'finding')} less sure than --min-confidence "
+                    f"{scan_level} not shown (--min-confidence low shows every finding)"
                 ),
             }
         )

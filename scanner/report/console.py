@@ -20,6 +20,7 @@ from scanner.printable import printable
 
 # The caveat is shared with the plain report so both say exactly the same thing.
 from scanner.report import verdict as judged
+from scanner.report.qualifiers import qualified_title
 from scanner.report.text import CAVEAT as CAVEAT
 from scanner.report.text import describe_window, render_text, short_ref
 
@@ -223,7 +224,7 @@ def _details(finding: Finding, head_ref: str | None) -> Table:
 def finding_panel(number: int, finding: Finding, head_ref: str | None) -> Panel:
     title = Text(f"#{number} ")
     title.append_text(_severity(finding))
-    title.append(f" {printable(finding['title'])}")
+    title.append(f" {printable(qualified_title(finding))}")
     return Panel(
         _details(finding, head_ref),
         title=title,

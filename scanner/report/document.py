@@ -57,7 +57,13 @@ class Stats(TypedDict):
     range_commits: NotRequired[int]  # range mode only
 
 
-NoteKind = Literal["shallow_clone", "as_of_before_history", "verification_incomplete", "only_live"]
+NoteKind = Literal[
+    "shallow_clone",
+    "as_of_before_history",
+    "verification_incomplete",
+    "only_live",
+    "min_confidence",
+]
 
 
 class Note(TypedDict):
@@ -73,6 +79,11 @@ class Contacts(TypedDict):
 
 class OnlyLive(TypedDict):
     hidden: int  # findings --only-live left out
+
+
+class MinConfidence(TypedDict):
+    level: str  # high, medium or low: the least sure grade reported
+    hidden: int  # findings less sure than that, left out
 
 
 class Scan(TypedDict):
@@ -97,6 +108,7 @@ class Scan(TypedDict):
     phases: NotRequired[dict[str, float]]  # phase name -> seconds
     notes: NotRequired[list[Note]]
     only_live: NotRequired[OnlyLive]  # --only-live
+    min_confidence: NotRequired[MinConfidence]  # --min-confidence
 
 
 class CommitPoint(TypedDict):
@@ -151,6 +163,8 @@ class Finding(TypedDict):
     rules: list[str]
     title: str
     severity: str  # critical, high, medium or low
+    confidence: NotRequired[str]  # high, medium or low
+    context: NotRequired[str | None]  # test, docs, example: where every place of it is
     secret_preview: str
     remediation: NotRequired[str]
     decoded: NotRequired[str | None]
@@ -196,6 +210,7 @@ class StagedScan(TypedDict):
     mode: Literal["staged"]
     as_of: str
     stats: StagedStats
+    min_confidence: NotRequired[MinConfidence]
 
 
 class StagedLocation(TypedDict):
@@ -209,6 +224,7 @@ class StagedFinding(TypedDict):
 
     fingerprint: str
     rules: list[str]
+    confidence: NotRequired[str]  # high, medium or low: the surest of its matches
     secret_preview: str
     locations: list[StagedLocation]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from scanner.confidence import CONFIDENCES, DEFAULT_MIN_CONFIDENCE, Confidence, is_confidence
 from scanner.errors import LeakwindowError
 from scanner.severity import LOWEST, SEVERITIES, Severity, at_least, is_severity
 
@@ -26,6 +27,13 @@ EXIT_INCOMPLETE = 3
 FAIL_ON_CHOICES: tuple[Severity, ...] = SEVERITIES
 FAIL_ON_DEFAULT: Severity = LOWEST
 EXIT_ZERO_HELP = "Always exit 0 when the scan completes."
+# --min-confidence as every command line offers it: less sure findings are left out of the
+# report and the exit status (and counted in a note).
+MIN_CONFIDENCE_DEFAULT: Confidence = DEFAULT_MIN_CONFIDENCE
+MIN_CONFIDENCE_HELP = (
+    f"Least sure findings to report and fail on: {'|'.join(CONFIDENCES)} "
+    f"(default {DEFAULT_MIN_CONFIDENCE})."
+)
 
 
 def fail_on_help(outcome: str) -> str:
@@ -38,6 +46,13 @@ def check_fail_on(value: str) -> Severity:
     if is_severity(value):
         return value
     raise LeakwindowError(f"bad --fail-on {value!r}: choose one of {', '.join(FAIL_ON_CHOICES)}")
+
+
+def check_min_confidence(value: str) -> Confidence:
+    """A --min-confidence value as a grade, or the one-line error every command gives."""
+    if is_confidence(value):
+        return value
+    raise LeakwindowError(f"bad --min-confidence {value!r}: choose one of {', '.join(CONFIDENCES)}")
 
 
 class BlockingPolicy:

@@ -28,6 +28,7 @@ from scanner.report.html_values import (
     verification_status,
     windows_of,
 )
+from scanner.report.qualifiers import qualified_title
 
 
 def _definition_list(items: Iterable[tuple[str, str]]) -> str:
@@ -128,7 +129,7 @@ def _render_detail(
 ) -> str:
     severity = severity_of(finding)
     status = verification_status(finding)
-    title = text_or(finding.get("title"), "Unnamed secret")
+    title = qualified_title(finding) or "Unnamed secret"
     flags = []
     if finding.get("in_head") is True:
         flags.append('<span class="tag alarm">in HEAD</span>')

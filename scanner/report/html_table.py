@@ -29,6 +29,7 @@ from scanner.report.html_values import (
     verification_status,
     windows_of,
 )
+from scanner.report.qualifiers import qualified_title
 
 
 class SortableColumn(NamedTuple):
@@ -116,7 +117,7 @@ def _render_row(index: int, finding: dict[str, Any]) -> str:
         f'<span class="num">{days_cell}</span>',
         first_cell,
         f'<a href="#{finding_anchor(index)}">'
-        f"{esc(text_or(finding.get('title'), 'Unnamed secret'))}</a>"
+        f"{esc(qualified_title(finding) or 'Unnamed secret')}</a>"
         f'<br><code class="preview">{esc(text_or(finding.get("secret_preview"), ""))}</code>',
         head_cell,
         status_badge(verification_status(finding)),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.printable import printable
 from scanner.report import verdict as judged
+from scanner.report.qualifiers import qualifiers
 
 if TYPE_CHECKING:
     from scanner.report.document import Report
@@ -131,6 +132,9 @@ def _preview_cell(finding: Mapping[str, Any]) -> str:
 
 def _rule_cell(finding: Mapping[str, Any]) -> str:
     cell = escape_cell(", ".join(str(r) for r in finding.get("rules") or []) or "?")
+    words = qualifiers(finding)
+    if words:
+        cell += f" ({escape_cell(', '.join(words))})"
     if finding.get("suppressed"):
         cell += f" (suppressed: {escape_cell(finding['suppressed'])})"
     return cell

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from scanner.report import verdict as judged
+from scanner.report.qualifiers import qualified_title
 
 if TYPE_CHECKING:
     from scanner.report.document import Report
@@ -240,6 +241,8 @@ def _result_properties(
         "secret_preview": finding.get("secret_preview"),
         "rules": list(finding.get("rules") or []),
         "severity": finding.get("severity"),
+        "confidence": finding.get("confidence") or "high",
+        "context": finding.get("context"),
         "decoded": finding.get("decoded"),
         "first_commit": finding.get("first_commit"),
         "windows": list(finding.get("windows") or []),
@@ -298,7 +301,7 @@ def result_message(
 ) -> str:
     """The result's plain-text message: title, redacted preview, exposure and verdict,
     verification."""
-    title = finding.get("title") or "Secret"
+    title = qualified_title(finding) or "Secret"
     preview = finding.get("secret_preview") or "(redacted)"
     text = f"{title} {preview} {exposure_summary(finding, head_ref)}"
     commit = place.get("commit") if place else None

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from scanner.printable import printable_lines
 from scanner.report import verdict as judged
+from scanner.report.qualifiers import qualified_title
 from scanner.report.verdict import short_ref as short_ref
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def verdict(finding: Finding, head_ref: str | None) -> str:
 
 def _finding_block(finding: Finding, head_ref: str | None) -> list[str]:
     lines = [
-        f"{finding['severity'].upper():<8}  {finding['title']}  {finding['secret_preview']}"
+        f"{finding['severity'].upper():<8}  {qualified_title(finding)}  {finding['secret_preview']}"
         f"  [{', '.join(finding['rules'])}]",
         f"  fingerprint   {finding['fingerprint'][:16]}",
     ]

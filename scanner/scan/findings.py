@@ -13,6 +13,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from scanner import parking
+from scanner.confidence import PathContext, confidence_rank, surest
+from scanner.detect.context import path_context
+from scanner.detect.grading import grade
 from scanner.exposure.provenance import Introduction, Provenance, compute_provenance, reachability
 from scanner.exposure.windows import first_parent_chain, windows_on_chain
 from scanner.git.history import History
@@ -220,6 +223,8 @@ def _assemble_findings(
                 dangling=not reachable_from,
                 suppressed=suppression(digests_of(secret)) if suppression else None,
                 decoded=_only_encoding(encodings[secret]),
+                confidence=surest([grade(pack.by_id[rule_id], secret) for rule_id in rules]),
+                context=_shared_context(locations),
             )
         )
     findings.sort(key=finding_order)
@@ -290,11 +295,28 @@ def verify_candidates(
     return list(chosen.values())
 
 
-def finding_order(finding: Finding) -> tuple[int, int, float, str]:
-    """Live keys first, then by severity, then longest exposure."""
+def finding_order(finding: Finding) -> tuple[int, bool, int, int, float, str]:
+    """Live keys first; findings only in test, docs or example files after the rest; then by
+    severity, confidence and longest exposure."""
     longest = max((w.days for w in finding.windows), default=0.0)
     live_first = 0 if finding.verification.status == "live" else 1
-    return (live_first, rank(finding.severity), -longest, finding.fingerprint)
+    return (
+        live_first,
+        finding.context is not None,
+        rank(finding.severity),
+        confidence_rank(finding.confidence),
+        -longest,
+        finding.fingerprint,
+    )
+
+
+def _shared_context(locations: Sequence[Location]) -> PathContext | None:
+    """The context of a finding: that of its first place when every place it was found has
+    one (a key in tests/ and in src/ is not a test value), else None."""
+    contexts = [path_context(location.path) for location in locations]
+    if not contexts or None in contexts:
+        return None
+    return contexts[0]
 
 
 def _first_commit(

@@ -23,6 +23,7 @@ from scanner.cache.keys import blob_verdict_key, engine_identity, history_key
 from scanner.cache.place import place_for, shared_cache_allowed
 from scanner.cache.results import ResultStore
 from scanner.cache.rule_pack import load_pack_cached, matcher_cached
+from scanner.confidence import Confidence
 from scanner.git.refs import range_commits
 from scanner.git.repository import Repository, open_repository
 from scanner.model import NO_VERIFY_ENDPOINT, Finding, Verification
@@ -131,6 +132,7 @@ def scan_repository(
     verify: bool = False,
     verify_settings: VerifySettings | None = None,
     only_live: bool = False,
+    min_confidence: Confidence = "low",
     ignore_baseline: bool = False,
     only_commits: frozenset[str] | None = None,
     trust_config: bool = False,
@@ -143,7 +145,8 @@ def scan_repository(
     """Scan a repository's history and build its report; `revision_range` ("A..B") or
     `only_commits` limit findings to secrets introduced by those commits (CI and pre-push),
     with full-history windows and provenance. `only_live` (with `verify`) reports only the
-    keys that are live or could not be checked; `target` is what the report names as the
+    keys that are live or could not be checked; findings less sure than `min_confidence` are
+    left out (counted in the report); `target` is what the report names as the
     scanned repository (default: `path`)."""
     repository = open_repository(path)
     in_range = (
@@ -236,5 +239,7 @@ def scan_repository(
         range=None if in_range is None else (revision_range or "pushed commits"),
         contacted=contacted if verify else None,
     )
-    report = build_report(facts, findings, pack.by_id, only_live=only_live)
+    report = build_report(
+        facts, findings, pack.by_id, only_live=only_live, min_confidence=min_confidence
+    )
     return ScanOutcome(report, pack, repository)
