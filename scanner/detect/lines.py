@@ -1,4 +1,4 @@
-"""Lines of a content: where the line holding a position starts and ends, and its number.
+"""Lines of a content: where the line holding a position starts, and its number.
 
 A match is reported by line and column, and an allow marker on its line (or the line above)
 waives it. `LineIndex` answers those for the increasing positions one rule's regex yields,
@@ -12,21 +12,16 @@ from typing import NamedTuple
 from scanner.detect import filters
 
 
-class LineBounds(NamedTuple):
-    """The line holding a position: start and end offsets (end at its newline, or the end of
-    the content) and its 1-based number."""
+class LinePlace(NamedTuple):
+    """The line holding a position: where it starts, and its 1-based number."""
 
     start: int
-    end: int
     number: int
 
 
-def line_bounds(content: bytes, position: int) -> LineBounds:
+def line_place(content: bytes, position: int) -> LinePlace:
     start = content.rfind(b"\n", 0, position) + 1
-    end = content.find(b"\n", position)
-    if end < 0:
-        end = len(content)
-    return LineBounds(start, end, content.count(b"\n", 0, position) + 1)
+    return LinePlace(start, content.count(b"\n", 0, position) + 1)
 
 
 class LineIndex:

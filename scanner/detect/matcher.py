@@ -18,7 +18,7 @@ from scanner.detect.budget import BlobTimedOut, Deadline
 from scanner.detect.checksums import CHECKSUMS
 from scanner.detect.decoding import KeywordForms
 from scanner.detect.hs_screening import HyperscanPrefilter, hyperscan_available
-from scanner.detect.lines import LineIndex, line_bounds
+from scanner.detect.lines import LineIndex, line_place
 from scanner.detect.regions import search_regions
 from scanner.detect.rule_shape import RuleShape, SavedShape, shape_of
 from scanner.detect.screening import Prefiltered, PythonPrefilter, keyword_bytes
@@ -218,8 +218,8 @@ class Matcher:
                     )
                 if not inner:
                     continue
-                bounds = line_bounds(content, span.start)
-                column = span.start - bounds.start + 1
+                line = line_place(content, span.start)
+                column = span.start - line.start + 1
                 for match in inner:
                     if match.secret in plain:
                         continue  # already found as is; the encoded copy adds nothing
@@ -227,7 +227,7 @@ class Matcher:
                         Match(
                             match.rule_id,
                             match.secret,
-                            bounds.number,
+                            line.number,
                             column,
                             decoded=span.encoding,
                         )

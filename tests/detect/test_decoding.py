@@ -6,6 +6,7 @@ import base64
 import functools
 import random
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -187,3 +188,28 @@ def test_a_decoding_is_scanned_when_at_least_95_percent_of_it_is_printable() -> 
         content = b"value: " + base64.b64encode(text) + b"\n"
         spans = [span.text for span in encoded_spans(content, FORMS)]
         assert spans == ([text] if scanned else []), odd_bytes
+
+
+PATH_RULE = """
+[[rule]]
+id = "zorp-key"
+title = "Zorp key"
+severity = "high"
+keywords = ["zorp_"]
+pattern = '''\\b(zorp_[A-Za-z0-9]{24})\\b'''
+path_ignore = ['(^|/)docs/']
+[rule.examples]
+match = ['k = "zorp_Qm7rT2vK9pLx4NcW8hZ3bY6d"']
+"""
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "python"])
+def test_a_decoded_secret_obeys_the_rules_path_ignore(tmp_path: Path, engine: str) -> None:
+    rules = tmp_path / "zorp.toml"
+    rules.write_text(PATH_RULE)
+    matcher = matcher_for(load_rules([rules]), engine=engine)
+    secret = "zorp_Qm7rT2vK9pLx4NcW8hZ3bY6d"
+    encoded = base64.b64encode(f"ZORP={secret}\n".encode()).decode()
+    content = f"payload: {encoded}\n".encode()
+    assert [m.secret for m in matcher.scan(content, "src/app.yaml")] == [secret.encode()]
+    assert matcher.scan(content, "docs/app.yaml") == []
