@@ -42,7 +42,9 @@ from quality_score import (
     cut_table,
     decoy_table,
     leakwindow_details,
+    rule_grades,
     score,
+    surest,
 )
 
 AS_OF = "2026-01-01T00:00:00Z"
@@ -57,6 +59,7 @@ class ToolRun:
     units: list[Unit] = field(default_factory=list)
     seconds: float = 0.0
     problem: str = ""  # why the tool produced no report
+    confidence_source: str = "the findings' own"
 
 
 # ------------------------------------------------------------------------------ running
@@ -103,7 +106,11 @@ def run_leakwindow(corpus: Corpus, workdir: Path) -> ToolRun:
     run.seconds = time.perf_counter() - started
     if not run.problem:
         data = json.loads(report.read_text())
+        grades = rule_grades()
         for finding in data["findings"]:
+            if "confidence" not in finding:
+                run.confidence_source = "the surest grade its rules declare: findings carry none"
+            confidence = finding.get("confidence") or surest(finding["rules"], grades)
             for location in finding["locations"]:
                 run.units.append(
                     Unit(
@@ -111,7 +118,7 @@ def run_leakwindow(corpus: Corpus, workdir: Path) -> ToolRun:
                         location["line"],
                         finding["fingerprint"],
                         tuple(finding["rules"]),
-                        finding.get("confidence"),
+                        confidence,
                     )
                 )
     return run
@@ -238,7 +245,13 @@ def report(runs: Sequence[ToolRun], scores: Sequence[Score], labels: Labels) -> 
     lw = next((s for s in scores if s.tool == "leakwindow"), None)
     if lw is not None and lw_run is not None:
         exact = f"{lw.exact_value} of {lw.overall.tp} true units report the planted value itself"
-        out += ["", "### leakwindow", "", *confidence_table(lw_run.units, labels), ""]
+        out += [
+            "",
+            "### leakwindow",
+            "",
+            *confidence_table(lw_run.units, labels, lw_run.confidence_source),
+        ]
+        out += [""]
         out += ["```", exact, "", *leakwindow_details(lw), "```"]
     return out
 

@@ -20,6 +20,19 @@ DECOY_FAMILY = "decoys"
 CONFIDENCES = ("high", "medium", "low")
 
 
+def rule_grades() -> dict[str, str]:
+    """Each rule's declared confidence, from the installed pack (empty if it has none)."""
+    from scanner.rules.pack import load_rules
+
+    return {r.id: str(getattr(r, "confidence", "")) for r in load_rules().rules}
+
+
+def surest(rules: Sequence[str], grades: dict[str, str]) -> str | None:
+    """The surest grade among a finding's rules (a stand-in while findings carry none)."""
+    known = [grades[r] for r in rules if grades.get(r) in CONFIDENCES]
+    return min(known, key=CONFIDENCES.index) if known else None
+
+
 @dataclass(frozen=True)
 class Unit:
     """One thing a tool reports: a file line, with leakwindow's fingerprint and rules."""
@@ -193,11 +206,12 @@ def decoy_table(scores: Sequence[Score], labels: Labels) -> list[str]:
     return rows
 
 
-def confidence_table(units: Sequence[Unit], labels: Labels) -> list[str]:
-    """leakwindow's precision and recall at each --min-confidence, when findings carry one."""
+def confidence_table(units: Sequence[Unit], labels: Labels, source: str) -> list[str]:
+    """leakwindow's precision and recall at each --min-confidence (`source`: where the grades
+    come from, the findings or their rules' declared grades)."""
     if not any(u.confidence for u in units):
         return ["leakwindow findings carry no confidence: no cut by --min-confidence"]
-    rows = ["| --min-confidence | P | R |", "|---|---:|---:|"]
+    rows = [f"Cut by confidence ({source}):", "", "| --min-confidence | P | R |", "|---|---:|---:|"]
     for index, level in enumerate(CONFIDENCES):
         kept = [u for u in units if u.confidence in CONFIDENCES[: index + 1]]
         tally = score("leakwindow", kept, labels).overall

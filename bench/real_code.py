@@ -204,8 +204,13 @@ def verdict(finding: dict[str, Any], triage: dict[str, dict[str, Any]]) -> tuple
 
 
 def report(
-    info: dict[str, Any], findings: list[dict[str, Any]], triage: dict[str, Any]
+    info: dict[str, Any],
+    findings: list[dict[str, Any]],
+    triage: dict[str, Any],
+    grades: dict[str, str] | None = None,
 ) -> list[str]:
+    """The Markdown report; `grades` (rule id -> declared confidence) stands in, marked `*`,
+    for findings that carry no confidence of their own."""
     megabytes = info["bytes"] / 1e6
     per_100mb = 100 / megabytes if megabytes else 0.0
     rows = []
@@ -215,7 +220,7 @@ def report(
     for finding in sorted(findings, key=lambda f: (f["rules"], f["locations"][0]["path"])):
         said, note = verdict(finding, triage)
         verdicts[said.rstrip("?")] += 1
-        confidence = finding.get("confidence") or "—"
+        confidence = finding.get("confidence") or _surest(finding["rules"], grades or {})
         if said.startswith("false positive"):
             fp_rules.update(finding["rules"])
             fp_by_confidence[confidence] += 1
@@ -234,7 +239,8 @@ def report(
         f"Findings: {len(findings)} ({counts})",
         f"Findings per 100 MB: {len(findings) * per_100mb:.2f}; false positives per 100 MB: "
         f"{fp * per_100mb:.2f}",
-        "False positives by confidence: "
+        "False positives by confidence (* the surest grade the finding's rules declare; "
+        "findings carry none of their own): "
         + (", ".join(f"{k}: {v}" for k, v in sorted(fp_by_confidence.items())) or "none"),
         "Rules behind the false positives: "
         + (", ".join(f"{rule} x{n}" for rule, n in fp_rules.most_common()) or "none"),
@@ -245,6 +251,19 @@ def report(
         *rows,
     ]
     return out
+
+
+def _surest(rules: list[str], grades: dict[str, str]) -> str:
+    order = ("high", "medium", "low")
+    known = [grades[r] for r in rules if grades.get(r) in order]
+    return min(known, key=order.index) + "*" if known else "—"
+
+
+def rule_grades() -> dict[str, str]:
+    """Each rule's declared confidence in the installed pack (empty when rules have none)."""
+    from scanner.rules.pack import load_rules
+
+    return {r.id: str(getattr(r, "confidence", "")) for r in load_rules().rules}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     leakwindow = args.leakwindow or str(Path(sys.executable).parent / "leakwindow")
     findings = scan(work / "repo", leakwindow, work / "report.json")
     triage = json.loads(args.triage.read_text()) if args.triage.exists() else {}
-    text = "\n".join(report(info, findings, triage))
+    text = "\n".join(report(info, findings, triage, rule_grades()))
     print(text)
     if args.markdown:
         args.markdown.write_text(text + "\n")
