@@ -9,7 +9,9 @@ the variable name the provider's docs use, re-cased the way each language spells
 secrets (random values under secret-ish names: `secrets.token_hex()`, Rails `secret_key_base`,
 passwords, UUIDs issued as secrets), connection strings, key files and credential stores
 (`credential_blocks.py`) complete the positives. Decoys sit next to them in the same files:
-placeholders and templates under the same names, digests and UUIDs under id-ish names; shared
+placeholders and templates under the same names, digests and UUIDs under id-ish names, and
+what real code keeps under secret-ish names without being a secret (pagination and idempotency
+tokens, timestamps, key names, paths, URLs); shared
 decoy files (`quality_decoys.py`) add lock files, public keys, images and test values.
 
 The corpus is one commit made by the fixture builder, a plain copy of the same files, and
@@ -23,6 +25,7 @@ syntax; for every file its family and syntax.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import random
@@ -64,6 +67,22 @@ PLACEHOLDERS = (
     "TODO",
 )
 ID_NAMES = ("REQUEST_ID", "BUILD_ID", "TENANT_ID", "GIT_COMMIT", "CHECKSUM_SHA256", "IMAGE_DIGEST")
+# Values under secret-ish names that are not credentials, as real code has them (found in the
+# real-code corpus): pagination and idempotency tokens, timestamps, names, paths, URLs.
+NOT_SECRETS: tuple[tuple[str, str, str], ...] = (
+    ("NEXT_PAGE_TOKEN", "pagination-token", "b64:33"),
+    ("NEXT_CONTINUATION_TOKEN", "pagination-token", "b64:42"),
+    ("CLIENT_TOKEN", "idempotency-token", "uuid"),
+    ("CLIENT_REQUEST_TOKEN", "idempotency-token", "alnum:32"),
+    ("PASSWORD_LAST_USED", "timestamp", "=2024-09-24T16:18:07Z"),
+    ("TOKEN_EXPIRES_AT", "timestamp", "=2025-03-01T00:00:00+00:00"),
+    ("BACKEND_SESSION_KEY", "identifier", "=_auth_user_backend"),
+    ("SECRET_NAME", "identifier", "=prod/billing/database"),
+    ("API_KEY_HEADER", "identifier", "=X-Api-Key"),
+    ("PASSWORD_FIELD", "identifier", "=new_password_confirmation"),
+    ("PASSWORD_FILE", "path", "=/run/secrets/db_password"),
+    ("TOKEN_URL", "url", "=https://oauth2.acme.test/v1/token"),
+)
 
 
 def sha256(value: str) -> str:
@@ -215,6 +234,21 @@ def place_syntax_decoys(draft: CorpusDraft, rng: random.Random) -> None:
         for id_name in rng.sample(ID_NAMES, 2):
             value = _id_value(id_name, rng)
             _decoy(target, syntax, id_name, value, "id-or-digest", rng)
+        for name, kind, shape in rng.sample(NOT_SECRETS, 3):
+            value = _not_secret_value(shape, rng)
+            if fits(syntax, value):
+                _decoy(target, syntax, name, value, kind, rng)
+
+
+def _not_secret_value(shape: str, rng: random.Random) -> str:
+    if shape.startswith("="):
+        return shape[1:]
+    kind, _, size = shape.partition(":")
+    if kind == "uuid":
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    if kind == "b64":
+        return base64.b64encode(bytes(rng.getrandbits(8) for _ in range(int(size)))).decode()
+    return "".join(rng.choice(ALPHABETS["a"]) for _ in range(int(size)))
 
 
 def _id_value(name: str, rng: random.Random) -> str:

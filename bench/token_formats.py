@@ -65,6 +65,10 @@ MAKERS: dict[str, Callable[[random.Random], str]] = {
         + "_"
         + "".join(rng.choice(ALPHABETS["b"]) for _ in range(43))
     ),
+    # base64 of "tok:<uuid with underscores>:1:0"
+    "intercom": lambda rng: shapes.b64_text(
+        f"tok:{str(uuid.UUID(int=rng.getrandbits(128), version=4)).replace('-', '_')}:1:0"
+    ),
     # A bot token opens with the bot's numeric id (a snowflake) in base64, then a timestamp
     # and an HMAC, both base64url.
     "discord": lambda rng: (
@@ -372,6 +376,26 @@ FORMATS: tuple[TokenFormat, ...] = (
     _f("particle", "saas", "PARTICLE_ACCESS_TOKEN", "{h:40}", "docs.particle.io/reference/cloud-apis/access-tokens", False),
     _f("memset", "saas", "MEMSET_API_KEY", "{h:32}", "memset.com/apidocs/api-keys", False),
     _f("logentries", "saas", "LOGENTRIES_TOKEN", "{uuid}", "docs.logentries.com/docs/api-keys"),
+    _f("salesforce", "saas", "SF_ACCESS_TOKEN", "00D{a:12}!AQ{a:94}", "help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flows.htm (session id: org id ! token)"),
+    _f("intercom", "saas", "INTERCOM_ACCESS_TOKEN", "{@intercom}", "developers.intercom.com/docs/build-an-integration/learn-more/authentication"),
+    _f("twitch", "saas", "TWITCH_OAUTH_TOKEN", "{al:30}", "dev.twitch.tv/docs/authentication"),
+    _f("trello", "saas", "TRELLO_TOKEN", "ATTA{h:64}{H:8}", "developer.atlassian.com/cloud/trello/guides/rest-api/authorization", False),
+    _f("tailscale", "cloud", "TAILSCALE_API_KEY", "tskey-api-k{a:10}CNTRL-{a:33}", "tailscale.com/kb/1101/api#authentication", False),
+    _f("render", "cloud", "RENDER_API_KEY", "rnd_{a:32}", "render.com/docs/api#1-create-an-api-key", False),
+    _f("deno-deploy", "cloud", "DENO_DEPLOY_TOKEN", "ddp_{a:36}", "docs.deno.com/deploy/manual/api", False),
+    _f("rollbar", "saas", "ROLLBAR_ACCESS_TOKEN", "{h:32}", "docs.rollbar.com/docs/access-tokens", False),
+    _f("bugsnag", "saas", "BUGSNAG_API_KEY", "{h:32}", "docs.bugsnag.com/product/getting-started", False),
+    _f("mixpanel", "saas", "MIXPANEL_API_SECRET", "{h:32}", "developer.mixpanel.com/reference/project-secret", False),
+    _f("opsgenie", "saas", "OPSGENIE_API_KEY", "{uuid}", "docs.opsgenie.com/docs/api-key-management", False),
+    _f("pipedrive", "saas", "PIPEDRIVE_API_TOKEN", "{h:40}", "pipedrive.readme.io/docs/how-to-find-the-api-token", False),
+    _f("webflow", "saas", "WEBFLOW_API_TOKEN", "{h:64}", "developers.webflow.com/data/reference/authentication", False),
+    _f("pusher", "messaging", "PUSHER_APP_SECRET", "{h:20}", "pusher.com/docs/channels/server_api/authenticating-users", False),
+    _f("plivo", "messaging", "PLIVO_AUTH_TOKEN", "{a:40}", "plivo.com/docs/account/auth-credentials", False),
+    _f("vonage", "messaging", "VONAGE_API_SECRET", "{a:16}", "developer.vonage.com/en/getting-started/concepts/authentication", False),
+    _f("deepgram", "ai", "DEEPGRAM_API_KEY", "{h:40}", "developers.deepgram.com/docs/create-additional-api-keys", False),
+    _f("assemblyai", "ai", "ASSEMBLYAI_API_KEY", "{h:32}", "assemblyai.com/docs/api-reference/overview#authorization", False),
+    _f("stability", "ai", "STABILITY_API_KEY", "sk-{a:48}", "platform.stability.ai/docs/getting-started/authentication", False),
+    _f("voyage", "ai", "VOYAGE_API_KEY", "pa-{B:43}", "docs.voyageai.com/docs/api-key-and-installation", False),
     # private keys and JWTs written into one value (the key files themselves are blocks)
     _f("jwt", "private-keys", "JWT_TOKEN", "{@jwt}", "datatracker.ietf.org/doc/html/rfc7519#section-3"),
     _f("jwt", "private-keys", "ID_TOKEN", "{@jwt-none}", "datatracker.ietf.org/doc/html/rfc7519#section-6.1"),

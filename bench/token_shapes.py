@@ -112,6 +112,11 @@ def pypi_macaroon(rng: random.Random, location: str = "pypi.org") -> str:
     return "pypi-" + b64url(raw)
 
 
+def b64_text(text: str) -> str:
+    """Standard base64 of a text, with padding."""
+    return base64.b64encode(text.encode()).decode("ascii")
+
+
 def b64_json(rng: random.Random, fields: dict[str, object], standard: bool = False) -> str:
     """Compact JSON in base64url without padding, or standard base64 with it."""
     raw = json.dumps(fields, separators=(",", ":")).encode()

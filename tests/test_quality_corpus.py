@@ -78,6 +78,14 @@ def test_labels_name_family_provider_and_syntax_but_never_the_value(corpus: Any)
         assert {"family", "provider", "syntax", "kind", "line", "end_line"} <= set(label)
 
 
+def test_decoys_sit_in_the_secrets_files_under_the_same_names(corpus: Any) -> None:
+    decoys = [d for d in corpus.labels["decoys"] if "syntax" in d]
+    kinds = {d["kind"] for d in decoys}
+    assert {"placeholder", "id-or-digest", "pagination-token", "timestamp", "identifier"} <= kinds
+    secret_files = {s["path"] for s in corpus.labels["secrets"]}
+    assert {d["path"] for d in decoys} <= secret_files
+
+
 def test_checksummed_formats_carry_a_valid_checksum() -> None:
     rng = random.Random(3)
     github = next(f for f in token_formats.FORMATS if f.template.startswith("ghp_"))
