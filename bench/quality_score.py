@@ -64,6 +64,7 @@ class Tally:
 class FalsePositive:
     unit: Unit
     kind: str  # the decoy kind, or "unlabelled line"
+    syntax: str
 
 
 @dataclass
@@ -132,7 +133,7 @@ def score(tool: str, units: Iterable[Unit], labels: Labels) -> Score:
         for tally in (result.by_family[file["family"]], result.by_syntax[syntax], result.overall):
             tally.fp += 1
         kind = decoy["kind"] if decoy else labels.decoy_files.get(path, "unlabelled line")
-        result.false_positives.extend(FalsePositive(u, kind) for u in same_line[:1])
+        result.false_positives.extend(FalsePositive(u, kind, syntax) for u in same_line[:1])
     for index in found:
         for tally in _tallies(result, labels.secrets[index]):
             tally.found += 1
@@ -230,11 +231,14 @@ def leakwindow_details(result: Score) -> list[str]:
         lines.append(f"  {kind}: {tally.found}/{tally.secrets} ({where})")
     if not missed_syntax:
         lines.append("  none")
-    lines += ["", "leakwindow false positives by rule (decoy kind in file):"]
+    lines += ["", "leakwindow false positives by rules and decoy kind (count, syntaxes):"]
     grouped: Counter[str] = Counter()
+    where: dict[str, set[str]] = defaultdict(set)
     for fp in result.false_positives:
-        grouped[f"{','.join(fp.unit.rules)}: {fp.kind} in {fp.unit.path}"] += 1
-    lines += [f"  {what}" + (f" x{n}" if n > 1 else "") for what, n in sorted(grouped.items())]
+        key = f"{','.join(fp.unit.rules)}: {fp.kind}"
+        grouped[key] += 1
+        where[key].add(fp.syntax)
+    lines += [f"  {k} x{n} ({', '.join(sorted(where[k]))})" for k, n in sorted(grouped.items())]
     if not grouped:
         lines.append("  none")
     return lines
