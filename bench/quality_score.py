@@ -233,12 +233,13 @@ def leakwindow_details(result: Score) -> list[str]:
         lines.append("  none")
     lines += ["", "leakwindow false positives by rules and decoy kind (count, syntaxes):"]
     grouped: Counter[str] = Counter()
-    where: dict[str, set[str]] = defaultdict(set)
+    syntaxes: dict[str, set[str]] = defaultdict(set)
     for fp in result.false_positives:
         key = f"{','.join(fp.unit.rules)}: {fp.kind}"
         grouped[key] += 1
-        where[key].add(fp.syntax)
-    lines += [f"  {k} x{n} ({', '.join(sorted(where[k]))})" for k, n in sorted(grouped.items())]
+        syntaxes[key].add(fp.syntax)
+    for key, count in sorted(grouped.items()):
+        lines.append(f"  {key} x{count} ({', '.join(sorted(syntaxes[key]))})")
     if not grouped:
         lines.append("  none")
     return lines

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
@@ -175,8 +176,9 @@ def build_repository(packages: tuple[Package, ...], cache: Path, repo: Path) -> 
 
 
 def scan(repo: Path, leakwindow: str, report: Path) -> list[dict[str, Any]]:
+    """A cold scan (`--no-cache`: nothing written next to a repository others may share)."""
     argv = [leakwindow, "scan", str(repo), "--format", "json", "--output", str(report)]
-    subprocess.run([*argv, "--as-of", AS_OF, "--exit-zero", "--quiet"], check=True)
+    subprocess.run([*argv, "--as-of", AS_OF, "--exit-zero", "--quiet", "--no-cache"], check=True)
     findings: list[dict[str, Any]] = json.loads(report.read_text())["findings"]
     return findings
 
@@ -276,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work.resolve()
     info = build_repository(PACKAGES, work / "downloads", work / "repo")
     leakwindow = args.leakwindow or str(Path(sys.executable).parent / "leakwindow")
-    findings = scan(work / "repo", leakwindow, work / "report.json")
+    with tempfile.TemporaryDirectory(prefix="real-code-") as scratch:
+        findings = scan(work / "repo", leakwindow, Path(scratch) / "report.json")
     triage = json.loads(args.triage.read_text()) if args.triage.exists() else {}
     text = "\n".join(report(info, findings, triage, rule_grades()))
     print(text)
