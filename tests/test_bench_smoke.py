@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import os
+import random
 import subprocess
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +186,58 @@ def test_round_by_round_ratios_pair_runs_of_the_same_round() -> None:
     floors = [_results("floor: a", [3.0, 2.0, 3.5]), _results("floor: b", [2.0, 2.5, 4.0])]
     ratios = bench_history.round_ratios(leakwindow, floors)
     assert bench_history._shown(ratios) == "2.00x 2.00x 1.75x"
+
+
+# ---------------------------------------------------------------- the real-code corpus
+
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))  # real_code's neighbours import each other by name
+real_code = load_bench("real_code")
+token_shapes = load_bench("token_shapes", "token_shapes")
+
+
+def _tiny_packages(cache: Path) -> tuple[Any, ...]:
+    """An sdist (with a test key and a hostile member) and a wheel, as pip would cache them."""
+    cache.mkdir(parents=True)
+    rng = random.Random(4)
+    key = "\n".join(token_shapes.rsa_pkcs1(rng)) + "\n"
+    body = "ghp_" + "".join(rng.choice(token_shapes.BASE62) for _ in range(30))
+    token = body + token_shapes.base62_crc32(body[4:])
+    with tarfile.open(cache / "tiny_sdist-1.0.tar.gz", "w:gz") as tarred:
+        for name, text in (
+            ("tiny_sdist-1.0/tiny/settings.py", 'API_KEY = "<your-api-key>"\n'),
+            ("tiny_sdist-1.0/tests/fixtures/server.key", key),
+            ("tiny_sdist-1.0/../escaped.txt", "outside\n"),
+        ):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tarred.addfile(info, io.BytesIO(data))
+    with zipfile.ZipFile(cache / "tiny_wheel-2.0-py3-none-any.whl", "w") as zipped:
+        zipped.writestr("tiny_wheel/client.py", f'GITHUB_TOKEN = "{token}"\n')
+    packages = (
+        real_code.Package("tiny-sdist", "1.0", "sdist"),
+        real_code.Package("tiny_wheel", "2.0", "wheel"),
+    )
+    return packages, key, token
+
+
+def test_real_code_corpus_commits_the_trees_and_triages_every_finding(tmp_path: Path) -> None:
+    packages, key, token = _tiny_packages(tmp_path / "downloads")
+    info = real_code.build_repository(packages, tmp_path / "downloads", tmp_path / "repo")
+    files = _git(tmp_path / "repo", "ls-files").split()
+    assert files == ["tiny-sdist/tests/fixtures/server.key", "tiny-sdist/tiny/settings.py",
+                     "tiny_wheel/tiny_wheel/client.py"]  # fmt: skip
+    assert info["bytes"] == sum((tmp_path / "repo" / f).stat().st_size for f in files)
+    assert not (tmp_path / "escaped.txt").exists()
+    leakwindow = str(Path(sys.executable).parent / "leakwindow")
+    findings = real_code.scan(tmp_path / "repo", leakwindow, tmp_path / "report.json")
+    assert sorted(f["rules"][0] for f in findings) == ["github-pat", "private-key-rsa"]
+    wheel_finding = next(f for f in findings if f["rules"] == ["github-pat"])
+    triage = {wheel_finding["fingerprint"]: {"verdict": "real", "note": "planted"}}
+    text = "\n".join(real_code.report(info, findings, triage))
+    assert "| real | planted |" in text
+    assert "test value? | not triaged; test, docs or example path |" in text
+    assert "Findings: 2 (real: 1, test value: 1)" in text
+    assert "false positives per 100 MB: 0.00" in text
+    assert token[:5] not in text and key.splitlines()[1][:5] not in text
