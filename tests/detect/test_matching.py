@@ -11,6 +11,7 @@ from scanner.demo import make_token
 from scanner.detect.hs_screening import hyperscan_available
 from scanner.detect.matcher import Matcher
 from scanner.detect.rule_shape import crosses_lines
+from scanner.detect.screening import HIT_CAP
 from scanner.rules.pack import load_rules
 
 PACK = load_rules()
@@ -78,6 +79,16 @@ def test_a_secret_after_thousands_of_keyword_lines_is_still_found(engine: str) -
     content = ("token_count = 1\n" * 3000 + f'db_secret = "{value}"\n').encode()
     found = matcher_for(PACK, engine).scan(content)
     assert [(m.secret, m.line) for m in found] == [(value.encode(), 3001)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_secret_after_more_hits_of_its_own_keyword_than_the_cap_is_found(engine: str) -> None:
+    # Past HIT_CAP hits of one keyword the screen stops listing them and says "too many";
+    # the secret here is the last hit of that same keyword, beyond the listed ones.
+    value = "Qw8rT5yU2iO9pA3sD6fG1hJ4"
+    content = ("token_count = 1\n" * (HIT_CAP + 500) + f'api_token = "{value}"\n').encode()
+    found = matcher_for(PACK, engine, screen_patterns=False).scan(content)
+    assert [(m.secret, m.line) for m in found] == [(value.encode(), HIT_CAP + 501)]
 
 
 @pytest.mark.skipif(not hyperscan_available(), reason="Hyperscan not installed")
