@@ -18,6 +18,7 @@ from scanner.detect.budget import BlobTimedOut, Deadline
 from scanner.detect.checksums import CHECKSUMS
 from scanner.detect.decoding import KeywordForms
 from scanner.detect.hs_screening import HyperscanPrefilter, hyperscan_available
+from scanner.detect.key_material import canonical_key
 from scanner.detect.lines import LineIndex, line_place
 from scanner.detect.regions import search_regions
 from scanner.detect.rule_shape import RuleShape, SavedShape, shape_of
@@ -265,12 +266,17 @@ class Matcher:
                 secret.decode("utf-8", "replace"), line.decode("utf-8", "replace")
             ):
                 continue
+            offset = position
+            if rule.family == KEY_MATERIAL_FAMILY:
+                canonical = canonical_key(secret)
+                if canonical != secret:  # not the text at `offset`: a rescan matches again
+                    secret, offset = canonical, -1
             yield Match(
                 rule_id=rule.id,
                 secret=secret,
                 line=line_number,
                 column=position - line_start + 1,
-                offset=position,
+                offset=offset,
             )
 
 
