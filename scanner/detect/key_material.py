@@ -11,17 +11,28 @@ from __future__ import annotations
 
 import re
 
-_BLOCK = re.compile(rb"(-----BEGIN [A-Z0-9 ]{1,40}-----)(.*?)(-----END [A-Z0-9 ]{1,40}-----)", re.S)
 # What is not data inside a body: whitespace, escaped line ends, quotes and the `"\n" +`
-# of a string split over source lines.
-_NOT_DATA = re.compile(rb"[\"'`]\s*\+\s*[\"'`]|\\+[nrt]|[\s\"'`]+")
+# of a string split over source lines (bounded runs: the guard's rule for every regex).
+_NOT_DATA = re.compile(
+    rb"[\"'`][ \t\r\n]{0,64}\+[ \t\r\n]{0,64}[\"'`]|\\{1,4}[nrt]|[\s\"'`]{1,256}"
+)
 
 
 def canonical_key(secret: bytes) -> bytes:
     """The PEM block in `secret` as header, newline, data characters, newline, footer; the
     secret unchanged when it holds no complete block (an OpenSSH or PuTTY body, say)."""
-    block = _BLOCK.search(secret)
-    if block is None:
+    # Found with find(), not a regex: a block is thousands of characters long.
+    begin = secret.find(b"-----BEGIN ")
+    if begin < 0:
         return secret
-    header, body, footer = block.groups()
-    return header + b"\n" + _NOT_DATA.sub(b"", body) + b"\n" + footer
+    header_end = secret.find(b"-----", begin + len(b"-----BEGIN "))
+    if header_end < 0:
+        return secret
+    header_end += len(b"-----")
+    footer = secret.find(b"-----END ", header_end)
+    footer_end = secret.find(b"-----", footer + len(b"-----END ")) if footer >= 0 else -1
+    if footer_end < 0:
+        return secret
+    footer_end += len(b"-----")
+    body = _NOT_DATA.sub(b"", secret[header_end:footer])
+    return secret[begin:header_end] + b"\n" + body + b"\n" + secret[footer:footer_end]
