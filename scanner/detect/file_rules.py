@@ -28,10 +28,10 @@ from scanner.rules.pack import Rule
 # random text) is not one.
 _TEMPLATE = re.compile(
     r"""(?ix)
-    <[^<>]*>                                   # <your-password>
-    | \$\{[^{}]*\} | \$\([^()]*\)              # ${VAR}, $(command)
+    <[^<>]{0,512}>                             # <your-password>
+    | \$\{[^{}]{0,512}\} | \$\([^()]{0,512}\)      # ${VAR}, $(command)
     | \$[a-z_][a-z0-9_]* | %[a-z_][a-z0-9_]*%  # $VAR, %VAR%
-    | \{\{.*\}\} | \{%.*%\} | <%.*%> | \#\{[^{}]*\}   # Jinja, ERB, Ruby interpolation
+    | \{\{.{0,512}\}\} | \{%.{0,512}%\} | <%.{0,512}%> | \#\{[^{}]{0,512}\}  # Jinja, ERB, Ruby
     | change[_-]?me | x{3,} | \*{3,} | \.{3,} | \u2026 | -+ | none | null | nil
     | (?:your|my)[_-]?(?:pass(?:word)?|secret|token|api[_-]?key|key)(?:[_-]?here)?
     | (?:pass(?:word)?|secret|token)[_-]?here

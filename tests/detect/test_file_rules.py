@@ -125,3 +125,17 @@ def test_the_path_filter_keeps_a_bound_rule_to_its_files(tmp_path: Path) -> None
     rule = _own_rule(tmp_path, '[".zorprc"]')
     own = path_filter(Config(), type(PACK)(rules=(rule,), digest="own", by_id={rule.id: rule}))
     assert own is not None and not own(rule.id, "notes.txt")
+
+
+def test_a_bound_rules_keywords_occur_in_its_matches() -> None:
+    """The keyword contract holds for rules bound to files too, though they are not
+    screened: the keywords stay true to what the rule finds."""
+    bound = [rule for rule in PACK.rules if rule.files]
+    assert len(bound) >= 20
+    for rule in bound:
+        for example in rule.examples_match:
+            hits = list(rule.regex.finditer(example.encode()))
+            assert hits, rule.id
+            for hit in hits:
+                text = hit.group(0).lower()
+                assert any(keyword.encode() in text for keyword in rule.keywords), rule.id
