@@ -35,7 +35,7 @@ class FileRules:
         self.rules = tuple(rules)
         by_name: dict[str, list[int]] = {}
         by_suffix: dict[str, list[int]] = {}
-        globs: list[tuple[re.Pattern[str], int]] = []
+        globs: list[tuple[str, re.Pattern[str], int]] = []
         for index, rule in enumerate(self.rules):
             for pattern in rule.files:
                 pattern = pattern.lower()
@@ -43,8 +43,9 @@ class FileRules:
                     by_name.setdefault(pattern, []).append(index)
                 elif pattern.startswith("*") and not _MAGIC.intersection(pattern[1:]):
                     by_suffix.setdefault(pattern[1:], []).append(index)
-                else:
-                    globs.append((re.compile(fnmatch.translate(pattern)), index))
+                else:  # tried only on names that start with its literal head
+                    head = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+                    globs.append((head, re.compile(fnmatch.translate(pattern)), index))
         self._by_name = {name: tuple(found) for name, found in by_name.items()}
         self._by_suffix = {suffix: tuple(found) for suffix, found in by_suffix.items()}
         self._suffix_lengths = tuple(sorted({len(suffix) for suffix in by_suffix}))
@@ -64,8 +65,8 @@ class FileRules:
             more = self._by_suffix.get(name[-length:])
             if more:
                 found = (*found, *more)
-        for glob, index in self._globs:
-            if glob.match(name):
+        for head, glob, index in self._globs:
+            if name.startswith(head) and glob.match(name):
                 found = (*found, index)
         return tuple(sorted(set(found))) if len(found) > 1 else found
 

@@ -57,20 +57,19 @@ def match_named_files(
 def _named_blobs(
     read: HistoryRead, object_refs: Iterable[ObjectRef], matcher: Matcher
 ) -> dict[str, set[str]]:
-    """Blob -> the credential-file paths it was committed under. One name test per distinct
-    path: a history names the same paths over and over."""
-    reads_file = matcher.reads_file
-    verdicts: dict[str, bool] = {}
+    """Blob -> the credential-file paths it was committed under. A history names the same
+    paths over and over, and hardly ever a credential file: the distinct paths are tested
+    once, and the changes walked again only when one of them is such a file."""
+    changes = read.history.changes.values()
+    held = [(path, blob) for ref in object_refs for path, blob in ref.blobs]
+    paths = {path for placed in changes for path, _ in placed}
+    paths.update(path for path, _ in held)
+    named = {path for path in paths if matcher.reads_file(path)}
     paths_of: dict[str, set[str]] = {}
-    committed = itertools.chain.from_iterable(read.history.changes.values())
-    held = ((path, blob) for ref in object_refs for path, blob in ref.blobs)
-    for path, blob in itertools.chain(committed, held):
-        if blob is None:
-            continue
-        named = verdicts.get(path)
-        if named is None:
-            named = verdicts[path] = reads_file(path)
-        if named:
+    if not named:
+        return paths_of
+    for path, blob in itertools.chain(itertools.chain.from_iterable(changes), held):
+        if blob is not None and path in named:
             paths_of.setdefault(blob, set()).add(path)
     return paths_of
 
