@@ -15,6 +15,7 @@ never screened over other content.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -25,8 +26,8 @@ from scanner.matches import Match
 from scanner.rules.pack import Rule
 
 # A value that is a template as a whole; a template's text inside a longer value (a `<` in
-# random text) is not one.
-_TEMPLATE = re.compile(
+# random text) is not one. Compiled on first use: the hook imports this module on every run.
+_TEMPLATE = (
     r"""(?ix)
     <[^<>]{0,512}>                             # <your-password>
     | \$\{[^{}]{0,512}\} | \$\([^()]{0,512}\)      # ${VAR}, $(command)
@@ -42,7 +43,12 @@ _TEMPLATE = re.compile(
 def is_template(value: str) -> bool:
     """A value that only stands for a credential: empty, or a template as a whole."""
     stripped = value.strip().strip("'\"")
-    return not stripped or _TEMPLATE.fullmatch(stripped) is not None
+    return not stripped or _template().fullmatch(stripped) is not None
+
+
+@functools.cache
+def _template() -> re.Pattern[str]:
+    return re.compile(_TEMPLATE)
 
 
 def file_matches(rules: Iterable[Rule], content: bytes) -> list[Match]:

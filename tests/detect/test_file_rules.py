@@ -139,3 +139,11 @@ def test_a_bound_rules_keywords_occur_in_its_matches() -> None:
             for hit in hits:
                 text = hit.group(0).lower()
                 assert any(keyword.encode() in text for keyword in rule.keywords), rule.id
+
+
+def test_the_template_regex_passes_the_regex_guard() -> None:
+    """Compiled on first use, so the guard's walk over module patterns does not see it."""
+    from scanner.detect.file_rules import _TEMPLATE
+    from scanner.rules.regex_guard import RULE_SUBJECT, check_pattern
+
+    assert check_pattern(_TEMPLATE, RULE_SUBJECT) is None
