@@ -27,8 +27,7 @@ from scanner.rules.pack import Rule
 
 # A value that is a template as a whole; a template's text inside a longer value (a `<` in
 # random text) is not one. Compiled on first use: the hook imports this module on every run.
-_TEMPLATE = (
-    r"""(?ix)
+_TEMPLATE = r"""(?ix)
     <[^<>]{0,512}>                             # <your-password>
     | \$\{[^{}]{0,512}\} | \$\([^()]{0,512}\)      # ${VAR}, $(command)
     | \$[a-z_][a-z0-9_]* | %[a-z_][a-z0-9_]*%  # $VAR, %VAR%
@@ -37,7 +36,6 @@ _TEMPLATE = (
     | (?:your|my)[_-]?(?:pass(?:word)?|secret|token|api[_-]?key|key)(?:[_-]?here)?
     | (?:pass(?:word)?|secret|token)[_-]?here
     """
-)
 
 
 def is_template(value: str) -> bool:
