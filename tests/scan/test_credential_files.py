@@ -208,6 +208,10 @@ def test_every_stored_credential_is_reported_cold_and_warm(
     assert answers == ["full read", "saved result", "saved history"]
     _, uncached = scan(every_format.path, tmp_path, "--no-cache")
     _assert_every_credential(uncached)
+    # A weak stored password is reported, graded medium; a strong one high.
+    grades = {item["fingerprint"]: item["confidence"] for item in uncached["findings"]}
+    assert grades[fingerprint(WEAK)] == "medium"
+    assert grades[fingerprint(NETRC_STRONG)] == grades[fingerprint(S3_SECRET)] == "high"
 
 
 def test_the_same_content_under_an_ordinary_name_is_not_a_credential_file(
