@@ -39,6 +39,7 @@ SFTP = _value(16)
 FTPCONFIG = _value(12)
 REMOTE_SYNC = _value(15)
 S3_SECRET = _value(40)
+PYPIRC = _value(22)
 TUGBOAT = _value(32, "0123456789abcdef")
 HEROKU = "-".join(_value(n, "0123456789abcdef") for n in (8, 4, 4, 4, 12))
 DOCKER_AUTH = base64.b64encode(f"deploy:{_value(18)}".encode()).decode()
@@ -100,6 +101,15 @@ FILES: dict[str, tuple[str, dict[str, str]]] = {
     ".remote-sync.json": (
         f'{{"transport": "scp", "hostname": "web01", "password": "{REMOTE_SYNC}"}}\n',
         {REMOTE_SYNC: "remote-ftp-config-password"},
+    ),
+    ".pypirc": (
+        f"[internal]\nrepository = https://pypi.internal.test/\nusername = r\n"
+        f"password = {PYPIRC}\n",
+        {PYPIRC: "pypirc-file-password"},
+    ),
+    "docker/mysql/my.cnf": (
+        f"[client]\nuser = root\npassword = {WEAK}\n\n[mysqld]\ndatadir = /var/lib/mysql\n",
+        {WEAK: "mysql-option-file-stored-password"},
     ),
     ".s3cfg": (
         f"[default]\naccess_key = AKIAEXAMPLEKEYID0000\nsecret_key = {S3_SECRET}\n"
