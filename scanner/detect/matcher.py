@@ -17,6 +17,7 @@ from scanner.detect import filters
 from scanner.detect.budget import BlobTimedOut, Deadline
 from scanner.detect.checksums import CHECKSUMS
 from scanner.detect.decoding import KeywordForms
+from scanner.detect.file_rules import file_matches
 from scanner.detect.hs_screening import HyperscanPrefilter, hyperscan_available
 from scanner.detect.key_material import canonical_key
 from scanner.detect.lines import LineIndex, line_place
@@ -24,6 +25,7 @@ from scanner.detect.regions import search_regions
 from scanner.detect.rule_shape import RuleShape, SavedShape, shape_of
 from scanner.detect.screening import Prefiltered, PythonPrefilter, keyword_bytes
 from scanner.matches import Match
+from scanner.rules.file_names import FileRules
 from scanner.rules.pack import GENERIC_FAMILY, KEY_MATERIAL_FAMILY, Rule, RulePack
 
 _REGIONS_PER_CHECK = 64  # regions tried between two looks at the time budget
@@ -55,7 +57,10 @@ class Matcher:
         `rule_shapes()` of a matcher for the same pack and matching code (also cached), and
         `forms` its `keyword_forms()` (the same, with the decoding code)."""
         self.pack = pack
-        self._rules = pack.rules
+        # Rules bound to credential files read only those files (scan's `path`, or
+        # scan_file), so they stay out of the screen that every content goes through.
+        self._rules = tuple(rule for rule in pack.rules if not rule.files)
+        self._file_rules = FileRules([rule for rule in pack.rules if rule.files])
         # Per-rule regex analysis happens on a rule's first keyword hit: parsing ~300
         # patterns up front costs more than a whole pre-commit run, and a small staged change
         # hits only a few rules.
@@ -65,20 +70,20 @@ class Matcher:
         self._forms = (
             KeywordForms(forms)
             if forms is not None
-            else KeywordForms.of_keywords(kw for rule in pack.rules for kw in keyword_bytes(rule))
+            else KeywordForms.of_keywords(kw for rule in self._rules for kw in keyword_bytes(rule))
         )
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"
         if engine == "hyperscan":
             self._prefilter: PythonPrefilter | HyperscanPrefilter = HyperscanPrefilter(
-                pack.rules,
+                self._rules,
                 self._forms,
                 compiled_prefilter,
                 screen_patterns,
                 single_line=lambda index: self._shape(index).single_line,
             )
         elif engine == "python":
-            self._prefilter = PythonPrefilter(pack.rules)
+            self._prefilter = PythonPrefilter(self._rules)
         else:
             raise ValueError(f"unknown matching engine {engine!r}")
         self.engine = self._prefilter.name
@@ -121,10 +126,12 @@ class Matcher:
         the matches found so far (see scanner.detect.budget).
         """
         found: list[Match] = []
+        if path is not None and self._file_rules:
+            found.extend(self.scan_file(content, path))
         try:
             screened = self._prefilter.prefilter(content)
             if not screened.hits and not screened.encoded_hint:
-                return []  # most contents: nothing to look at
+                return _in_order(found)  # most contents: nothing to look at
             if deadline is not None:
                 deadline.start()
             found.extend(self._extract_all(content, path, screened, deadline))
@@ -144,6 +151,23 @@ class Matcher:
             return _in_order(found)
         except BlobTimedOut as timeout:
             raise BlobTimedOut(_in_order([*found, *timeout.matches])) from None
+
+    def reads_file(self, path: str) -> bool:
+        """Whether rules bound to credential files read a file at `path` (a name lookup)."""
+        return bool(self._file_rules.rules_for(path))
+
+    def scan_file(self, content: bytes, *paths: str) -> list[Match]:
+        """What the rules bound to the names of `paths` (one blob committed under them) find
+        in the content; nothing for a path that is no credential file's. These rules are not
+        part of `scan` without a path (scanner.detect.file_rules)."""
+        bound = self._file_rules.rules
+        wanted = {
+            index
+            for path in paths
+            for index in self._file_rules.rules_for(path)
+            if not any(pattern.search(path) for pattern in bound[index].path_ignore)
+        }
+        return file_matches([bound[index] for index in sorted(wanted)], content) if wanted else []
 
     def _scan_plain(
         self, content: bytes, path: str | None, deadline: Deadline | None = None

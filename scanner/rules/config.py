@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.errors import LeakwindowError
+from scanner.rules.file_names import reads_file
 from scanner.rules.pack import GENERIC_FAMILY, RULE_FILE_LIMIT, RulePack, load_rules
 from scanner.rules.path_patterns import PathPatterns
 from scanner.safe_files import read_regular_file, symlink_inside
@@ -240,7 +241,7 @@ def load_pack(config: Config, extra_rules: Sequence[Path], trust_config: bool = 
 
 def path_filter(config: Config, pack: RulePack) -> Callable[[str, str], bool] | None:
     """A (rule id, path) → keep? function, or None when nothing depends on paths."""
-    has_rule_paths = any(rule.path_ignore for rule in pack.rules)
+    has_rule_paths = any(rule.path_ignore or rule.files for rule in pack.rules)
     if not config.exclude_paths and not config.noise_paths and not has_rule_paths:
         return None
 
@@ -248,6 +249,10 @@ def path_filter(config: Config, pack: RulePack) -> Callable[[str, str], bool] | 
         if config.path_excluded(path):
             return False
         rule = pack.by_id[rule_id]
+        # A rule bound to credential files counts only there, even when the same blob was
+        # also committed under another name.
+        if rule.files and not reads_file(rule, path):
+            return False
         if rule.family == GENERIC_FAMILY and config.path_is_noise(path):
             return False
         return not any(pattern.search(path) for pattern in rule.path_ignore)

@@ -77,6 +77,7 @@ _KNOWN_KEYS = frozenset(
         "checksum",
         "multiline",
         "confidence",
+        "files",
     }
 )
 # A rule's grade when it declares none: a generic rule reads a name and a value, any other
@@ -117,6 +118,9 @@ class Rule:
     path_ignore: tuple[re.Pattern[str], ...] = ()
     checksum: str | None = None
     multiline: bool = False  # matches may span lines (else looked for on keyword lines only)
+    # File names (globs on the last path component) the rule is bound to: it reads only those
+    # files, whole, and is never screened over other content (scanner.rules.file_names).
+    files: tuple[str, ...] = ()
     # The surest grade its matches get (scanner.detect.grading may lower a generic one).
     confidence: Confidence = "high"
     remediation: str = ""
@@ -246,6 +250,9 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
     checksum = raw.get("checksum")
     if checksum is not None and not isinstance(checksum, str):
         raise _fail(source, rule_id, "'checksum' must be the name of a checksum")
+    files = _str_list(raw.get("files"), source, rule_id, "files")
+    if any(not name or "/" in name or len(name) > 255 for name in files):
+        raise _fail(source, rule_id, "'files' must list file names (no '/'), e.g. \".netrc\"")
     confidence = raw.get("confidence", _DEFAULT_CONFIDENCE.get(family, "high"))
     if not is_confidence(confidence):
         raise _fail(source, rule_id, f"'confidence' must be one of {', '.join(CONFIDENCES)}")
@@ -270,6 +277,7 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
         ),
         checksum=checksum,
         multiline=multiline,
+        files=files,
         confidence=confidence,
         remediation=remediation,
         verify=verify,

@@ -362,6 +362,20 @@ class _Content:
             pass
 
 
+def read_texts(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
+    """The scannable text of each readable blob that is neither binary nor an LFS pointer,
+    whole: for the few blobs read again by the names they were committed under
+    (scanner.scan.named_files)."""
+    for oid, content in _read_blobs(repo, oids, BlobScanStats()):
+        try:
+            raw = content if isinstance(content, bytes) else b"".join(content.pieces())
+        except _Unreadable:
+            continue
+        text = None if is_lfs_pointer(raw) else scannable_text(raw)
+        if text is not None:
+            yield oid, text
+
+
 # A saved position: (rule id, offset of the secret in the scanned text, its length, line, column)
 Position = tuple[str, int, int, int, int]
 

@@ -24,6 +24,7 @@ from scanner.scan import background
 from scanner.scan.cold import read_whole_history
 from scanner.scan.findings import findings_from_matches, verify_candidates
 from scanner.scan.incremental import reuse_saved_history, start_saving
+from scanner.scan.named_files import match_named_files
 from scanner.scan.options import ScanOptions, ScanResult
 from scanner.scan.saved_result import answer_from_saved, result_key, result_store, result_to_save
 
@@ -70,6 +71,7 @@ def find_secrets_in_history(
     read = reuse_saved_history(repo, loaded, state, listing, head, matcher, options)
     if read is None:
         read = read_whole_history(repo, listing, head, matcher, options, progress)
+    match_named_files(repo, read, listing.object_refs, matcher, options.max_blob_size)
     mark = phase("history", mark)
     phases["blobs"] = 0.0  # blobs are matched while the history is read: counted there
     complete = not read.integrity.incomplete_reasons(

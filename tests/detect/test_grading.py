@@ -113,3 +113,28 @@ def test_other_generic_values_keep_the_rules_grade(value: bytes) -> None:
 )
 def test_path_conventions(path: str, context: str | None) -> None:
     assert path_context(path) == context
+
+
+NETRC_FILE = PACK.by_id["netrc-file-password"]
+NETRC_CONTENT = PACK.by_id["netrc-password"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [
+        (b"pass123", "medium"),  # short
+        (b"Tz8qLm!", "medium"),  # short, however mixed
+        (b"correcthorsebat", "medium"),  # one kind of character, under 16
+        (b"123456789012345", "medium"),
+        (b"correcthorsebattery", "high"),  # one kind, but 16 or more
+        (b"Tz8qLmW3vR", "high"),  # 10 characters of two kinds and more
+        (b"bQ91RxZWromS0FF2uOCKC3dd", "high"),
+    ],
+)
+def test_a_weak_password_in_a_credential_file_is_medium(secret: bytes, expected: str) -> None:
+    assert grade(NETRC_FILE, secret) == expected
+
+
+def test_weakness_lowers_only_rules_bound_to_credential_files() -> None:
+    assert grade(NETRC_CONTENT, b"pass123") == "high"  # its filters already judged the value
+    assert grade(PROVIDER, b"pass123") == "high"

@@ -18,6 +18,7 @@ from matcher_support import matcher_for
 
 from scanner.detect.hs_screening import hyperscan_available
 from scanner.detect.matcher import Matcher
+from scanner.rules.file_names import example_path
 from scanner.rules.pack import Rule, load_rules
 
 PACK = load_rules()
@@ -36,6 +37,11 @@ def _cases(kind: str) -> list[tuple[Rule, str]]:
     return [(rule, ex) for rule in PACK.rules for ex in getattr(rule, examples)]
 
 
+def _path(rule: Rule) -> str | None:
+    """A rule bound to credential files reads only those: its examples are such a file."""
+    return example_path(rule.files)
+
+
 def _ids(case: tuple[Rule, str]) -> str:
     return case[0].id
 
@@ -44,7 +50,7 @@ def _ids(case: tuple[Rule, str]) -> str:
 @pytest.mark.parametrize("case", _cases("match"), ids=_ids)
 def test_match_example_is_found(engine: str, case: tuple[Rule, str]) -> None:
     rule, example = case
-    found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"))}
+    found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"), _path(rule))}
     assert rule.id in found
 
 
@@ -53,7 +59,9 @@ def test_match_example_is_found(engine: str, case: tuple[Rule, str]) -> None:
 def test_match_example_is_found_inside_a_larger_file(engine: str, case: tuple[Rule, str]) -> None:
     rule, example = case
     content = "# settings\nimport os\n\n" + example + "\n\nDEBUG = False\n" + "x = 1\n" * 50
-    found = {(m.rule_id, m.line) for m in matcher(engine).scan(content.encode("utf-8"))}
+    found = {
+        (m.rule_id, m.line) for m in matcher(engine).scan(content.encode("utf-8"), _path(rule))
+    }
     assert (rule.id, 4) in found or any(
         rid == rule.id and 4 <= line <= 4 + example.count("\n") for rid, line in found
     )
@@ -63,8 +71,19 @@ def test_match_example_is_found_inside_a_larger_file(engine: str, case: tuple[Ru
 @pytest.mark.parametrize("case", _cases("ignore"), ids=_ids)
 def test_ignore_example_is_not_found(engine: str, case: tuple[Rule, str]) -> None:
     rule, example = case
-    found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"))}
+    found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"), _path(rule))}
     assert rule.id not in found
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", [c for c in _cases("match") if c[0].files], ids=_ids)
+def test_a_file_bound_example_is_not_found_in_an_ordinary_file(
+    engine: str, case: tuple[Rule, str]
+) -> None:
+    rule, example = case
+    for path in (None, "notes.txt", f"docs/{example_path(rule.files)}.md"):
+        found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"), path)}
+        assert rule.id not in found, path
 
 
 def test_every_rule_has_an_ignore_example() -> None:
