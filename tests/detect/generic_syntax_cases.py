@@ -218,6 +218,12 @@ DECOYS: dict[str, list[str]] = {
         ":password => ENV['DB_PASSWORD'],",
         "  password: Rails.application.credentials.db_password,",
     ],
+    "code-and-prose": [
+        # found in real packages' source: a URL template, an f-string regex
+        '    proxy_url="socks5h://<username>:<password>@proxy-host"',
+        "ident_pattern_token = f'([{uni.xid_start}][{uni.xid_continue}]+)|[{uni.xid_start}]'",
+        "token_name some_function_name_here",
+    ],
     "hex-and-uuid-values": [
         '"integrity": "sha512-{h128}"',
         "sha256: {h64}",
