@@ -223,6 +223,13 @@ DECOYS: dict[str, list[str]] = {
         '    proxy_url="socks5h://<username>:<password>@proxy-host"',
         "ident_pattern_token = f'([{uni.xid_start}][{uni.xid_continue}]+)|[{uni.xid_start}]'",
         "token_name some_function_name_here",
+        # names that hold a token that is no credential, or a time
+        "NEXT_CONTINUATION_TOKEN={s}",
+        '    nextPageToken := "{s}"',
+        '  "clientRequestToken": "{s}",',
+        "PASSWORD_LAST_USED=2024-09-24T16:18:07Z",
+        'token_created_at = "2025-03-01T00:00:00+00:00"',
+        'SESSION_KEY = "_auth_user_backend"',
     ],
     "hex-and-uuid-values": [
         '"integrity": "sha512-{h128}"',
