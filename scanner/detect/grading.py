@@ -42,7 +42,8 @@ _HEX = re.compile(
 )
 # Lowercase words and phrases, or CamelCase with a few digits and a symbol: typed by a person.
 _WORD = re.compile(
-    rb"^_{0,2}[a-z]+(?:[-_. ][a-z]+)*_{0,2}$|^[A-Z]{0,3}[a-z]+(?:[A-Z]{1,3}[a-z]+)*[0-9]{0,6}[!@#$%^&*.?]{0,2}$"
+    rb"^_{0,2}[a-z]+(?:[-_. ][a-z]+)*_{0,2}$"
+    rb"|^[A-Z]{0,3}[a-z]+(?:[A-Z]{1,3}[a-z]+)*[0-9]{0,6}[!@#$%^&*.?]{0,2}$"
 )
 _BASE64 = re.compile(rb"^(?:[A-Za-z0-9+/]{4}){3,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 
