@@ -18,11 +18,13 @@ ALLOW_MARKERS: tuple[bytes, ...] = (
 )
 _NEXT_LINE_MARKER = b"pragma: allowlist nextline secret"
 
-# `<[^<>]*>`, not `<[^>]*>`: the same secrets hold one, but a run of `<` can no longer make
-# every later start read the run again (a search quadratic in a long secret).
+# A template is the whole value (`<your-key>`) or a reference to a name (`${VAR}`,
+# `{{ var }}`, `%(var)s`), never any bracket or `${` inside random text: a generated salt
+# (WordPress's has `<`, `>`, `{` and `$` in its alphabet) holds those by chance.
 _PLACEHOLDER = re.compile(
     r"(?i)(example|sample|dummy|placeholder|redacted|changeme|change_me|your[_-]?(api[_-]?)?"
-    r"(key|token|secret)|insert[_-]?|replace[_-]?me|<[^<>]*>|\$\{|\{\{|%\(|\*{4,}|x{6,})"
+    r"(key|token|secret)|insert[_-]?|replace[_-]?me|^<[^<>]*>$|\$\{[a-z_][a-z0-9_.:-]*\}"
+    r"|\{\{[ \t]*[a-z_.$]|%\([a-z_]|\*{4,}|x{6,})"
 )
 _REPEATED_RUN = re.compile(r"(.)\1{5,}")
 # AWS's own documentation keys: they are everywhere and never live.
@@ -46,11 +48,12 @@ def is_repeated_run(secret: str) -> bool:
     return _REPEATED_RUN.search(secret) is not None
 
 
-# detect-secrets' heuristics (`is_sequential_string` and the four behind `is_generic_noise`),
-# written out here rather than imported: `import detect_secrets` pulls in requests, urllib3,
-# ssl and email, 110-150 ms of CPU. A pre-commit run of `leakwindow staged` paid it on its
-# first candidate, and a history scan paid it in every blob worker (a sixth of the CPU of a
-# flask-sized scan). tests/detect/test_filters.py checks each against detect-secrets itself.
+# detect-secrets' heuristics (`is_sequential_string` and three of the four behind
+# `is_generic_noise`), written out here rather than imported: `import detect_secrets` pulls in
+# requests, urllib3, ssl and email, 110-150 ms of CPU. A pre-commit run of `leakwindow staged`
+# paid it on its first candidate, and a history scan paid it in every blob worker (a sixth of
+# the CPU of a flask-sized scan). tests/detect/test_filters.py checks each against
+# detect-secrets itself.
 #
 # The runs `is_sequential_string` looks for, compared case-insensitively.
 _SEQUENCES: tuple[str, ...] = (
@@ -81,22 +84,21 @@ def is_low_entropy(secret: str, minimum: float | None) -> bool:
     return minimum is not None and shannon_entropy(secret) < minimum
 
 
-# A UUID anywhere in the value, in either case.
-_UUID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.IGNORECASE)
 # Before the value: a name that ends in `_id` or `_ids`, or a line that opens with `id`, `myid`
 # or `userid` (plural too), followed by something that is neither a letter nor a digit.
 _ID_NAME = re.compile(r"(?:^(?:id|myid|userid)|_id)s?[^a-z0-9]", re.IGNORECASE)
 
 
 def is_generic_noise(secret: str, line: str) -> bool:
-    """detect-secrets' heuristics for keyword-context findings: UUIDs, ids (`user_id = …`),
+    """detect-secrets' heuristics for keyword-context findings: ids (`user_id = …`),
     templated values (`{x}`, `<x>`, `${x}`) and `$`-prefixed references.
 
-    Applied only to the generic assignment rules: provider tokens have exact shapes.
+    Applied only to the generic assignment rules: provider tokens have exact shapes. Unlike
+    detect-secrets, a UUID is kept: Heroku, Consul, Vault and others issue tokens of that
+    shape, so under a secret's name it is a finding, graded low (scanner.detect.grading).
     """
     return (
-        _UUID.search(secret) is not None
-        or _is_templated(secret)
+        _is_templated(secret)
         or secret.startswith("$")  # `${x}` too
         or _follows_an_id_name(secret, line)
     )

@@ -1,25 +1,34 @@
 """The confidence of one match: its rule's grade, lowered when a generic value looks harmless.
 
 A provider rule's match keeps its rule's grade (the format is the evidence). A generic rule
-reads a secret-ish name and a value, and the value's shape is most of the evidence: a random
-value is what the rule says, but a value that is exactly a hex digest or a UUID is often one
-(a commit id, a checksum, a record id), so it is reported `low` rather than dropped. A rule
-bound to credential files reports every stored password, and a weak one (`pass123`) is as
-often a throwaway as a real account's: `medium` rather than its rule's `high`. The grade is a
-function of the rule and the secret only, so a match rebuilt from a cache grades the same.
+reads a secret-ish name and a value, and the value's shape is most of the evidence. `classify`
+names that shape; a random or base64 value is what the rule says, but a value that is exactly
+a hex digest or a UUID is often something else under the same name (a commit id, a checksum,
+a record id) as well as a common token format (`secrets.token_hex()`, Rails'
+`secret_key_base`, Heroku, Consul and Vault tokens), so it is reported `low` rather than
+dropped. The shapes the rules' filters drop (words, paths, URLs, templates, placeholders) are
+graded `low` too, should one get through. A rule bound to credential files reports every
+stored password, and a weak one (`pass123`) is as often a throwaway as a real account's:
+`medium` rather than its rule's `high`. The grade is a function of the rule and the secret
+only, so a match rebuilt from a cache grades the same.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from scanner.confidence import Confidence
 from scanner.rules.pack import Rule
 
-# Shapes that are as often an identifier or a checksum as a credential.
-_IDENTIFIER_SHAPED = re.compile(
-    rb"(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64})"
-    rb"|(?i:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+ValueKind = Literal[
+    "placeholder", "template", "url", "path", "uuid", "hex", "word", "base64", "random"
+]
+# The kinds that keep a generic rule's grade; every other kind is graded `low`.
+_SECRET_SHAPED: frozenset[ValueKind] = frozenset({"base64", "random"})
+
+_PLACEHOLDER = re.compile(
+    rb"(?i)^(?:x{4,}|\*{4,}|\.{3,}|change_?me|your[_-]?[a-z_-]*|placeholder|redacted|todo)$"
 )
 # What a stored password is made of: lowercase, uppercase, digits, anything else.
 _CHARACTER_KINDS = tuple(
@@ -27,11 +36,50 @@ _CHARACTER_KINDS = tuple(
 )
 _WEAK_BELOW = 10  # characters: shorter stored passwords are weak whatever they hold
 _ONE_KIND_BELOW = 16  # characters: shorter ones made of a single kind are weak too
+_TEMPLATE = re.compile(
+    rb"^(?:<[^<>]*>|\{[^{}]*\}|\[[^\[\]]*\]|\([^()]*\)|%[A-Za-z_][A-Za-z0-9_]*%|\$[A-Za-z_{(].*)$"
+    rb"|\$\{[A-Za-z_][A-Za-z0-9_.:-]*\}|\{\{[ \t]*[A-Za-z_.$]"
+)
+_URL = re.compile(rb"^[A-Za-z][A-Za-z0-9+.-]{1,15}://")
+_PATH = re.compile(rb"^(?:\.{0,2}/|~/|[A-Za-z]:\\)[^\s]*$")
+# A UUID anywhere: a value holding one is as often a record id as a token.
+_UUID = re.compile(rb"(?i:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+# A digest's lengths, in one case: how md5/sha1/sha256/sha512 (and `token_hex`) print.
+_HEX = re.compile(
+    rb"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}"
+)
+# Lowercase words and phrases, or CamelCase with a few digits and a symbol: typed by a person.
+_WORD = re.compile(
+    rb"^_{0,2}[a-z]+(?:[-_. ][a-z]+)*_{0,2}$"
+    rb"|^[A-Z]{0,3}[a-z]+(?:[A-Z]{1,3}[a-z]+)*[0-9]{0,6}[!@#$%^&*.?]{0,2}$"
+)
+_BASE64 = re.compile(rb"^(?:[A-Za-z0-9+/]{4}){3,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+
+
+def classify(secret: bytes) -> ValueKind:
+    """The shape of a generic value, the most harmless reading first."""
+    if _PLACEHOLDER.match(secret):
+        return "placeholder"
+    if _TEMPLATE.search(secret):
+        return "template"
+    if _URL.match(secret):
+        return "url"
+    if _PATH.match(secret):
+        return "path"
+    if _UUID.search(secret):
+        return "uuid"
+    if _HEX.fullmatch(secret):
+        return "hex"
+    if _WORD.match(secret):
+        return "word"
+    if _BASE64.match(secret) and (secret.endswith(b"=") or b"+" in secret or b"/" in secret):
+        return "base64"
+    return "random"
 
 
 def grade(rule: Rule, secret: bytes) -> Confidence:
     """How sure a match of `rule` capturing `secret` is to be a credential."""
-    if rule.family == "generic" and _IDENTIFIER_SHAPED.fullmatch(secret):
+    if rule.family == "generic" and classify(secret) not in _SECRET_SHAPED:
         return "low"
     if rule.files and rule.confidence == "high" and is_weak(secret):
         return "medium"

@@ -53,7 +53,6 @@ def test_allow_markers_on_the_line_or_the_line_above() -> None:
 @pytest.mark.parametrize(
     ("secret", "line"),
     [
-        ("123e4567-e89b-12d3-a456-426614174000", 'token = "123e4567-e89b-12d3-a456-426614174000"'),
         (REAL, f'user_id = "{REAL}"'),
         ("{client_secret}", 'secret = "{client_secret}"'),
         ("<client_secret>", 'secret = "<client_secret>"'),
@@ -66,6 +65,34 @@ def test_detect_secrets_heuristics_drop_generic_noise(secret: str, line: str) ->
 
 def test_detect_secrets_heuristics_keep_a_plain_secret() -> None:
     assert not filters.is_generic_noise(REAL, f'api_secret = "{REAL}"')
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["123e4567-e89b-12d3-a456-426614174000", "hrku-123e4567-e89b-12d3-a456-426614174000"],
+)
+def test_a_uuid_is_not_noise(secret: str) -> None:
+    """Heroku, Consul and Vault tokens are UUIDs: kept, and graded low instead."""
+    assert not filters.is_generic_noise(secret, f'token = "{secret}"')
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "Zq<v8]Kp|3@Lr^tY:x7M.nB2{cD&gH;9jF*kS4uW~Z%aE1=iO5+qR6bT0(N>w",  # a WordPress salt
+        "m2${Kq9!xR4{{7pLvT%(3nW",
+        "@Jx8Qm2vLp4rTz9Kw3Ny6Hb",
+    ],
+)
+def test_brackets_inside_random_text_are_not_a_placeholder(secret: str) -> None:
+    assert not filters.is_placeholder(secret)
+
+
+@pytest.mark.parametrize(
+    "secret", ["<your-key>", "${API_KEY}", "{{ api_key }}", "%(api_key)s", "prefix-${ENV}-x"]
+)
+def test_a_whole_template_or_a_reference_is_a_placeholder(secret: str) -> None:
+    assert filters.is_placeholder(secret)
 
 
 # --- the heuristics written out here agree with detect-secrets' own -------------------
@@ -110,9 +137,9 @@ def test_generic_noise_agrees_with_detect_secrets(
 
 
 def _detect_secrets_noise(secret: str, line: str) -> bool:
+    # detect-secrets' `is_potential_uuid` left out on purpose: a UUID is a token's shape too.
     return (
-        heuristic.is_potential_uuid(secret)
-        or heuristic.is_templated_secret(secret)
+        heuristic.is_templated_secret(secret)
         or heuristic.is_prefixed_with_dollar_sign(secret)
         or heuristic.is_likely_id_string(secret, line)
     )

@@ -9,7 +9,7 @@ import pytest
 
 from scanner.confidence import CONFIDENCES, at_least_as_sure, surest
 from scanner.detect.context import path_context
-from scanner.detect.grading import grade
+from scanner.detect.grading import classify, grade
 from scanner.errors import LeakwindowError
 from scanner.rules.pack import Rule, load_rules, parse_rule_file
 
@@ -64,6 +64,7 @@ def test_a_rule_may_declare_its_grade_and_a_wrong_one_is_refused(tmp_path: Path)
         b"9f2c6a1d4b8e0f3a7c5d2e9b1a6f4c8d0e3b7a2f",  # 40 hex: an OAuth token, or a sha1
         b"E7C3E5BB525B059EABE3FFA21A82E271C614AAFB77BD03FB73ED66C32FCFBCF0",
         b"c0c57ed8-4f5b-4ced-9f56-201a7513e6c0",
+        b"xc0c57ed8-4f5b-4ced-9f56-201a7513e6c0",  # a UUID inside: as often an id
     ],
 )
 def test_a_generic_value_shaped_like_a_digest_or_uuid_is_low(value: bytes) -> None:
@@ -77,7 +78,6 @@ def test_a_generic_value_shaped_like_a_digest_or_uuid_is_low(value: bytes) -> No
         b"qLiFtdVLhMvN1RqtB1hp19X7DFui2e8X",
         b"e7c3e5bb525b059eabe3ffa21a82e27",  # 31 hex: no digest has that length
         b"e7c3e5bb525b059eabe3ffa21A82E271",  # mixed case: not how a digest is printed
-        b"xc0c57ed8-4f5b-4ced-9f56-201a7513e6c0",
     ],
 )
 def test_other_generic_values_keep_the_rules_grade(value: bytes) -> None:
@@ -138,3 +138,34 @@ def test_a_weak_password_in_a_credential_file_is_medium(secret: bytes, expected:
 def test_weakness_lowers_only_rules_bound_to_credential_files() -> None:
     assert grade(NETRC_CONTENT, b"pass123") == "high"  # its filters already judged the value
     assert grade(PROVIDER, b"pass123") == "high"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (b"<your-api-key>", "template"),
+        (b"${API_KEY}", "template"),
+        (b"{{ .Values.token }}", "template"),
+        (b"xxxxxxxxxxxxxxxx", "placeholder"),
+        (b"changeme", "placeholder"),
+        (b"https://auth.acme.io/token", "url"),
+        (b"/etc/app/secret.key", "path"),
+        (b"c0c57ed8-4f5b-4ced-9f56-201a7513e6c0", "uuid"),
+        (b"hrku-c0c57ed8-4f5b-4ced-9f56-201a7513e6c0", "uuid"),
+        (b"e7c3e5bb525b059eabe3ffa21a82e271", "hex"),
+        (b"correct-horse-battery-staple", "word"),
+        (b"Summer2024!", "word"),
+        (b"qLiFtdVLhMvN1RqtB1hp19X7DFui2e8XY5/qd6sdfGifXLOi", "base64"),
+        (b"qLiFtdVLhMvN1RqtB1hp19X7DFui2e8X", "random"),
+        (b"Zq<v8]Kp|3@Lr^tY:x7M.nB2{cD&gH;9jF*kS4uW", "random"),  # brackets inside: no template
+        (b"@Jx8Qm2vLp4rTz9Kw3Ny6Hb", "random"),
+    ],
+)
+def test_classify_names_the_shape_of_a_value(value: bytes, kind: str) -> None:
+    assert classify(value) == kind
+
+
+@pytest.mark.parametrize("kind_value", [b"<your-api-key>", b"/etc/app/secret.key", b"Summer2024!"])
+def test_harmless_shapes_are_low_and_secret_shapes_keep_the_grade(kind_value: bytes) -> None:
+    assert grade(GENERIC, kind_value) == "low"
+    assert grade(GENERIC, b"qLiFtdVLhMvN1RqtB1hp19X7DFui2e8XY5/qd6sdfGifXLOi") == "medium"

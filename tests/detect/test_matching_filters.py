@@ -14,6 +14,7 @@ import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
+from scanner.detect.grading import grade
 from scanner.detect.hs_screening import hyperscan_available
 from scanner.detect.matcher import Matcher
 from scanner.rules.pack import load_rules
@@ -48,8 +49,6 @@ def test_a_nextline_marker_waives_only_the_line_below_it(engine: str) -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        # a UUID inside a longer value: an identifier, not a credential
-        f'session_token = "tenant-{UUID}"',
         # the value follows an `_id` name on the same line
         f'owner_id = 7; api_token = "{VALUE}"',
     ],
@@ -57,6 +56,14 @@ def test_a_nextline_marker_waives_only_the_line_below_it(engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_generic_rules_drop_keyword_context_noise(engine: str, line: str) -> None:
     assert _found(engine, line + "\n") == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_uuid_under_a_secret_name_is_reported_low(engine: str) -> None:
+    # Consul, Vault and Heroku tokens are UUIDs: a finding, graded low instead of dropped.
+    (match,) = _matcher(engine).scan(f'session_token = "tenant-{UUID}"\n'.encode())
+    assert match.rule_id == "generic-secret-assignment"
+    assert grade(PACK.by_id[match.rule_id], match.secret) == "low"
 
 
 @pytest.mark.parametrize("engine", ENGINES)
