@@ -126,3 +126,14 @@ def test_staged_hook_reports_a_provider_key_by_its_provider_rule_only(
         fingerprint(AWS_SECRET): [PROVIDER],
         fingerprint(OTHER_SECRET): [GENERIC],
     }
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_provider_match_silences_only_the_generic_match_it_overlaps(engine: str) -> None:
+    """In one file, the provider's key and a generic secret on another line: the provider
+    claims its own text, not the whole file."""
+    content = PROVIDER_LINE.format(AWS_SECRET) + "x = 1\n" + GENERIC_LINE.format(OTHER_SECRET)
+    found = [
+        (m.rule_id, m.line) for m in Matcher(load_rules(), engine=engine).scan(content.encode())
+    ]
+    assert sorted(found) == [(PROVIDER, 1), (GENERIC, 3)]
