@@ -146,12 +146,14 @@ def pathological_inputs(
     keywords: Iterable[str],
     examples: Iterable[str],
     flood_bytes: int = _NEAR_MISS_BYTES,
+    near_miss_bytes: int = _NEAR_MISS_BYTES,
 ) -> Iterator[tuple[str, bytes]]:
     """(name, content) pairs that would expose backtracking in `pattern`.
 
     Each repeated character as a long run on its own and right after each keyword (so a
     keyword prefilter lets it through); each example with its secret altered so that the
-    pattern just fails, repeated to a megabyte on one line; and `flood_bytes` of keywords.
+    pattern just fails, repeated to `near_miss_bytes` (a megabyte) on one line; and
+    `flood_bytes` of keywords.
     """
     regex = re.compile(pattern.encode())
     keyword_bytes = [keyword.encode() for keyword in keywords]
@@ -164,7 +166,8 @@ def pathological_inputs(
         miss = near_miss(regex, secret_group, example.encode())
         if miss is not None:
             line = miss + b" "
-            yield f"example {number} near-miss x 1 MB", line * (_NEAR_MISS_BYTES // len(line) + 1)
+            repeated = line * (near_miss_bytes // len(line) + 1)
+            yield f"example {number} near-miss x {near_miss_bytes} bytes", repeated
     for keyword in keyword_bytes:
         yield f"{keyword!r} x {flood_bytes} bytes", keyword * (flood_bytes // len(keyword) + 1)
     lead = keyword_bytes[0] + b" " if keyword_bytes else b""
