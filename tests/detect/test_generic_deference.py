@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from git_builders import GitRepo, fingerprint, scan
+from matcher_support import matcher_for
 
 from scanner.cli.app import main
 from scanner.demo import make_token
@@ -133,7 +134,5 @@ def test_a_provider_match_silences_only_the_generic_match_it_overlaps(engine: st
     """In one file, the provider's key and a generic secret on another line: the provider
     claims its own text, not the whole file."""
     content = PROVIDER_LINE.format(AWS_SECRET) + "x = 1\n" + GENERIC_LINE.format(OTHER_SECRET)
-    found = [
-        (m.rule_id, m.line) for m in Matcher(load_rules(), engine=engine).scan(content.encode())
-    ]
+    found = [(m.rule_id, m.line) for m in matcher_for(load_rules(), engine).scan(content.encode())]
     assert sorted(found) == [(PROVIDER, 1), (GENERIC, 3)]

@@ -32,58 +32,38 @@ def matcher(engine: str) -> Matcher:
     return matcher_for(PACK, engine)
 
 
-def _cases(kind: str) -> list[tuple[Rule, str]]:
-    examples = "examples_match" if kind == "match" else "examples_ignore"
-    return [(rule, ex) for rule in PACK.rules for ex in getattr(rule, examples)]
-
-
 def _path(rule: Rule) -> str | None:
     """A rule bound to credential files reads only those: its examples are such a file."""
     return example_path(rule.files)
 
 
-def _ids(case: tuple[Rule, str]) -> str:
-    return case[0].id
+def _in_a_larger_file(example: str) -> str:
+    return "# settings\nimport os\n\n" + example + "\n\nDEBUG = False\n" + "x = 1\n" * 50
 
 
+# One test per rule and engine, each checking all of the rule's examples: the pack has 2,700
+# examples, and a test each cost more in pytest's own bookkeeping than in matching.
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("case", _cases("match"), ids=_ids)
-def test_match_example_is_found(engine: str, case: tuple[Rule, str]) -> None:
-    rule, example = case
-    found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"), _path(rule))}
-    assert rule.id in found
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("case", _cases("match"), ids=_ids)
-def test_match_example_is_found_inside_a_larger_file(engine: str, case: tuple[Rule, str]) -> None:
-    rule, example = case
-    content = "# settings\nimport os\n\n" + example + "\n\nDEBUG = False\n" + "x = 1\n" * 50
-    found = {
-        (m.rule_id, m.line) for m in matcher(engine).scan(content.encode("utf-8"), _path(rule))
-    }
-    assert (rule.id, 4) in found or any(
-        rid == rule.id and 4 <= line <= 4 + example.count("\n") for rid, line in found
-    )
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("case", _cases("ignore"), ids=_ids)
-def test_ignore_example_is_not_found(engine: str, case: tuple[Rule, str]) -> None:
-    rule, example = case
-    found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"), _path(rule))}
-    assert rule.id not in found
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("case", [c for c in _cases("match") if c[0].files], ids=_ids)
-def test_a_file_bound_example_is_not_found_in_an_ordinary_file(
-    engine: str, case: tuple[Rule, str]
-) -> None:
-    rule, example = case
-    for path in (None, "notes.txt", f"docs/{example_path(rule.files)}.md"):
-        found = {m.rule_id for m in matcher(engine).scan(example.encode("utf-8"), path)}
-        assert rule.id not in found, path
+@pytest.mark.parametrize("rule", PACK.rules, ids=lambda rule: rule.id)
+def test_the_rules_examples_hold(engine: str, rule: Rule) -> None:
+    scan = matcher(engine).scan
+    wrong: list[str] = []
+    for example in rule.examples_match:
+        if rule.id not in {m.rule_id for m in scan(example.encode("utf-8"), _path(rule))}:
+            wrong.append(f"not found: {example!r}")
+        # Inside a larger file, on its own line (4) or a later line of a multi-line example.
+        content = _in_a_larger_file(example).encode("utf-8")
+        lines = {m.line for m in scan(content, _path(rule)) if m.rule_id == rule.id}
+        if not any(4 <= line <= 4 + example.count("\n") for line in lines):
+            wrong.append(f"not found inside a larger file: {example!r}")
+        if rule.files:  # a rule bound to credential files reads nothing else
+            for path in (None, "notes.txt", f"docs/{example_path(rule.files)}.md"):
+                if rule.id in {m.rule_id for m in scan(example.encode("utf-8"), path)}:
+                    wrong.append(f"found outside its files ({path}): {example!r}")
+    for example in rule.examples_ignore:
+        if rule.id in {m.rule_id for m in scan(example.encode("utf-8"), _path(rule))}:
+            wrong.append(f"found although it is an ignore example: {example!r}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_every_rule_has_an_ignore_example() -> None:
