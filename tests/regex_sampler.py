@@ -12,16 +12,10 @@ import random
 from typing import Any
 
 from scanner.detect.rule_shape import sre_parser
+from scanner.rules.regex_guard import class_bytes
 
 _PRINTABLE = [byte for byte in range(0x20, 0x7F)] + [0x09, 0x0A]
-_CATEGORIES: dict[str, list[int]] = {
-    "CATEGORY_DIGIT": list(range(0x30, 0x3A)),
-    "CATEGORY_NOT_DIGIT": [b for b in _PRINTABLE if not 0x30 <= b <= 0x39],
-    "CATEGORY_SPACE": [0x20, 0x09, 0x0A, 0x0D],
-    "CATEGORY_NOT_SPACE": [b for b in _PRINTABLE if b not in (0x20, 0x09, 0x0A)],
-    "CATEGORY_WORD": [b for b in _PRINTABLE if chr(b).isalnum() or b == 0x5F],
-    "CATEGORY_NOT_WORD": [b for b in _PRINTABLE if not (chr(b).isalnum() or b == 0x5F)],
-}
+_PRINTABLE_SET = frozenset(_PRINTABLE)
 _MOST_REPEATS = 40  # an unbounded repeat is drawn up to this many times past its minimum
 _IGNORECASE = 2  # re.IGNORECASE in the parser's flags
 
@@ -76,18 +70,5 @@ class RegexSampler:
         return b""  # AT (anchors), ASSERT, ASSERT_NOT: zero width
 
     def _class(self, items: Any) -> list[int]:
-        chosen: set[int] = set()
-        negate = False
-        for op, value in items:
-            name = str(op)
-            if name == "NEGATE":
-                negate = True
-            elif name == "LITERAL":
-                chosen.add(value)
-            elif name == "RANGE":
-                chosen.update(range(value[0], value[1] + 1))
-            elif name == "CATEGORY":
-                chosen.update(_CATEGORIES.get(str(value), []))
-        if negate:
-            return [b for b in _PRINTABLE if b not in chosen] or [0x20]
-        return sorted(chosen) or [0x20]
+        printable = [byte for byte in sorted(class_bytes(items)) if byte in _PRINTABLE_SET]
+        return printable or [0x20]

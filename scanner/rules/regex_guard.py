@@ -233,7 +233,7 @@ class _Witness:
             elif name == "ANY":
                 out += b"a"
             elif name == "IN":
-                picks = _representatives(_class_bytes(value)) or [b"a"]
+                picks = _representatives(class_bytes(value)) or [b"a"]
                 out += picks[variant % len(picks)]
             elif name == "SUBPATTERN":
                 out += self.text(value[3], variant, depth + 1)
@@ -318,7 +318,7 @@ def _first_of_node(name: str, value: Any) -> tuple[frozenset[int], bool]:
     if name == "ANY":
         return _BYTES, False
     if name == "IN":
-        return _class_bytes(value), False
+        return class_bytes(value), False
     if name == "SUBPATTERN":
         return _first_bytes(value[3]), _nullable(value[3])
     if name == "ATOMIC_GROUP":
@@ -340,7 +340,8 @@ def _nullable(tree: Any) -> bool:
     return len(tree) == 0 or int(tree.getwidth()[0]) == 0
 
 
-def _class_bytes(items: Iterable[Any]) -> frozenset[int]:
+def class_bytes(items: Iterable[Any]) -> frozenset[int]:
+    """The bytes a parsed character class (the items of an IN node) accepts."""
     chosen: set[int] = set()
     negate = False
     for op, value in items:
