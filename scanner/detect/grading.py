@@ -19,7 +19,7 @@ import re
 from typing import Literal
 
 from scanner.confidence import Confidence
-from scanner.rules.pack import Rule
+from scanner.rules.pack import GENERIC_FAMILY, Rule
 
 ValueKind = Literal[
     "placeholder", "template", "url", "path", "uuid", "hex", "word", "base64", "random"
@@ -79,7 +79,7 @@ def classify(secret: bytes) -> ValueKind:
 
 def grade(rule: Rule, secret: bytes) -> Confidence:
     """How sure a match of `rule` capturing `secret` is to be a credential."""
-    if rule.family == "generic" and classify(secret) not in _SECRET_SHAPED:
+    if rule.family == GENERIC_FAMILY and classify(secret) not in _SECRET_SHAPED:
         return "low"
     if rule.files and rule.confidence == "high" and is_weak(secret):
         return "medium"

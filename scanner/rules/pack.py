@@ -82,7 +82,7 @@ _KNOWN_KEYS = frozenset(
 )
 # A rule's grade when it declares none: a generic rule reads a name and a value, any other
 # rule a provider's format (see scanner.confidence).
-_DEFAULT_CONFIDENCE: dict[str, Confidence] = {"generic": "medium"}
+_DEFAULT_CONFIDENCE: dict[str, Confidence] = {GENERIC_FAMILY: "medium"}
 _VERIFY_KEYS = frozenset(
     {
         "method",
