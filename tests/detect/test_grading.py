@@ -60,14 +60,11 @@ def test_a_rule_may_declare_its_grade_and_a_wrong_one_is_refused(tmp_path: Path)
 @pytest.mark.parametrize(
     "value",
     [
-        b"e7c3e5bb525b059eabe3ffa21a82e271",  # 32 hex: secrets.token_hex(16), or an md5
-        b"9f2c6a1d4b8e0f3a7c5d2e9b1a6f4c8d0e3b7a2f",  # 40 hex: an OAuth token, or a sha1
-        b"E7C3E5BB525B059EABE3FFA21A82E271C614AAFB77BD03FB73ED66C32FCFBCF0",
         b"c0c57ed8-4f5b-4ced-9f56-201a7513e6c0",
         b"xc0c57ed8-4f5b-4ced-9f56-201a7513e6c0",  # a UUID inside: as often an id
     ],
 )
-def test_a_generic_value_shaped_like_a_digest_or_uuid_is_low(value: bytes) -> None:
+def test_a_generic_value_holding_a_uuid_is_low(value: bytes) -> None:
     assert grade(GENERIC, value) == "low"
     assert grade(PROVIDER, value) == "high"  # a provider's format is the evidence
 
@@ -76,11 +73,14 @@ def test_a_generic_value_shaped_like_a_digest_or_uuid_is_low(value: bytes) -> No
     "value",
     [
         b"qLiFtdVLhMvN1RqtB1hp19X7DFui2e8X",
-        b"e7c3e5bb525b059eabe3ffa21a82e27",  # 31 hex: no digest has that length
-        b"e7c3e5bb525b059eabe3ffa21A82E271",  # mixed case: not how a digest is printed
+        b"e7c3e5bb525b059eabe3ffa21a82e271",  # 32 hex: secrets.token_hex(16)
+        b"9f2c6a1d4b8e0f3a7c5d2e9b1a6f4c8d0e3b7a2f",  # 40 hex: an OAuth token
+        b"E7C3E5BB525B059EABE3FFA21A82E271C614AAFB77BD03FB73ED66C32FCFBCF0",
+        b"e7c3e5bb525b059eabe3ffa21a82e27",  # 31 hex
+        b"e7c3e5bb525b059eabe3ffa21A82E271",  # mixed case
     ],
 )
-def test_other_generic_values_keep_the_rules_grade(value: bytes) -> None:
+def test_random_and_hex_generic_values_keep_the_rules_grade(value: bytes) -> None:
     assert grade(GENERIC, value) == "medium"
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from git_builders import GitRepo, assert_valid_report, finding, scan, scan_report, token
 
-# A generic rule of the user's: its 32-hex values grade `low` (a digest or an id, as often as a
-# key), its other values `medium`.
+# A generic rule of the user's: its UUID values grade `low` (a record or request id, as often as
+# a key), its other values `medium`.
 TEAM_RULES = """
 [[rule]]
 id = "zorp-secret"
@@ -21,12 +21,12 @@ title = "Zorp secret"
 severity = "high"
 family = "generic"
 keywords = ["zorp_secret"]
-pattern = '''zorp_secret = "([0-9A-Za-z]{20,64})"'''
+pattern = '''zorp_secret = "([0-9A-Za-z-]{20,64})"'''
 [rule.examples]
 match = ['zorp_secret = "Qm7rT2vK9pLx4NcW8hZ3bY6d"']
 """
 
-HEX = "e7c3e5bb525b059eabe3ffa21a82e271"  # secrets.token_hex(16)-shaped
+UUID = "c0c57ed8-4f5b-4ced-9f56-201a7513e6c0"
 RANDOM = "Qm7rT2vK9pLx4NcW8hZ3bY6dF1gJ5sA0"
 PROVIDER = token(7)  # an xAI key: a provider's format, `high`
 IN_TESTS = token(8)
@@ -39,7 +39,7 @@ def repo(tmp_path: Path) -> tuple[Path, Path]:
         "2025-01-01T00:00:00+00:00",
         {
             "app/settings.py": (
-                f'zorp_secret = "{HEX}"\nzorp_secret = "{RANDOM}"\nXAI = "{PROVIDER}"\n'
+                f'zorp_secret = "{UUID}"\nzorp_secret = "{RANDOM}"\nXAI = "{PROVIDER}"\n'
             ),
             "tests/test_client.py": f'XAI = "{IN_TESTS}"\n',
         },
@@ -59,7 +59,7 @@ def test_every_finding_has_a_confidence_and_the_unsure_ones_are_left_out_by_defa
     assert finding(report, PROVIDER)["confidence"] == "high"
     assert finding(report, RANDOM)["confidence"] == "medium"
     shown = {f["fingerprint"] for f in report["findings"]}
-    assert len(shown) == 3  # the hex value is not among them
+    assert len(shown) == 3  # the UUID value is not among them
     assert report["scan"]["min_confidence"] == {"level": "medium", "hidden": 1}
     notes = [n["message"] for n in report["scan"]["notes"] if n["kind"] == "min_confidence"]
     assert notes == [
@@ -73,7 +73,7 @@ def test_min_confidence_low_shows_every_finding_and_high_only_the_sure_ones(
 ) -> None:
     path, rules = repo
     _, everything = scan(path, tmp_path, "--rules", str(rules), "--min-confidence", "low")
-    assert finding(everything, HEX)["confidence"] == "low"
+    assert finding(everything, UUID)["confidence"] == "low"
     assert everything["scan"]["min_confidence"] == {"level": "low", "hidden": 0}
     assert len(everything["findings"]) == 4
     _, sure = scan(path, tmp_path, "--rules", str(rules), "--min-confidence", "high")
@@ -83,7 +83,7 @@ def test_min_confidence_low_shows_every_finding_and_high_only_the_sure_ones(
 
 def test_the_exit_status_and_the_headline_follow_min_confidence(tmp_path: Path) -> None:
     built = GitRepo(tmp_path / "repo")
-    built.change("2024-01-01T00:00:00+00:00", {"a.py": f'zorp_secret = "{HEX}"\n'})
+    built.change("2024-01-01T00:00:00+00:00", {"a.py": f'zorp_secret = "{UUID}"\n'})
     rules = tmp_path / "team.toml"
     rules.write_text(TEAM_RULES)
     code, quiet = scan(built.path, tmp_path, "--rules", str(rules))
@@ -152,12 +152,12 @@ def test_the_commit_hook_blocks_only_on_sure_enough_matches(tmp_path: Path) -> N
     built = GitRepo(tmp_path / "repo")
     rules = tmp_path / "team.toml"
     rules.write_text(TEAM_RULES)
-    built.write("a.py", f'zorp_secret = "{HEX}"\n')
+    built.write("a.py", f'zorp_secret = "{UUID}"\n')
     built.git("add", "a.py")
     quiet = _staged(built.path, "--rules", str(rules))
     assert quiet.returncode == 0
     # Two matches of the one value: the team's rule and the built-in generic assignment rule
-    # (a hex value under a secret's name is a low match of both).
+    # (a UUID under a secret's name is a low match of both).
     assert "2 less sure matches (below --min-confidence medium) not shown" in quiet.stderr
     loud = _staged(built.path, "--rules", str(rules), "--min-confidence", "low")
     assert loud.returncode == 1
@@ -174,7 +174,7 @@ def test_the_pre_push_hook_follows_min_confidence(tmp_path: Path) -> None:
     settings = '[paths]\nexclude = ["team.toml"]\n[rules]\nextra = ["team.toml"]\n'
     config = {".leakwindow.toml": settings, "team.toml": TEAM_RULES}
     built.change("2025-01-01T00:00:00+00:00", config)
-    head = built.change("2025-01-02T00:00:00+00:00", {"a.py": f'zorp_secret = "{HEX}"\n'})
+    head = built.change("2025-01-02T00:00:00+00:00", {"a.py": f'zorp_secret = "{UUID}"\n'})
     push = f"refs/heads/main {head} refs/heads/main {'0' * 40}\n"
     hook = [sys.executable, "-m", "scanner.entry", "pre-push", "origin", str(remote.path)]
     quiet = subprocess.run(
