@@ -54,6 +54,8 @@ _HEX = re.compile(
 _WORD = re.compile(
     rb"^_{0,2}[a-z]+(?:[-_. ][a-z]+)*_{0,2}$"
     rb"|^[A-Z]{0,3}[a-z]+(?:[A-Z]{1,3}[a-z]+)*[0-9]{0,6}[!@#$%^&*.?]{0,2}$"
+    # a type written as a string: `"List[V1LocalObjectReference]"` in generated API models
+    rb"|^[A-Z][A-Za-z]+\[[A-Za-z0-9_.]+(?:, ?[A-Za-z0-9_.\[\]]+)*\]$"
 )
 _BASE64 = re.compile(rb"^(?:[A-Za-z0-9+/]{4}){3,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 

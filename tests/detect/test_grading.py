@@ -155,6 +155,8 @@ def test_weakness_lowers_only_rules_bound_to_credential_files() -> None:
         (b"e7c3e5bb525b059eabe3ffa21a82e271", "hex"),
         (b"correct-horse-battery-staple", "word"),
         (b"Summer2024!", "word"),
+        (b"List[V1LocalObjectReference]", "word"),
+        (b"Dict[str, V1Secret]", "word"),
         (b"qLiFtdVLhMvN1RqtB1hp19X7DFui2e8XY5/qd6sdfGifXLOi", "base64"),
         (b"qLiFtdVLhMvN1RqtB1hp19X7DFui2e8X", "random"),
         (b"Zq<v8]Kp|3@Lr^tY:x7M.nB2{cD&gH;9jF*kS4uW", "random"),  # brackets inside: no template
