@@ -191,7 +191,7 @@ def _docker_config(rng: random.Random, n: int) -> Block:
         ]
         return Block(
             "dockercfg-legacy",
-            f"ci/.dockercfg-{n}",
+            f"home/docker-{n}/.dockercfg",  # the client reads it only under this name
             lines,
             [Secret(1, 1, auth, "docker-registry", "packages")],
             "docs.docker.com/reference/cli/docker/#configuration-files",
