@@ -15,6 +15,7 @@ there stays low until one is written; the row stays either way).
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 import string
@@ -45,6 +46,10 @@ ALPHABETS: dict[str, str] = {
 }
 
 MAKERS: dict[str, Callable[[random.Random], str]] = {
+    # a key that is N random bytes in standard base64: its last character before the padding
+    # carries only the bits left over, so a random character there is no real key
+    "b64-32": lambda rng: base64.b64encode(shapes.rand_bytes(rng, 32)).decode("ascii"),
+    "b64-64": lambda rng: base64.b64encode(shapes.rand_bytes(rng, 64)).decode("ascii"),
     "jwt": lambda rng: shapes.jwt(rng),
     "jwt-none": lambda rng: shapes.jwt(rng, alg="none"),
     "pypi": lambda rng: shapes.pypi_macaroon(rng),
@@ -194,15 +199,15 @@ FORMATS: tuple[TokenFormat, ...] = (
     _f("google", "cloud", "GOOGLE_CLIENT_SECRET", "GOCSPX-{B:28}", "developers.google.com/identity/protocols/oauth2"),
     _f("google", "cloud", "GOOGLE_REFRESH_TOKEN", "1//0{B:99}", "developers.google.com/identity/protocols/oauth2#size"),
     _f("google", "cloud", "GOOGLE_ACCESS_TOKEN", "ya29.{B:150}", "developers.google.com/identity/protocols/oauth2#size"),
-    _f("azure-storage", "cloud", "AZURE_STORAGE_CONNECTION_STRING", "DefaultEndpointsProtocol=https;AccountName=acmedata;AccountKey={b:86}==;EndpointSuffix=core.windows.net", "learn.microsoft.com/azure/storage/common/storage-configure-connection-string"),
+    _f("azure-storage", "cloud", "AZURE_STORAGE_CONNECTION_STRING", "DefaultEndpointsProtocol=https;AccountName=acmedata;AccountKey={@b64-64};EndpointSuffix=core.windows.net", "learn.microsoft.com/azure/storage/common/storage-configure-connection-string"),
     _f("azure-storage", "cloud", "AZURE_STORAGE_SAS_URL", "https://acmedata.blob.core.windows.net/exports?sv=2022-11-02&ss=b&srt=co&sp=rl&se=2027-01-01T00:00:00Z&spr=https&sig={a:43}%3D", "learn.microsoft.com/azure/storage/common/storage-sas-overview"),
     _f("azure-entra", "cloud", "AZURE_CLIENT_SECRET", "{a:3}8Q~{e:34}", "learn.microsoft.com/entra/identity-platform/howto-create-service-principal-portal"),
     _f("azure-devops", "cloud", "AZURE_DEVOPS_PAT", "{a:76}AZDO{a:4}", "learn.microsoft.com/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate", False),
     _f("azure-devops", "cloud", "AZURE_DEVOPS_EXT_PAT", "{zl:52}", "learn.microsoft.com/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate"),
-    _f("azure-service-bus", "cloud", "SERVICEBUS_CONNECTION_STRING", "Endpoint=sb://acme-bus.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={b:43}=", "learn.microsoft.com/azure/service-bus-messaging/service-bus-sas", False),
-    _f("azure-event-hubs", "cloud", "EVENTHUB_CONNECTION_STRING", "Endpoint=sb://acme-events.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey={b:43}=;EntityPath=clicks", "learn.microsoft.com/azure/event-hubs/event-hubs-get-connection-string", False),
-    _f("azure-app-configuration", "cloud", "APPCONFIG_CONNECTION_STRING", "Endpoint=https://acme-config.azconfig.io;Id={a:4}-l0-s0:{a:20};Secret={b:43}=", "learn.microsoft.com/azure/azure-app-configuration/concept-enable-rbac", False),
-    _f("azure-log-analytics", "cloud", "LOG_ANALYTICS_SHARED_KEY", "{b:86}==", "learn.microsoft.com/azure/azure-monitor/logs/data-collector-api", False),
+    _f("azure-service-bus", "cloud", "SERVICEBUS_CONNECTION_STRING", "Endpoint=sb://acme-bus.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={@b64-32}", "learn.microsoft.com/azure/service-bus-messaging/service-bus-sas", False),
+    _f("azure-event-hubs", "cloud", "EVENTHUB_CONNECTION_STRING", "Endpoint=sb://acme-events.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey={@b64-32};EntityPath=clicks", "learn.microsoft.com/azure/event-hubs/event-hubs-get-connection-string", False),
+    _f("azure-app-configuration", "cloud", "APPCONFIG_CONNECTION_STRING", "Endpoint=https://acme-config.azconfig.io;Id={a:4}-l0-s0:{a:20};Secret={@b64-32}", "learn.microsoft.com/azure/azure-app-configuration/concept-enable-rbac", False),
+    _f("azure-log-analytics", "cloud", "LOG_ANALYTICS_SHARED_KEY", "{@b64-64}", "learn.microsoft.com/azure/azure-monitor/logs/data-collector-api", False),
     _f("digitalocean", "cloud", "DIGITALOCEAN_TOKEN", "dop_v1_{h:64}", "docs.digitalocean.com/reference/api/create-personal-access-token"),
     _f("digitalocean", "cloud", "DIGITALOCEAN_OAUTH_TOKEN", "doo_v1_{h:64}", "docs.digitalocean.com/reference/api/oauth"),
     _f("alibaba", "cloud", "ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI{a:20}", "alibabacloud.com/help/en/ram/user-guide/create-an-accesskey-pair"),
@@ -311,8 +316,8 @@ FORMATS: tuple[TokenFormat, ...] = (
     _f("razorpay", "payments", "RAZORPAY_KEY_SECRET", "{a:24}", "razorpay.com/docs/api/authentication"),
     _f("recurly", "payments", "RECURLY_API_KEY", "{h:32}", "recurly.com/developers/api/v2021-02-25/index.html#section/Getting-Started/Authentication"),
     _f("lob", "payments", "LOB_API_KEY", "live_{h:35}", "docs.lob.com/#section/Authentication"),
-    _f("coinbase", "payments", "COINBASE_API_SECRET", "{b:86}==", "docs.cdp.coinbase.com/get-started/docs/cdp-api-keys", False),
-    _f("kraken", "payments", "KRAKEN_PRIVATE_KEY", "{b:86}==", "docs.kraken.com/api/docs/guides/spot-rest-auth", False),
+    _f("coinbase", "payments", "COINBASE_API_SECRET", "{@b64-64}", "docs.cdp.coinbase.com/get-started/docs/cdp-api-keys", False),
+    _f("kraken", "payments", "KRAKEN_PRIVATE_KEY", "{@b64-64}", "docs.kraken.com/api/docs/guides/spot-rest-auth", False),
     _f("kucoin", "payments", "KUCOIN_API_SECRET", "{uuid}", "kucoin.com/docs/basic-info/connection-method/authentication/creating-a-request", False),
     _f("bittrex", "payments", "BITTREX_API_SECRET", "{h:32}", "bittrex.github.io/api/v3#topic-Authentication", False),
     _f("finicity", "payments", "FINICITY_APP_KEY", "{h:32}", "docs.finicity.com/guide-to-partner-authentication-and-integration", False),
@@ -400,7 +405,7 @@ FORMATS: tuple[TokenFormat, ...] = (
     _f("jwt", "private-keys", "JWT_TOKEN", "{@jwt}", "datatracker.ietf.org/doc/html/rfc7519#section-3"),
     _f("jwt", "private-keys", "ID_TOKEN", "{@jwt-none}", "datatracker.ietf.org/doc/html/rfc7519#section-6.1"),
     _f("age", "private-keys", "SOPS_AGE_KEY", "{@age}", "age-encryption.org/v1#the-x25519-recipient-type"),
-    _f("wireguard", "private-keys", "WG_PRIVATE_KEY", "{b:43}=", "wireguard.com/quickstart/#key-generation"),
+    _f("wireguard", "private-keys", "WG_PRIVATE_KEY", "{@b64-32}", "wireguard.com/quickstart/#key-generation"),
 )
 
 # Generic secrets: random values under secret-ish names, no provider shape at all.
@@ -416,6 +421,6 @@ GENERIC: tuple[TokenFormat, ...] = (
     _f("uuid-secret", "generic", "CLIENT_SECRET", "{uuid}", "RFC 9562 UUIDv4 issued as a secret"),
     _f("jwt-secret", "generic", "JWT_SECRET", "{a:48}", "HS256 signing secret, RFC 7518 section 3.2 (>= 256 bits)"),
     _f("wordpress", "generic", "AUTH_SALT", "{p:30}<{p:33}", "api.wordpress.org/secret-key/1.1/salt (printable, may hold < and >)"),
-    _f("encryption", "generic", "ENCRYPTION_KEY", "{b:43}=", "32 random bytes in base64 (Fernet-style)"),
+    _f("encryption", "generic", "ENCRYPTION_KEY", "{@b64-32}", "32 random bytes in base64 (Fernet-style)"),
 )
 # fmt: on
