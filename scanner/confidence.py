@@ -2,8 +2,8 @@
 grades, and the kinds of file (test, docs, example) whose findings rank after the others.
 
 A provider's token with its prefix, or a checksum that holds, is `high`; a random value under a
-secret-ish name is `medium`; a value that is also shaped like something harmless (a digest, a
-UUID) under such a name is `low`. Grades rank and gate findings (`--min-confidence`); they
+secret-ish name is `medium`; a value that is also shaped like something harmless (a UUID under
+a token's name, a word, a path) is `low`. Grades rank and gate findings (`--min-confidence`); they
 never drop one. Like `scanner.severity`, this imports nothing else (the hook reads it).
 """
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from scanner.confidence import Confidence
+
 
 def fingerprint_of(secret: bytes) -> str:
     """Lowercase hex sha256 of the secret's bytes: the identity of a finding."""
@@ -37,6 +39,11 @@ def preview_of(secret: bytes) -> str:
     return f"{text[:keep]}…({len(text)} chars)"
 
 
+# Where a match sits, as a rescan saves it: rule id, offset, length, line, column, and the
+# grade the matcher gave it (Match.confidence).
+Position = tuple[str, int, int, int, int, Confidence | None]
+
+
 @dataclass(frozen=True)
 class Match:
     """One rule hit inside one blob's content."""
@@ -49,3 +56,6 @@ class Match:
     # Where the secret starts in the scanned text, when that is enough to find it again
     # (not for decoded spans or giant blobs matched in chunks): lets a rescan skip matching.
     offset: int = field(default=-1, compare=False, repr=False)
+    # The grade, when the matcher decided it from more than the rule and the secret (the name a
+    # generic value is assigned to); None: grade from those two (`scanner.detect.grading`).
+    confidence: Confidence | None = field(default=None, compare=False)

@@ -43,9 +43,10 @@ from scanner.git.history import History
 from scanner.git.integrity import Integrity
 from scanner.git.inventory import Inventory
 from scanner.git.process import run_git
+from scanner.matches import Position
 from scanner.model import CommitInfo
 
-_FORMAT = 7
+_FORMAT = 8
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -55,8 +56,8 @@ class Snapshot:
     history: History
     positives: list[str]  # blobs that matched and must be matched again
     integrity: Integrity
-    # blobs that matched, with where (rule, offset, length, line, column): read, not matched
-    positions: dict[str, list[tuple[str, int, int, int, int]]] = field(default_factory=dict)
+    # blobs that matched, with where (rule, offset, length, line, column, grade): read, not matched
+    positions: dict[str, list[Position]] = field(default_factory=dict)
     packs: tuple[str, ...] = ()  # the packs the inventory was read from (paths)
     shallow: str = ""
     loose: tuple[str, ...] = ()  # the loose objects there were (ids)

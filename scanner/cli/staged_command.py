@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from scanner.cache.rule_pack import load_pack_cached, matcher_cached
 from scanner.confidence import CONFIDENCES, Confidence, at_least_as_sure, surest
-from scanner.detect.grading import grade
+from scanner.detect.grading import match_grade
 from scanner.errors import LeakwindowError
 from scanner.failures import (
     OutputLost,
@@ -95,7 +95,7 @@ def _report(
         if item.match.rule_id not in entry["rules"]:
             entry["rules"].append(item.match.rule_id)
         grades.setdefault(fingerprint, []).append(
-            grade(pack.by_id[item.match.rule_id], item.match.secret)
+            match_grade(pack.by_id[item.match.rule_id], item.match)
         )
         entry["confidence"] = surest(grades[fingerprint])
         entry["locations"].append(
@@ -196,7 +196,7 @@ def _sure_enough(
     kept = [
         m
         for m in matches
-        if at_least_as_sure(grade(pack.by_id[m.match.rule_id], m.match.secret), level)
+        if at_least_as_sure(match_grade(pack.by_id[m.match.rule_id], m.match), level)
     ]
     return kept, Unsure(level, len(matches) - len(kept))
 

@@ -80,8 +80,28 @@ def shannon_entropy(text: str) -> float:
     return -sum(count / length * math.log2(count / length) for count in Counter(text).values())
 
 
-def is_low_entropy(secret: str, minimum: float | None) -> bool:
-    return minimum is not None and shannon_entropy(secret) < minimum
+# A hex string can carry at most 4 bits a character, and a random 32-hex key falls below a
+# limit meant for base64-like values (3.4) about one time in four: detect-secrets holds hex to
+# 3.0 (HexHighEntropyString) for that reason, and so do the generic rules, from 32 digits
+# (`token_hex(16)`) up: shorter hex under a key's name is mostly an id (a .NET
+# `publicKeyToken`, a span id). A provider rule's limit is its own: some set it above 4 to
+# leave hex digests out.
+HEX_ENTROPY_LIMIT = 3.0
+HEX_LIMIT_FROM = 32  # digits
+_HEX_DIGITS = frozenset("0123456789abcdef")
+_HEX_DIGITS_UPPER = frozenset("0123456789ABCDEF")
+
+
+def is_low_entropy(secret: str, minimum: float | None, *, hex_limit: bool = False) -> bool:
+    """Below `minimum` bits a character; with `hex_limit`, a hex value of HEX_LIMIT_FROM
+    digits or more is held to at most HEX_ENTROPY_LIMIT instead."""
+    if minimum is None:
+        return False
+    letters = set(secret)
+    is_hex = letters <= _HEX_DIGITS or letters <= _HEX_DIGITS_UPPER
+    if hex_limit and is_hex and len(secret) >= HEX_LIMIT_FROM:
+        minimum = min(minimum, HEX_ENTROPY_LIMIT)
+    return shannon_entropy(secret) < minimum
 
 
 # Before the value: a name that ends in `_id` or `_ids`, or a line that opens with `id`, `myid`

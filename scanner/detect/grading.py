@@ -6,13 +6,17 @@ names that shape. A random, base64 or hex value is what the rule says: the name 
 excludes digests (`*_hash`, `*_sha256`, `checksum`, `*_id`…), and a bare hex string under a
 secret's name is as a rule a key (`secrets.token_hex()` as Flask's docs advise, Rails'
 `secret_key_base`, 32-hex API keys, 40-hex OAuth tokens; measured on ten real packages, this
-added test values and no false positive). A value holding a UUID is often a record or request
-id under the same name (an idempotency `client_token`), so it is reported `low` rather than
-dropped. The shapes the rules' filters drop (words, paths, URLs, templates, placeholders) are
-graded `low` too, should one get through. A rule bound to credential files reports every
-stored password, and a weak one (`pass123`) is as often a throwaway as a real account's:
-`medium` rather than its rule's `high`. The grade is a function of the rule and the secret
-only, so a match rebuilt from a cache grades the same.
+added test values and no false positive). A value holding a UUID is often a record, request or
+lock id under a token's name (an idempotency `client_token`, an `update_token`), so it is `low`
+there; under a name that says secret, password or key (`client_secret`, Heroku's `api_key`) it
+keeps the rule's grade. That needs the name, which only the match has: the matcher grades a
+generic match as it finds it (`grade(rule, secret, name)`) and the match carries its grade,
+through the caches too. The shapes the rules' filters drop (words, paths, URLs, templates,
+placeholders) are graded `low` whatever the name, should one get through. A rule bound to
+credential files reports every stored password, and a weak one (`pass123`) is as often a
+throwaway as a real account's: `medium` rather than its rule's `high`. The grade is a function
+of the rule and the secret (and, for a UUID, the name), so a match rebuilt from a cache grades
+the same.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import re
 from typing import Literal
 
 from scanner.confidence import Confidence
+from scanner.matches import Match
 from scanner.rules.pack import GENERIC_FAMILY, Rule
 
 ValueKind = Literal[
@@ -57,6 +62,13 @@ _WORD = re.compile(
     # a type written as a string: `"List[V1LocalObjectReference]"` in generated API models
     rb"|^[A-Z][A-Za-z]+\[[A-Za-z0-9_.]+(?:, ?[A-Za-z0-9_.\[\]]+)*\]$"
 )
+# A key that says it holds a secret, a password or a key, not merely a token: under such a
+# name a UUID is a credential (`client_secret`, `HEROKU_API_KEY`), under `*_token` as often
+# an idempotency or lock id.
+_SECRET_NAME = re.compile(
+    rb"(?i)secret|passw|passphrase|pwd|credential|api[_.-]?key|apikey"
+    rb"|(?:private|access|auth|master|signing|encryption)[_.-]?key"
+)
 _BASE64 = re.compile(rb"^(?:[A-Za-z0-9+/]{4}){3,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 
 
@@ -81,13 +93,26 @@ def classify(secret: bytes) -> ValueKind:
     return "random"
 
 
-def grade(rule: Rule, secret: bytes) -> Confidence:
-    """How sure a match of `rule` capturing `secret` is to be a credential."""
-    if rule.family == GENERIC_FAMILY and classify(secret) not in _SECRET_SHAPED:
-        return "low"
+def grade(rule: Rule, secret: bytes, name: bytes = b"") -> Confidence:
+    """How sure a match of `rule` capturing `secret` is to be a credential; `name` is the
+    matched text before the secret (the key it is assigned to), where the matcher has it."""
+    if rule.family == GENERIC_FAMILY:
+        kind = classify(secret)
+        if kind not in _SECRET_SHAPED and not (kind == "uuid" and names_a_secret(name)):
+            return "low"
     if rule.files and rule.confidence == "high" and is_weak(secret):
         return "medium"
     return rule.confidence
+
+
+def match_grade(rule: Rule, match: Match) -> Confidence:
+    """A match's grade: the one the matcher gave it from its name, else from rule and secret."""
+    return match.confidence or grade(rule, match.secret)
+
+
+def names_a_secret(name: bytes) -> bool:
+    """Whether the key a value is assigned to says secret, password or key (not just token)."""
+    return _SECRET_NAME.search(name) is not None
 
 
 def is_weak(secret: bytes) -> bool:

@@ -18,6 +18,7 @@ from scanner.detect.budget import BlobTimedOut, Deadline
 from scanner.detect.checksums import CHECKSUMS
 from scanner.detect.decoding import KeywordForms
 from scanner.detect.file_rules import file_matches
+from scanner.detect.grading import grade
 from scanner.detect.hs_screening import HyperscanPrefilter, hyperscan_available
 from scanner.detect.key_material import canonical_key
 from scanner.detect.lines import LineIndex, line_place
@@ -255,6 +256,7 @@ class Matcher:
                             line.number,
                             column,
                             decoded=span.encoding,
+                            confidence=match.confidence,
                         )
                     )
         except BlobTimedOut:
@@ -301,6 +303,12 @@ class Matcher:
                 line=line_number,
                 column=position - line_start + 1,
                 offset=offset,
+                # a generic value's grade can hang on its name, which only the match holds
+                confidence=(
+                    grade(rule, secret, lines.content[found.start() : position])
+                    if rule.family == GENERIC_FAMILY
+                    else None
+                ),
             )
 
 
@@ -316,7 +324,7 @@ def secret_is_dropped(rule: Rule, secret: bytes) -> bool:
         return True
     if any(pattern.search(text) for pattern in rule.placeholders):
         return True
-    if filters.is_low_entropy(text, rule.min_entropy):
+    if filters.is_low_entropy(text, rule.min_entropy, hex_limit=rule.family == GENERIC_FAMILY):
         return True
     if rule.checksum is not None and not CHECKSUMS[rule.checksum](text):
         return True

@@ -175,6 +175,7 @@ def scan_added(diff: bytes, matcher: Matcher) -> tuple[list[StagedMatch], int]:
                             secret=match.secret,
                             line=block.first_line + match.line - 1,
                             column=match.column,
+                            confidence=match.confidence,
                         ),
                     )
                 )

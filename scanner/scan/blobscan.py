@@ -33,7 +33,7 @@ from scanner.detect.content import (
 )
 from scanner.detect.matcher import Matcher
 from scanner.git.process import start_git, stop, widen_pipe
-from scanner.matches import Match
+from scanner.matches import Match, Position
 
 CHUNK_BYTES = 8 << 20  # text matched at once in a large blob
 OVERLAP_BYTES = 1 << 20  # carried to the next chunk: a match may start at a chunk's end
@@ -254,6 +254,7 @@ class _Chunks:
                     line=self._lines_before + match.line,
                     column=column,
                     decoded=match.decoded,
+                    confidence=match.confidence,
                 )
             )
         if timed_out:
@@ -377,7 +378,6 @@ def read_texts(repo: Path, oids: list[str]) -> Iterator[tuple[str, bytes]]:
 
 
 # A saved position: (rule id, offset of the secret in the scanned text, its length, line, column)
-Position = tuple[str, int, int, int, int]
 
 
 def recover_matches(
@@ -400,11 +400,13 @@ def recover_matches(
         read.add(oid)
         text = scannable_text(raw)
         rebuilt: list[Match] = []
-        for rule_id, offset, length, line, column in positions[oid]:
+        for rule_id, offset, length, line, column, confidence in positions[oid]:
             secret = text[offset : offset + length] if text is not None else b""
             if len(secret) != length:
                 break
-            rebuilt.append(Match(rule_id, secret, line, column, offset=offset))
+            rebuilt.append(
+                Match(rule_id, secret, line, column, offset=offset, confidence=confidence)
+            )
         if len(rebuilt) == len(positions[oid]):
             recovered[oid] = rebuilt
         else:
@@ -424,7 +426,9 @@ def saved_positions(
         if blob_sizes.get(oid, CHUNK_BYTES + 1) <= CHUNK_BYTES and all(
             m.offset >= 0 and m.decoded is None for m in found
         ):
-            positions[oid] = [(m.rule_id, m.offset, len(m.secret), m.line, m.column) for m in found]
+            positions[oid] = [
+                (m.rule_id, m.offset, len(m.secret), m.line, m.column, m.confidence) for m in found
+            ]
         else:
             again.append(oid)
     return positions, again

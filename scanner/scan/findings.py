@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from scanner import parking
-from scanner.confidence import PathContext, confidence_rank, surest
+from scanner.confidence import Confidence, PathContext, confidence_rank, surest
 from scanner.detect.context import path_context
 from scanner.detect.grading import grade
 from scanner.exposure.provenance import Introduction, Provenance, compute_provenance, reachability
@@ -166,12 +166,15 @@ def _assemble_findings(
     object_refs: list[ObjectRef],
 ) -> list[Finding]:
     rules_by_secret: dict[bytes, set[str]] = {}
+    graded: dict[bytes, set[Confidence]] = {}  # grades the matcher decided from a name
     blobs_by_secret: dict[bytes, list[str]] = {}
     encodings: dict[bytes, set[str | None]] = {}
     for blob, found in index.matches.items():
         for match in found:
             encodings.setdefault(match.secret, set()).add(match.decoded)
             rules_by_secret.setdefault(match.secret, set()).add(match.rule_id)
+            if match.confidence is not None:
+                graded.setdefault(match.secret, set()).add(match.confidence)
             blobs = blobs_by_secret.setdefault(match.secret, [])
             if not blobs or blobs[-1] != blob:
                 blobs.append(blob)
@@ -223,7 +226,10 @@ def _assemble_findings(
                 dangling=not reachable_from,
                 suppressed=suppression(digests_of(secret)) if suppression else None,
                 decoded=_only_encoding(encodings[secret]),
-                confidence=surest([grade(pack.by_id[rule_id], secret) for rule_id in rules]),
+                confidence=surest(
+                    [grade(pack.by_id[rule_id], secret) for rule_id in rules]
+                    + list(graded.get(secret, ()))
+                ),
                 context=_shared_context(locations),
             )
         )

@@ -151,6 +151,8 @@ POSITIVES: dict[str, list[str]] = {
         'oauth_token: "{h40}"',
         "CONSUL_HTTP_TOKEN={uuid}",
         'app.config["SECRET_KEY"] = "{h32}"',
+        "  client_secret: {uuid}",
+        '"lock_token": "{uuid}",',
     ],
 }
 

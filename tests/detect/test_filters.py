@@ -42,6 +42,24 @@ def test_entropy_threshold() -> None:
     assert filters.shannon_entropy("") == 0.0
 
 
+def test_a_hex_value_is_held_to_the_hex_entropy_limit() -> None:
+    # a random 32-hex key (secrets.token_hex(16)) with entropy 3.34: under the 3.4 meant for
+    # base64-like values, over detect-secrets' hex limit of 3.0
+    key = "8bc07bc8b3cc8cbd1e4c5b9352518e5b"
+    assert filters.HEX_ENTROPY_LIMIT < filters.shannon_entropy(key) < 3.4
+    assert not filters.is_low_entropy(key, 3.4, hex_limit=True)
+    assert not filters.is_low_entropy(key.upper(), 3.4, hex_limit=True)
+    # a provider rule's limit is its own (some set it above 4 to leave digests out)
+    assert filters.is_low_entropy(key, 3.4)
+    # the same entropy with a letter that is not hex: held to the rule's own limit
+    assert filters.is_low_entropy(key.replace("c", "g"), 3.4, hex_limit=True)
+    # shorter hex is mostly an id: held to the rule's limit (a 16-digit publicKeyToken)
+    assert filters.is_low_entropy("1fc8b3b9a1e18e3b", 3.4, hex_limit=True)
+    assert not filters.is_low_entropy("1fc8b3b9a1e18e3b", 3.0, hex_limit=True)
+    # a hex value below the hex limit is still dropped
+    assert filters.is_low_entropy("abababababababab0101010101010101", 3.4, hex_limit=True)
+
+
 def test_allow_markers_on_the_line_or_the_line_above() -> None:
     assert filters.has_allow_marker(b'KEY = "x"  # leakwindow:allow')
     assert filters.has_allow_marker(b'KEY = "x"  # pragma: allowlist secret')

@@ -2,8 +2,9 @@
 
 Per family (generic_syntax_cases.py): every positive line gives a generic finding of its
 generated value under both engines, and no decoy (a placeholder, a template, an environment
-lookup, a digest under a name that is not a secret's) gives one. A hex or UUID value under a
-secret's name is found and graded low. One end-to-end test scans the same lines committed as
+lookup, a digest under a name that is not a secret's) gives one. A hex value under a secret's
+name keeps the generic grade; a UUID keeps it under a name that says secret or key, and is
+graded low under a token's name. One end-to-end test scans the same lines committed as
 the files they come from (Dockerfile, docker-compose.yml, Makefile, ...) in a real repository.
 """
 
@@ -16,7 +17,7 @@ from generic_syntax_cases import DECOYS, POSITIVES, render, values
 from git_builders import GitRepo, fingerprint, scan
 from matcher_support import matcher_for
 
-from scanner.detect.grading import grade
+from scanner.detect.grading import grade, match_grade
 from scanner.detect.hs_screening import hyperscan_available
 from scanner.detect.matcher import Matcher
 from scanner.matches import Match
@@ -68,13 +69,24 @@ def test_a_decoy_in_each_syntax_gives_nothing(
     assert _matches(engine, text) == [], text
 
 
+# The grade each hex-and-uuid positive gets: a hex string keeps the generic `medium`; a UUID
+# keeps it under a name that says secret or key, and is `low` under a token's name.
+_HEX_AND_UUID_GRADES = ["medium", "medium", "medium", "medium", "medium", "low", "medium"]
+_HEX_AND_UUID_GRADES += ["medium", "low"]
+
+
 @pytest.mark.parametrize("index", range(len(POSITIVES["hex-and-uuid-values"])))
-def test_hex_and_uuid_values_under_a_secret_name_are_low(index: int) -> None:
+def test_hex_and_uuid_values_under_a_secret_name_are_graded_by_shape_and_name(index: int) -> None:
     text, held = render(POSITIVES["hex-and-uuid-values"][index], values(f"hex:{index}"))
     matches = [m for m in _generic_matches("python", text) if m.secret.decode() in held]
     if not matches:
-        pytest.skip("a provider rule owns this one")  # HEROKU_API_KEY
-    assert {grade(PACK.by_id[m.rule_id], m.secret) for m in matches} == {"low"}
+        assert _matches("python", text), text
+        pytest.skip("a provider rule owns this one")  # HEROKU_API_KEY, CONSUL_HTTP_TOKEN
+    grades = {match_grade(PACK.by_id[m.rule_id], m) for m in matches}
+    assert grades == {_HEX_AND_UUID_GRADES[index]}, text
+    # without the name, a UUID is as often an id as a key
+    if "uuid" in POSITIVES["hex-and-uuid-values"][index]:
+        assert {grade(PACK.by_id[m.rule_id], m.secret) for m in matches} == {"low"}
 
 
 def test_a_random_value_keeps_the_generic_grade() -> None:

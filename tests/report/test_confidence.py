@@ -10,20 +10,28 @@ import sys
 from pathlib import Path
 
 import pytest
-from git_builders import GitRepo, assert_valid_report, finding, scan, scan_report, token
+from git_builders import (
+    GitRepo,
+    assert_valid_report,
+    finding,
+    fingerprint,
+    scan,
+    scan_report,
+    token,
+)
 
 # A generic rule of the user's: its UUID values grade `low` (a record or request id, as often as
 # a key), its other values `medium`.
 TEAM_RULES = """
 [[rule]]
-id = "zorp-secret"
-title = "Zorp secret"
+id = "zorp-token"
+title = "Zorp token"
 severity = "high"
 family = "generic"
-keywords = ["zorp_secret"]
-pattern = '''zorp_secret = "([0-9A-Za-z-]{20,64})"'''
+keywords = ["zorp_token"]
+pattern = '''zorp_token = "([0-9A-Za-z-]{20,64})"'''
 [rule.examples]
-match = ['zorp_secret = "Qm7rT2vK9pLx4NcW8hZ3bY6d"']
+match = ['zorp_token = "Qm7rT2vK9pLx4NcW8hZ3bY6d"']
 """
 
 UUID = "c0c57ed8-4f5b-4ced-9f56-201a7513e6c0"
@@ -39,7 +47,7 @@ def repo(tmp_path: Path) -> tuple[Path, Path]:
         "2025-01-01T00:00:00+00:00",
         {
             "app/settings.py": (
-                f'zorp_secret = "{UUID}"\nzorp_secret = "{RANDOM}"\nXAI = "{PROVIDER}"\n'
+                f'zorp_token = "{UUID}"\nzorp_token = "{RANDOM}"\nXAI = "{PROVIDER}"\n'
             ),
             "tests/test_client.py": f'XAI = "{IN_TESTS}"\n',
         },
@@ -83,7 +91,7 @@ def test_min_confidence_low_shows_every_finding_and_high_only_the_sure_ones(
 
 def test_the_exit_status_and_the_headline_follow_min_confidence(tmp_path: Path) -> None:
     built = GitRepo(tmp_path / "repo")
-    built.change("2024-01-01T00:00:00+00:00", {"a.py": f'zorp_secret = "{UUID}"\n'})
+    built.change("2024-01-01T00:00:00+00:00", {"a.py": f'zorp_token = "{UUID}"\n'})
     rules = tmp_path / "team.toml"
     rules.write_text(TEAM_RULES)
     code, quiet = scan(built.path, tmp_path, "--rules", str(rules))
@@ -152,12 +160,12 @@ def test_the_commit_hook_blocks_only_on_sure_enough_matches(tmp_path: Path) -> N
     built = GitRepo(tmp_path / "repo")
     rules = tmp_path / "team.toml"
     rules.write_text(TEAM_RULES)
-    built.write("a.py", f'zorp_secret = "{UUID}"\n')
+    built.write("a.py", f'zorp_token = "{UUID}"\n')
     built.git("add", "a.py")
     quiet = _staged(built.path, "--rules", str(rules))
     assert quiet.returncode == 0
     # Two matches of the one value: the team's rule and the built-in generic assignment rule
-    # (a UUID under a secret's name is a low match of both).
+    # (a UUID under a token's name is a low match of both).
     assert "2 less sure matches (below --min-confidence medium) not shown" in quiet.stderr
     loud = _staged(built.path, "--rules", str(rules), "--min-confidence", "low")
     assert loud.returncode == 1
@@ -174,7 +182,7 @@ def test_the_pre_push_hook_follows_min_confidence(tmp_path: Path) -> None:
     settings = '[paths]\nexclude = ["team.toml"]\n[rules]\nextra = ["team.toml"]\n'
     config = {".leakwindow.toml": settings, "team.toml": TEAM_RULES}
     built.change("2025-01-01T00:00:00+00:00", config)
-    head = built.change("2025-01-02T00:00:00+00:00", {"a.py": f'zorp_secret = "{UUID}"\n'})
+    head = built.change("2025-01-02T00:00:00+00:00", {"a.py": f'zorp_token = "{UUID}"\n'})
     push = f"refs/heads/main {head} refs/heads/main {'0' * 40}\n"
     hook = [sys.executable, "-m", "scanner.entry", "pre-push", "origin", str(remote.path)]
     quiet = subprocess.run(
@@ -187,3 +195,32 @@ def test_the_pre_push_hook_follows_min_confidence(tmp_path: Path) -> None:
         text=True,
     )
     assert (quiet.returncode, loud.returncode) == (0, 1), (quiet.stderr, loud.stderr)
+
+
+SECRET_UUID = "5b0f6c1e-9a4d-4c37-8e21-73d9f0a4b6c2"  # under client_secret: a credential
+LOCK_UUID = "e2a7d4b9-1c63-4f08-b5e2-0d98c7a31f45"  # under update_token: a lock id
+
+
+def test_a_uuid_is_graded_by_its_name_in_a_cold_scan_a_rescan_and_the_hook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name decides a UUID's grade, and only the matcher sees the name: the grade must
+    survive the saved positions a rescan reads instead of matching again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    built = GitRepo(tmp_path / "repo")
+    text = f'client_secret = "{SECRET_UUID}"\nupdate_token = "{LOCK_UUID}"\n'
+    built.change("2025-01-01T00:00:00+00:00", {"app/settings.py": text})
+    _, cold = scan(built.path, tmp_path, "--min-confidence", "low")
+    built.change("2025-01-02T00:00:00+00:00", {"README.md": "notes\n"})
+    _, warm = scan(built.path, tmp_path, "--min-confidence", "low")
+    assert warm["scan"]["cache"] == "extended history"  # read at saved positions
+    for report in (cold, warm):
+        assert finding(report, SECRET_UUID)["confidence"] == "medium"
+        assert finding(report, LOCK_UUID)["confidence"] == "low"
+    _, default = scan(built.path, tmp_path)
+    assert [f["fingerprint"] for f in default["findings"]] == [fingerprint(SECRET_UUID)]
+    built.write("b.py", text)
+    built.git("add", "b.py")
+    staged = json.loads(_staged(built.path, "-f", "json", "--min-confidence", "low").stdout)
+    grades = {f["fingerprint"]: f["confidence"] for f in staged["findings"]}
+    assert grades == {fingerprint(SECRET_UUID): "medium", fingerprint(LOCK_UUID): "low"}
