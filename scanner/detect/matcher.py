@@ -293,7 +293,9 @@ class Matcher:
             ):
                 continue
             offset = position
-            if rule.family == KEY_MATERIAL_FAMILY:
+            # a key block is one secret however it was pasted, whichever rule found it (a
+            # private-key rule, or a provider's: a GCP service account file)
+            if rule.family == KEY_MATERIAL_FAMILY or secret.startswith(b"-----BEGIN "):
                 canonical = canonical_key(secret)
                 if canonical != secret:  # not the text at `offset`: a rescan matches again
                     secret, offset = canonical, -1

@@ -71,3 +71,43 @@ def test_a_rescan_from_the_cache_gives_the_same_single_finding(tmp_path: Path) -
         f["fingerprint"] for f in cold["findings"]
     ]
     assert warm["findings"][0]["locations"] == cold["findings"][0]["locations"]
+
+
+def test_a_service_account_file_and_its_key_are_one_finding_named_by_the_provider(
+    tmp_path: Path,
+) -> None:
+    """A GCP service account file is reported for the key it holds (not its key id), so the
+    file and the same key committed as a PEM are one finding, titled by the provider's rule,
+    in either member order."""
+    account = {
+        "type": "service_account",
+        "project_id": "demo-1",
+        "private_key_id": "c449e0d061b8b7eedc1af559813f802652a7c900",
+        "private_key": KEY + "\n",
+        "client_email": "deploy@demo-1.iam.gserviceaccount.com",
+    }
+    reordered = dict(reversed(list(account.items())))
+    repo = GitRepo(tmp_path / "repo")
+    repo.change(
+        "2025-01-01T00:00:00+00:00",
+        {
+            "ci/service-account.json": json.dumps(account, indent=2) + "\n",
+            "ops/other-order.json": json.dumps(reordered) + "\n",
+            "deploy/key.pem": KEY + "\n",
+        },
+    )
+    _, report = scan(repo.path, tmp_path)
+    assert len(report["findings"]) == 1, [(f["rules"], f["locations"]) for f in report["findings"]]
+    (found,) = report["findings"]
+    assert found["fingerprint"] == fingerprint(canonical_key(KEY.encode()).decode())
+    assert found["title"] == "Google Cloud service account key (JSON)"
+    assert set(found["rules"]) == {
+        "gcp-service-account-key",
+        "gcp-service-account-key-reversed",
+        "private-key-pkcs8",
+    }
+    assert {loc["path"] for loc in found["locations"]} == {
+        "ci/service-account.json",
+        "ops/other-order.json",
+        "deploy/key.pem",
+    }
