@@ -43,6 +43,7 @@ ALPHABETS: dict[str, str] = {
     "w": string.ascii_letters + string.digits + "_-",  # URL-safe passwords
     "p": string.ascii_letters + string.digits + "!%*+-_=",  # generated passwords
     "bc": string.ascii_letters + string.digits + "./",  # bcrypt
+    "ad": "ABCD",  # the character after an Azure identifiable key's signature: its top bits are zero
 }
 
 MAKERS: dict[str, Callable[[random.Random], str]] = {
@@ -191,7 +192,7 @@ FORMATS: tuple[TokenFormat, ...] = (
     _f("nvidia", "ai", "NVIDIA_API_KEY", "nvapi-{B:64}", "docs.api.nvidia.com/nim/docs/api-quickstart"),
     _f("wandb", "ai", "WANDB_API_KEY", "{h:40}", "docs.wandb.ai/guides/track/environment-variables"),
     _f("azure-openai", "ai", "AZURE_OPENAI_API_KEY", "{h:32}", "learn.microsoft.com/azure/ai-services/openai/reference#authentication"),
-    _f("azure-ai-search", "ai", "AZURE_SEARCH_ADMIN_KEY", "{a:42}AzSe{a:6}", "learn.microsoft.com/azure/search/search-security-api-keys", False),
+    _f("azure-ai-search", "ai", "AZURE_SEARCH_ADMIN_KEY", "{a:42}AzSe{ad:1}{a:5}", "learn.microsoft.com/azure/search/search-security-api-keys; layout: github.com/microsoft/security-utilities (AzureSearchIdentifiableQueryKey)", False),
     # cloud
     _f("aws", "cloud", "AWS_ACCESS_KEY_ID", "AKIA{z:16}", "docs.aws.amazon.com/IAM/latest/UserGuide/security-creds.html#sec-access-keys-and-secret-access-keys"),
     _f("aws", "cloud", "AWS_SECRET_ACCESS_KEY", "{b:40}", "docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html"),
@@ -202,7 +203,7 @@ FORMATS: tuple[TokenFormat, ...] = (
     _f("azure-storage", "cloud", "AZURE_STORAGE_CONNECTION_STRING", "DefaultEndpointsProtocol=https;AccountName=acmedata;AccountKey={@b64-64};EndpointSuffix=core.windows.net", "learn.microsoft.com/azure/storage/common/storage-configure-connection-string"),
     _f("azure-storage", "cloud", "AZURE_STORAGE_SAS_URL", "https://acmedata.blob.core.windows.net/exports?sv=2022-11-02&ss=b&srt=co&sp=rl&se=2027-01-01T00:00:00Z&spr=https&sig={a:43}%3D", "learn.microsoft.com/azure/storage/common/storage-sas-overview"),
     _f("azure-entra", "cloud", "AZURE_CLIENT_SECRET", "{a:3}8Q~{e:34}", "learn.microsoft.com/entra/identity-platform/howto-create-service-principal-portal"),
-    _f("azure-devops", "cloud", "AZURE_DEVOPS_PAT", "{a:76}AZDO{a:4}", "learn.microsoft.com/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate", False),
+    _f("azure-devops", "cloud", "AZURE_DEVOPS_PAT", "{a:52}JQQJ99{a:18}AZDO{a:4}", "learn.microsoft.com/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate; layout: github.com/microsoft/security-utilities (LegacyCommonAnnotatedSecurityKey: JQQJ9 at 52, AZDO at 76)", False),
     _f("azure-devops", "cloud", "AZURE_DEVOPS_EXT_PAT", "{zl:52}", "learn.microsoft.com/azure/devops/organizations/accounts/use-personal-access-tokens-to-authenticate"),
     _f("azure-service-bus", "cloud", "SERVICEBUS_CONNECTION_STRING", "Endpoint=sb://acme-bus.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={@b64-32}", "learn.microsoft.com/azure/service-bus-messaging/service-bus-sas", False),
     _f("azure-event-hubs", "cloud", "EVENTHUB_CONNECTION_STRING", "Endpoint=sb://acme-events.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey={@b64-32};EntityPath=clicks", "learn.microsoft.com/azure/event-hubs/event-hubs-get-connection-string", False),

@@ -322,7 +322,7 @@ def secret_is_dropped(rule: Rule, secret: bytes) -> bool:
         return True
     # Encoded key blocks legitimately hold runs ("AAAAAA" in OpenSSH's header); their
     # patterns are exact enough not to need the run and sequence heuristics.
-    if not key_material and filters.is_repeated_run(text):
+    if not (key_material or rule.allow_repeated_runs) and filters.is_repeated_run(text):
         return True
     if any(pattern.search(text) for pattern in rule.placeholders):
         return True

@@ -78,6 +78,7 @@ _KNOWN_KEYS = frozenset(
         "multiline",
         "confidence",
         "files",
+        "allow_repeated_runs",
     }
 )
 # A rule's grade when it declares none: a generic rule reads a name and a value, any other
@@ -118,6 +119,9 @@ class Rule:
     path_ignore: tuple[re.Pattern[str], ...] = ()
     checksum: str | None = None
     multiline: bool = False  # matches may span lines (else looked for on keyword lines only)
+    # The format itself holds a run of one character (Twitter's app-only bearer tokens open
+    # with twenty-odd `A`s), so the shared repeated-run filter would drop every real one.
+    allow_repeated_runs: bool = False
     # File names (globs on the last path component) the rule is bound to: it reads only those
     # files, whole, and is never screened over other content (scanner.rules.file_names).
     files: tuple[str, ...] = ()
@@ -247,6 +251,9 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
     multiline = raw.get("multiline", False)
     if not isinstance(multiline, bool):
         raise _fail(source, rule_id, "'multiline' must be true or false")
+    allow_repeated_runs = raw.get("allow_repeated_runs", False)
+    if not isinstance(allow_repeated_runs, bool):
+        raise _fail(source, rule_id, "'allow_repeated_runs' must be true or false")
     checksum = raw.get("checksum")
     if checksum is not None and not isinstance(checksum, str):
         raise _fail(source, rule_id, "'checksum' must be the name of a checksum")
@@ -277,6 +284,7 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
         ),
         checksum=checksum,
         multiline=multiline,
+        allow_repeated_runs=allow_repeated_runs,
         files=files,
         confidence=confidence,
         remediation=remediation,

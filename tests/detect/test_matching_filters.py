@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import random
+from pathlib import Path
 
 import pytest
 from matcher_support import matcher_for
@@ -97,3 +98,25 @@ def test_key_blocks_are_reported_despite_runs_of_zero_bytes(engine: str) -> None
     assert "AAAAAAAAAAAA" in body
     text = f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
     assert _found(engine, text) == [("private-key-pkcs8", 1)]
+
+
+_RUN_RULE = """
+[[rule]]
+id = "acme-run-token"
+title = "Acme token whose format opens with a run"
+severity = "high"
+keywords = ["acme_"]
+pattern = '''\\b(acme_AAAAAAAA[A-Za-z0-9]{24})\\b'''
+{extra}
+[rule.examples]
+match = ["k = acme_AAAAAAAAQm7rT2vK9pLx4NcW8hZ3bY6d"]
+"""
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_a_rule_can_opt_out_of_the_repeated_run_filter(tmp_path: Path, allowed: bool) -> None:
+    path = tmp_path / "acme.toml"
+    path.write_text(_RUN_RULE.replace("{extra}", "allow_repeated_runs = true" if allowed else ""))
+    matcher = matcher_for(load_rules(files=[path]), "python")
+    found = [m.rule_id for m in matcher.scan(b'TOKEN = "acme_AAAAAAAAQm7rT2vK9pLx4NcW8hZ3bY6d"\n')]
+    assert found == (["acme-run-token"] if allowed else [])
