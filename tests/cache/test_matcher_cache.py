@@ -12,7 +12,7 @@ import base64
 import random
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,17 @@ def test_a_damaged_cache_file_is_compiled_again(
     compiles.clear()
     found = _found(pack_cache.matcher_cached(pack, "hyperscan").scan(fresh_compile.content))
     assert (compiles, found) == ([], list(fresh_compile.found))  # and it loads as it is
+
+
+def test_a_saved_layout_of_other_rules_is_refused(fresh_compile: FreshCompile) -> None:
+    """The saved screening layout names rules by index: loaded for a pack it does not fit
+    (fewer rules), it is refused (the cache then compiles again), never used."""
+    pack = pack_cache.load_pack_cached(Config(), [])
+    compiled = pack_cache.matcher_cached(pack, "hyperscan").compiled_prefilter()
+    assert compiled is not None
+    smaller = replace(pack, rules=pack.rules[:50])
+    with pytest.raises(ValueError, match="layout of other rules"):
+        Matcher(smaller, engine="hyperscan", compiled_prefilter=compiled)
 
 
 def test_a_cached_matcher_reuses_the_keyword_forms_and_decodes_the_same(
