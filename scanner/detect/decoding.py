@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -83,9 +84,15 @@ class KeywordForms:
         """`forms`: `base64_forms` of every keyword (`of_keywords` works them out; the
         matcher cache keeps them, since that costs ~13 ms for ~600 keywords)."""
         self.forms = list(forms)
-        self._by_gram: dict[bytes, list[bytes]] = {}
+
+    @functools.cached_property
+    def _by_gram(self) -> dict[bytes, list[bytes]]:
+        # Built on the first encoded span, not on load: most pre-commit runs see none, and
+        # indexing a few thousand forms is a few ms of every run's start-up.
+        by_gram: dict[bytes, list[bytes]] = {}
         for form in self.forms:
-            self._by_gram.setdefault(form[:_GRAM], []).append(form)
+            by_gram.setdefault(form[:_GRAM], []).append(form)
+        return by_gram
 
     @classmethod
     def of_keywords(cls, keywords: Iterable[bytes]) -> KeywordForms:
