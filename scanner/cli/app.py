@@ -25,6 +25,7 @@ from scanner.cli.output import (
     to_standard_output,
     write_notes,
     write_output,
+    written_line,
 )
 from scanner.errors import LeakwindowError
 from scanner.failures import (
@@ -219,6 +220,8 @@ def scan(
     else:
         roots = () if to_standard_output(output) else repository.directories()
         write_output(render(report, fmt, pack.by_id), output, roots)
+        if output is not None and not to_standard_output(output):
+            sys.stderr.write(written_line(report, output))
     for reason in report["scan"].get("incomplete") or []:
         sys.stderr.write(f"leakwindow: warning: incomplete scan: {reason}\n")
     write_notes(report)

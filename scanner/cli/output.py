@@ -85,6 +85,24 @@ def render(report: Report, fmt: str, rules: Any = None) -> str:
     raise LeakwindowError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
+def written_line(report: Report, output: Path) -> str:
+    """What a scan that wrote its report to a file says on stderr, so a user who gets exit
+    code 1 learns why without opening the file: `9 secrets found (5 still in HEAD, 2 live);
+    report written to r.json`."""
+    from scanner.printable import printable
+
+    summary = report["summary"]
+    count = summary["findings"]
+    if count == 0:
+        found = "No secrets found"
+    else:
+        details = [f"{summary['in_head']} still in HEAD"]
+        if "verification" in report["scan"]:
+            details.append(f"{summary['live']} live")
+        found = f"{count} secret{'s' if count != 1 else ''} found ({', '.join(details)})"
+    return f"{found}; report written to {printable(str(output))}\n"
+
+
 def write_notes(report: Report) -> None:
     """Each of the report's notes as one warning line on stderr, whatever the format."""
     from scanner.printable import printable

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import fcntl
+import json
 import io
 import os
 import random
@@ -647,3 +648,17 @@ def test_report_samples_are_not_mutated_by_rendering() -> None:
     before = copy.deepcopy(report)
     _render(report)
     assert report == before
+
+
+@pytest.mark.parametrize("stderr", ["tty", "pipe"])
+def test_a_report_written_to_a_file_is_summed_up_in_one_line_on_stderr(
+    many_blobs: Path, tmp_path: Path, stderr: str
+) -> None:
+    """With -o the user still learns why the exit code is 1, without opening the file."""
+    out = tmp_path / "r.json"
+    run = run_cli(_scan(many_blobs, "-f", "json", "-o", str(out)), stdout="tty", stderr=stderr)
+    assert run.code == 1
+    assert json.loads(out.read_text())["summary"]["findings"] == 1
+    said = Screen().feed(run.stderr).text() if stderr == "tty" else run.stderr
+    last = said.strip().splitlines()[-1]
+    assert last == f"1 secret found (0 still in HEAD); report written to {out}"
