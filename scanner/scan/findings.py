@@ -301,17 +301,21 @@ def verify_candidates(
     return list(chosen.values())
 
 
-def finding_order(finding: Finding) -> tuple[int, bool, int, int, float, str]:
+def finding_order(finding: Finding) -> tuple[int, bool, int, int, float, str, int, str]:
     """Live keys first; findings only in test, docs or example files after the rest; then by
-    severity, confidence and longest exposure."""
+    severity, confidence and longest exposure; then where they were first found (path, line),
+    so a reviewer reads equal findings file by file."""
     longest = max((w.days for w in finding.windows), default=0.0)
     live_first = 0 if finding.verification.status == "live" else 1
+    first = finding.locations[0] if finding.locations else None
     return (
         live_first,
         finding.context is not None,
         rank(finding.severity),
         confidence_rank(finding.confidence),
         -longest,
+        first.path if first else "",
+        first.line if first else 0,
         finding.fingerprint,
     )
 

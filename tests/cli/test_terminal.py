@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import copy
 import fcntl
-import json
 import io
+import json
 import os
 import random
 import re
