@@ -57,6 +57,30 @@ app = typer.Typer(
 baseline_app = typer.Typer(help="Suppression keyed by secret fingerprints (survives rebases).")
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from scanner import __version__
+
+        sys.stdout.write(f"leakwindow {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
+) -> None:
+    pass  # the help text is the app's
+
+
 def _check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
     if value not in choices:
         raise LeakwindowError(f"bad {option} {value!r}: choose one of {', '.join(choices)}")
