@@ -19,6 +19,7 @@ from scanner.confidence import Confidence, at_least_as_sure
 from scanner.model import Finding, Window
 from scanner.report import document
 from scanner.report.document import REPORT_SCHEMA, Note, Report, Scan, Stats, Summary
+from scanner.report.scope import plural
 from scanner.report.verdict import LIVE, NOT_CHECKED, check_state, verdict, verification_state
 from scanner.rules.pack import Rule
 
@@ -186,10 +187,6 @@ def summarize(findings: Sequence[document.Finding]) -> Summary:
     }
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def report_notes(
     scan: Scan, findings: Sequence[document.Finding], hidden: int | None, *, unsure: int = 0
 ) -> list[Note]:
@@ -205,7 +202,7 @@ def report_notes(
             {
                 "kind": "shallow_clone",
                 "message": (
-                    f"shallow clone (history cut at {_plural(len(boundary), 'boundary commit')}): "
+                    f"shallow clone (history cut at {plural(len(boundary), 'boundary commit')}): "
                     "first commits, their authors and window starts at the boundary are lower "
                     "bounds - a secret may be older and added by someone else; fetch the whole "
                     "history (git fetch --unshallow) for exact answers"
@@ -218,9 +215,9 @@ def report_notes(
     if opened_after or closed_after:
         parts = []
         if opened_after:
-            parts.append(f"{_plural(opened_after, 'window')} opened after it (0 days counted)")
+            parts.append(f"{plural(opened_after, 'window')} opened after it (0 days counted)")
         if closed_after:
-            parts.append(f"{_plural(closed_after, 'window')} closed after it (counted up to it)")
+            parts.append(f"{plural(closed_after, 'window')} closed after it (counted up to it)")
         notes.append(
             {
                 "kind": "as_of_before_history",
@@ -237,7 +234,7 @@ def report_notes(
             {
                 "kind": "verification_incomplete",
                 "message": (
-                    f"{_plural(len(unchecked), 'key')} could not be checked with the provider "
+                    f"{plural(len(unchecked), 'key')} could not be checked with the provider "
                     f"({', '.join(reasons[:3])}{', ...' if len(reasons) > 3 else ''}): "
                     f"treat {'it' if len(unchecked) == 1 else 'them'} as possibly live"
                 ),
@@ -249,7 +246,7 @@ def report_notes(
             {
                 "kind": "min_confidence",
                 "message": (
-                    f"{_plural(unsure, 'finding')} less sure than --min-confidence "
+                    f"{plural(unsure, 'finding')} less sure than --min-confidence "
                     f"{scan_level} not shown (--min-confidence low shows every finding)"
                 ),
             }
@@ -259,7 +256,7 @@ def report_notes(
             {
                 "kind": "only_live",
                 "message": (
-                    f"--only-live: {_plural(hidden, 'finding')} not shown (verified invalid, "
+                    f"--only-live: {plural(hidden, 'finding')} not shown (verified invalid, "
                     "without a verification endpoint, or suppressed)"
                 ),
             }

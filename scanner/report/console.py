@@ -21,6 +21,7 @@ from scanner.printable import printable
 # The caveat is shared with the plain report so both say exactly the same thing.
 from scanner.report import verdict as judged
 from scanner.report.qualifiers import qualified_title
+from scanner.report.scope import plural, range_line
 from scanner.report.text import CAVEAT as CAVEAT
 from scanner.report.text import describe_window, render_text, short_ref
 
@@ -60,10 +61,6 @@ def _date(timestamp: str) -> str:
     return timestamp[:10]
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _header(report: Report) -> Text:
     scan = report["scan"]
     stats = scan["stats"]
@@ -81,6 +78,10 @@ def _header(report: Report) -> Text:
         f"in {scan['seconds']} s",
         style="dim",
     )
+    scope = range_line(report)
+    if scope is not None:
+        header.append("\n")
+        header.append(f"range: {printable(scope)}", style="bold")
     for note in scan.get("notes") or []:
         header.append("\n")
         header.append(f"note: {printable(note['message'])}", style="yellow")
@@ -90,7 +91,7 @@ def _header(report: Report) -> Text:
 def _summary(report: Report, active: list[Finding]) -> Text:
     summary = report["summary"]
     line = Text()
-    line.append(f"{_plural(len(active), 'secret')} found", style="bold")
+    line.append(f"{plural(len(active), 'secret')} found", style="bold")
     line.append(", ")
     line.append(
         f"{summary['in_head']} still in HEAD", style="bold red" if summary["in_head"] else ""

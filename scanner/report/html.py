@@ -32,6 +32,7 @@ from scanner.report.html_values import (
     text_or,
     verification_status,
 )
+from scanner.report.scope import plural, range_of
 from scanner.severity import SEVERITIES
 
 if TYPE_CHECKING:
@@ -100,6 +101,11 @@ def _render_header(report: Mapping[str, Any], findings: list[dict[str, Any]]) ->
         ("Live keys", f'<span class="{"alarm" if live else ""}">{live}</span>'),
         ("Still in HEAD", str(in_head)),
     ]
+    scope = range_of(report)
+    if scope is not None:  # a range scan judges only the commits of its range
+        stats.insert(
+            1, ("Range", f"<code>{esc(scope[0])}</code> ({esc(plural(scope[1], 'commit'))})")
+        )
     not_checked = sum(1 for f in findings if verification_status(f) == "error")
     if not_checked:  # keys whose check errored or did not run: they may be live
         stats.append(("Not checked", f'<span class="alarm">{not_checked}</span>'))

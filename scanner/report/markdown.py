@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from scanner.printable import printable
 from scanner.report import verdict as judged
 from scanner.report.qualifiers import qualifiers
+from scanner.report.scope import plural, range_line, range_of
 
 if TYPE_CHECKING:
     from scanner.report.document import Report
@@ -154,10 +155,6 @@ def finding_row(finding: Mapping[str, Any], head_ref: str | None = None) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _longest_days(findings: Sequence[Mapping[str, Any]]) -> float | None:
     days = [
         float(w.get("days") or 0.0)
@@ -175,11 +172,17 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     suppressed = len(findings) - len(active)
     if not active:
         commits = ((report.get("scan") or {}).get("stats") or {}).get("commits", 0)
-        line = f"✅ No secrets found in {_plural(int(commits or 0), 'commit')}"
+        scope = range_of(report)
+        line = (
+            f"✅ No secrets introduced by the {plural(scope[1], 'commit')} of "
+            f"{escape_cell(scope[0])}"
+            if scope is not None
+            else f"✅ No secrets found in {plural(int(commits or 0), 'commit')}"
+        )
         if suppressed:
             line += f" ({suppressed} suppressed)"
         return line
-    parts = [f"❌ {_plural(len(active), 'secret')} found"]
+    parts = [f"❌ {plural(len(active), 'secret')} found"]
     in_head = sum(1 for f in active if f.get("in_head"))
     parts.append(f"{in_head} still in HEAD")
     states = [judged.verification_state(f) for f in active]
@@ -200,13 +203,16 @@ def stats_line(report: Mapping[str, Any]) -> str:
     scan = report.get("scan") or {}
     stats = scan.get("stats") or {}
     line = (
-        f"Scanned {_plural(int(stats.get('commits') or 0), 'commit')} and "
-        f"{_plural(int(stats.get('blobs_scanned') or 0), 'blob')} "
+        f"Scanned {plural(int(stats.get('commits') or 0), 'commit')} and "
+        f"{plural(int(stats.get('blobs_scanned') or 0), 'blob')} "
         f"in {_days(scan.get('seconds'))} s"
     )
     for key, label in (("blobs_skipped", "skipped"), ("blobs_unreadable", "unreadable")):
         if stats.get(key):
             line += f", {stats[key]} {label}"
+    scope = range_line(report)
+    if scope is not None:
+        line += f"; {scope}"
     if scan.get("as_of"):
         line += f"; as of {scan['as_of']}"
     return escape_cell(line)

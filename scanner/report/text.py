@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from scanner.printable import printable_lines
 from scanner.report import verdict as judged
 from scanner.report.qualifiers import qualified_title
+from scanner.report.scope import range_line
 from scanner.report.verdict import short_ref as short_ref
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ def render_text(report: Report) -> str:
         f"scanned {stats.get('commits', 0)} commits, {stats.get('blobs_scanned', 0)} blobs "
         f"({stats.get('bytes_scanned', 0):,} bytes), skipped {stats.get('blobs_skipped', 0)} "
         f"in {scan['seconds']} s",
+        *([f"range: {scope}"] if (scope := range_line(report)) else []),
         *(f"note: {note['message']}" for note in scan.get("notes") or []),
         "",
     ]

@@ -152,7 +152,10 @@ def test_a_clean_pull_request_passes_even_though_main_has_an_old_leak(
     assert leakwindow(clone, env, *SARIF_JOB).returncode == 0
     assert sarif_results(clone) == []
     assert leakwindow(clone, env, *SUMMARY_JOB).returncode == 0
-    assert "✅ No secrets found" in (clone / "summary.md").read_text()
+    assert (
+        "✅ No secrets introduced by the 2 commits of origin/main..HEAD"
+        in (clone / "summary.md").read_text()
+    )
     # The whole-history scan still sees the old key: the range is what keeps the PR green.
     assert leakwindow(clone, env, "scan", ".", "--format", "json", "-o", "all.json").returncode == 1
 
