@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from scanner.detect.decoding import PERCENT_HINTS, KeywordForms
 from scanner.detect.screening import HIT_CAP, Prefiltered, keyword_bytes
+from scanner.rules.assignment import ASSIGNMENT, screening_stand_in
 from scanner.rules.pack import Rule
 
 _BASE64_FORM = -1  # expression owners below zero: decoding hints and shared keywords
@@ -270,12 +271,16 @@ def screening_is_sound() -> bool:
 
 
 def _screening_expression(rule: Rule) -> str | None:
-    """The rule's pattern as a Hyperscan screening expression, or None to screen by keyword."""
+    """The rule's pattern as a Hyperscan screening expression, or None to screen by keyword.
+
+    The shared assignment grammar (`{assign}`) is screened as a run of the bytes it can hold:
+    a superset that keeps the database as cheap to build as the rules' own parts."""
     # Loaded here: only a compile needs it, and a cached database (every hook run) does not.
     from scanner.detect.hs_expression import Untranslatable, screening_expression
 
+    pattern = rule.pattern.replace(ASSIGNMENT, screening_stand_in())
     try:  # (an expression that could match an empty string is refused too)
-        return screening_expression(rule.pattern)
+        return screening_expression(pattern)
     except (Untranslatable, re.error):
         return None
 

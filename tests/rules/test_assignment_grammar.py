@@ -14,14 +14,16 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from git_builders import GitRepo, scan
 from matcher_support import matcher_for
 
 from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.rule_shape import sre_parser
 from scanner.rules import pack as pack_module
-from scanner.rules.assignment import ASSIGN_MACRO, ASSIGNMENT
+from scanner.rules.assignment import ASSIGN_MACRO, ASSIGNMENT, screening_stand_in
 from scanner.rules.pack import builtin_rule_files, load_rules
 
 ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
@@ -114,6 +116,42 @@ def test_near_misses_give_nothing(acme_rules: Path, case: str, engine: str) -> N
     matcher = matcher_for(load_rules(files=[acme_rules]), engine)
     text = _in_a_file(NEAR_MISSES[case])
     assert matcher.scan(text) == []
+
+
+def _bytes_read(items: Any) -> set[int]:
+    """Every byte a parsed pattern can match (it may use literals and ranges only)."""
+    found: set[int] = set()
+    for op, value in items:
+        name = str(op)
+        if name == "LITERAL":
+            found.add(value)
+        elif name == "IN":
+            for kind, item in value:
+                assert str(kind) in ("LITERAL", "RANGE"), f"the grammar uses {kind}"
+                low, high = (item, item) if str(kind) == "LITERAL" else item
+                found.update(range(low, high + 1))
+        elif name == "SUBPATTERN":
+            found |= _bytes_read(value[3])
+        elif name in ("MAX_REPEAT", "MIN_REPEAT"):
+            found |= _bytes_read(value[2])
+        elif name == "BRANCH":
+            for branch in value[1]:
+                found |= _bytes_read(branch)
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            continue  # reads nothing the match holds
+        else:
+            raise AssertionError(f"the grammar uses {name}: teach this walk")
+    return found
+
+
+def test_the_screen_stands_in_for_every_text_the_grammar_reads() -> None:
+    """Hyperscan screens `screening_stand_in()` where a rule has the grammar: a run of the
+    bytes the grammar can hold, as long as its longest match, so it matches whatever the
+    grammar matches (a screen that missed a text would lose its finding)."""
+    tree = sre_parser().parse(ASSIGNMENT)
+    allowed = {9, 10, 13, *range(0x20, 0x7F)}
+    assert _bytes_read(tree) <= allowed
+    assert screening_stand_in() == f"[\\t\\n\\r -~]{{0,{tree.getwidth()[1]}}}"
 
 
 def test_what_the_grammar_means_is_part_of_the_packs_digest(
