@@ -1,4 +1,4 @@
-r"""The one assignment grammar that provider rules bound to a name share: `{assign}`.
+r"""The grammars that provider rules bound to a name share: `{assign}` and `{near}`.
 
 Many provider keys have no prefix of their own (a Deepgram key is 40 hex digits), so their
 rules read a name first: the provider, a key word, then a separator, then the value. Each of
@@ -37,6 +37,9 @@ cannot hold and every run of blanks ends on a literal, so the regex cost guard
 decided what is left out (a folded `>` block, whose `>` would make `=>` read two ways). The
 newlines make a rule that uses it multi-line: it is looked for within its reach of a keyword
 hit rather than on the keyword's line alone (`scanner.detect.rule_shape`).
+
+`{near}` is the looser sibling, for a value with a shape of its own that only needs the
+provider's name somewhere before it (see `NEAR` below).
 """
 
 from __future__ import annotations
@@ -84,9 +87,20 @@ _OPENING_QUOTE = r"""(?:@?\\?["'`])?"""
 ASSIGNMENT = _NAME_CLOSE + r"""(?:[ \t]{1,10}""" + f"(?:{_AFTER_BLANK})?|{_DIRECT}){_OPENING_QUOTE}"
 
 
+# `{near}`: the looser sibling, for rules whose value has a shape of its own (`SK` and 32 hex
+# digits for Twilio) and which only ask for the provider's name somewhere before it: later on
+# the same line, or at the start of the next one, after blanks and an optional `value:` key
+# (an XML element, a Kubernetes name/value pair, a heredoc, a YAML block).
+NEAR_MACRO = "{near}"
+NEAR = (
+    r"""[^\n]{0,80}?(?:\r?\n[ \t]{0,40}"""
+    r"""(?:\\?["']?[Vv]alue\\?["']?[ \t]{0,4}[:=][ \t]{0,4}\\?["']?)?)?"""
+)
+
+
 def expand_assignments(pattern: str) -> str:
-    """`pattern` with every `{assign}` replaced by the shared assignment grammar."""
-    return pattern.replace(ASSIGN_MACRO, ASSIGNMENT)
+    """`pattern` with every `{assign}` and `{near}` replaced by its shared grammar."""
+    return pattern.replace(ASSIGN_MACRO, ASSIGNMENT).replace(NEAR_MACRO, NEAR)
 
 
 # Every byte the grammar can match lies in this class (tested): printable ASCII, tab, newline,

@@ -23,7 +23,13 @@ from matcher_support import matcher_for
 from scanner.detect.hs_screening import hyperscan_available
 from scanner.detect.rule_shape import sre_parser
 from scanner.rules import pack as pack_module
-from scanner.rules.assignment import ASSIGN_MACRO, ASSIGNMENT, screening_stand_in
+from scanner.rules.assignment import (
+    ASSIGN_MACRO,
+    ASSIGNMENT,
+    NEAR,
+    NEAR_MACRO,
+    screening_stand_in,
+)
 from scanner.rules.pack import builtin_rule_files, load_rules
 
 ENGINES = ["python"] + (["hyperscan"] if hyperscan_available() else [])
@@ -38,7 +44,29 @@ keywords = ["acme"]
 pattern = '''(?i:acme[\\w.-]{0,20}?key)[\\w.-]{0,20}?{assign}([0-9a-f]{40})(?![0-9A-Za-z])'''
 [rule.examples]
 match = ['ACME_API_KEY=4339aa1da463c1babfb0f5026274c31083bc1165']
+
+[[rule]]
+id = "acme-live-token"
+title = "Acme live token (an invented format with a prefix of its own)"
+severity = "high"
+keywords = ["acme"]
+pattern = '''(?i:acme){near}\\b(alt_[0-9a-f]{32})(?![0-9A-Za-z])'''
+[rule.examples]
+match = ['ACME_TOKEN=alt_4339aa1da463c1babfb0f5026274c310']
 """
+LIVE = f"alt_{random.Random('assign:live').getrandbits(128):032x}"
+
+# `{near}`: the provider's name before a value of its own shape, on the line or the next one.
+NEAR_SYNTAXES: dict[str, str] = {
+    "same line": "client = Acme(token='{v}')",
+    "xml element, next line": "<acmeToken>\n    {v}\n</acmeToken>",
+    "kubernetes env": '- name: ACME_TOKEN\n  value: "{v}"',
+    "terraform heredoc": "acme_token = <<-EOT\n    {v}\n  EOT",
+}
+NEAR_MISSES_NEAR: dict[str, str] = {
+    "two lines below the name": "# acme\nregion = 'eu'\ntoken = '{v}'",
+    "the name after the value": "token = '{v}'  # acme",
+}
 
 # One text per syntax of the grammar, each holding KEY (at `{v}`) as an Acme key's value.
 SYNTAXES: dict[str, str] = {
@@ -154,6 +182,26 @@ def test_the_screen_stands_in_for_every_text_the_grammar_reads() -> None:
     assert screening_stand_in() == f"[\\t\\n\\r -~]{{0,{tree.getwidth()[1]}}}"
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("syntax", sorted(NEAR_SYNTAXES))
+def test_near_reads_the_value_on_the_line_or_the_next(
+    acme_rules: Path, syntax: str, engine: str
+) -> None:
+    matcher = matcher_for(load_rules(files=[acme_rules]), engine)
+    text = _in_a_file(NEAR_SYNTAXES[syntax].replace("{v}", LIVE))
+    assert [(m.rule_id, m.secret) for m in matcher.scan(text)] == [
+        ("acme-live-token", LIVE.encode())
+    ]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", sorted(NEAR_MISSES_NEAR))
+def test_near_does_not_reach_further(acme_rules: Path, case: str, engine: str) -> None:
+    matcher = matcher_for(load_rules(files=[acme_rules]), engine)
+    text = _in_a_file(NEAR_MISSES_NEAR[case].replace("{v}", LIVE))
+    assert matcher.scan(text) == []
+
+
 def test_what_the_grammar_means_is_part_of_the_packs_digest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -161,11 +209,16 @@ def test_what_the_grammar_means_is_part_of_the_packs_digest(
     before = load_rules().digest
     monkeypatch.setattr(pack_module, "ASSIGNMENT", ASSIGNMENT + "(?:)")
     assert load_rules().digest != before
+    monkeypatch.setattr(pack_module, "ASSIGNMENT", ASSIGNMENT)
+    monkeypatch.setattr(pack_module, "NEAR", NEAR + "(?:)")
+    assert load_rules().digest != before
 
 
-# The separator grammars the provider rules carried before `{assign}`: a rule that copies one
-# reads fewer syntaxes than its neighbours.
-_OLD_SEPARATORS = re.compile(r"""\(\?:\(\?:=>\|:=\|=\|:\)|\(\?:=>\|:=\|=\|:\)|\(\?:=\|:=\|:\|=>""")
+# The separator grammars the provider rules carried before `{assign}` and `{near}`: a rule that
+# copies one reads fewer syntaxes than its neighbours.
+_OLD_SEPARATORS = re.compile(
+    r"""\(\?:\(\?:=>\|:=\|=\|:\)|\(\?:=>\|:=\|=\|:\)|\(\?:=\|:=\|:\|=>|\[\^\\n\]\{0,(?:60|80)\}\?"""
+)
 
 
 def test_the_shipped_rules_read_names_through_the_shared_grammar() -> None:
@@ -174,9 +227,10 @@ def test_the_shipped_rules_read_names_through_the_shared_grammar() -> None:
         for line in path.read_text().splitlines():
             if line.startswith("pattern =") and _OLD_SEPARATORS.search(line):
                 copies.append(f"{path.name}: {line[:80]}")
-    assert not copies, "write {assign} between the name and the value:\n" + "\n".join(copies)
-    uses = sum(path.read_text().count(ASSIGN_MACRO) for path in builtin_rule_files())
-    assert uses >= 250
+    assert not copies, "write {assign} (or {near}) between name and value:\n" + "\n".join(copies)
+    texts = [path.read_text() for path in builtin_rule_files()]
+    assert sum(text.count(ASSIGN_MACRO) for text in texts) >= 250
+    assert sum(text.count(NEAR_MACRO) for text in texts) >= 30
 
 
 def test_a_repository_leaks_the_key_in_every_syntax_it_commits(tmp_path: Path) -> None:
