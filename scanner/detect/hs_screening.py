@@ -13,11 +13,12 @@ import functools
 import itertools
 import marshal
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from scanner.detect.decoding import PERCENT_HINTS, KeywordForms
 from scanner.detect.screening import HIT_CAP, Prefiltered, keyword_bytes
+from scanner.rules.assignment import ASSIGNMENT, screening_stand_in
 from scanner.rules.pack import Rule
 
 _BASE64_FORM = -1  # expression owners below zero: decoding hints and shared keywords
@@ -38,14 +39,14 @@ class Entry(NamedTuple):
 class HyperscanPrefilter:
     """One Hyperscan database screens for every rule at once.
 
-    A single-line rule is screened by its own pattern, rebuilt from Python's parse into an
-    expression that matches a superset (`hs_expression`): the screen reports where a match
-    may end, and the Python regex then runs only on those lines (and only where a keyword is,
-    as with keyword screening), so the lines tried are the same as the Python engine's that
-    can hold a match. Multi-line rules, rules whose pattern cannot be translated safely, and
-    every rule when `screen_patterns` is off (a pre-commit hook, where compiling ~300 patterns
-    costs more than the scan) are screened by their keywords. The keywords' base64 forms
-    (where to look for encoded secrets) and percent-encoding hints are in the same database.
+    A rule is screened by its own pattern, rebuilt from Python's parse into an expression that
+    matches a superset (`hs_expression`): the screen reports where a match may end, and the
+    Python regex then runs only there: on those lines (holding a keyword, as with keyword
+    screening) for a single-line rule, within the pattern's reach of those ends for a
+    multi-line one. Rules whose pattern cannot be translated safely, and every rule when
+    `screen_patterns` is off (a pre-commit hook, where compiling ~300 patterns costs more than
+    the scan) are screened by their keywords. The keywords' base64 forms (where to look for
+    encoded secrets) and percent-encoding hints are in the same database.
     """
 
     name = "hyperscan"
@@ -56,11 +57,8 @@ class HyperscanPrefilter:
         forms: KeywordForms,
         compiled: bytes | None,
         screen_patterns: bool,
-        single_line: Callable[[int], bool],
     ) -> None:
-        """`compiled` is `serialized()` of a database built from the same rules (a cache).
-        `single_line(index)`: whether rule `index` is single-line (the Matcher's memoised
-        analysis, so a compile does not parse each pattern a second time)."""
+        """`compiled` is `serialized()` of a database built from the same rules (a cache)."""
         import hyperscan
 
         self._rules = rules
@@ -69,17 +67,13 @@ class HyperscanPrefilter:
             self._load(compiled)
             return
         expressions: dict[int, str] = {}
-        multi_line: set[int] = set()
         if screen_patterns and screening_is_sound():
             for index, rule in enumerate(rules):
                 expression = _screening_expression(rule)
                 if expression is not None:
                     expressions[index] = expression
-                    if not single_line(index):
-                        multi_line.add(index)
         while True:
-            single = frozenset(index for index in expressions if index not in multi_line)
-            entries = self._layout(single, frozenset(expressions) - single)
+            entries = self._layout(frozenset(expressions))
             try:
                 self._database = _compile(entries, expressions)
                 return
@@ -93,16 +87,13 @@ class HyperscanPrefilter:
                 except hyperscan.error:
                     del expressions[index]
 
-    def _layout(self, pattern_rules: frozenset[int], gated_rules: frozenset[int]) -> list[Entry]:
+    def _layout(self, pattern_rules: frozenset[int]) -> list[Entry]:
         """Expression ids in order: what each one is and whom its hits go to.
 
-        `pattern_rules` (single-line) are screened by their pattern alone; `gated_rules`
-        (multi-line) by their keywords, and a keyword's region is tried only if the rule's
-        pattern may end inside it.
+        `pattern_rules` are screened by their pattern alone, the others by their keywords.
         """
         entries: list[Entry] = []
         self._pattern_rules = pattern_rules
-        self._gated_rules = gated_rules
         self._owner: list[int] = []  # expression id -> rule index (>= 0) or a kind (< 0)
         self._length: list[int] = []  # a keyword literal's length (its hit's start)
         # Each distinct keyword is one literal, whatever the number of rules sharing it
@@ -110,13 +101,12 @@ class HyperscanPrefilter:
         self._rules_of: list[list[int]] = []
         literal_of: dict[bytes, int] = {}
         for index, rule in enumerate(self._rules):
-            if index in pattern_rules or index in gated_rules:
+            if index in pattern_rules:
                 entries.append(Entry(_PATTERN_ENTRY, index))
                 self._owner.append(index)
                 self._length.append(0)
                 self._rules_of.append([])
-                if index in pattern_rules:
-                    continue
+                continue
             for keyword in keyword_bytes(rule):
                 literal = literal_of.get(keyword)
                 if literal is None:
@@ -149,7 +139,6 @@ class HyperscanPrefilter:
         layout = marshal.dumps(
             (
                 sorted(self._pattern_rules),
-                sorted(self._gated_rules),
                 self._owner,
                 self._length,
                 self._rules_of,
@@ -162,18 +151,17 @@ class HyperscanPrefilter:
         """The layout and database of `serialized()`; ValueError when they do not fit these
         rules (the cache then compiles again)."""
         size = int.from_bytes(compiled[:8], "big")
-        pattern, gated, owner, length, rules_of, first_hint = marshal.loads(compiled[8 : 8 + size])
+        pattern, owner, length, rules_of, first_hint = marshal.loads(compiled[8 : 8 + size])
         # (max() over chained lists: C-level loops, since this runs in every hook)
         rules = len(self._rules)
         fits = (
             len(owner) == len(length) == len(rules_of) == first_hint + len(PERCENT_HINTS)
             and max(owner, default=-1) < rules
-            and max(itertools.chain(pattern, gated, *rules_of), default=-1) < rules
+            and max(itertools.chain(pattern, *rules_of), default=-1) < rules
         )
         if not fits:
             raise ValueError("a saved screening layout of other rules")
         self._pattern_rules = frozenset(pattern)
-        self._gated_rules = frozenset(gated)
         self._owner, self._length, self._rules_of = owner, length, rules_of
         self._first_hint = first_hint
         self._database = _load_database(compiled[8 + size :])
@@ -213,7 +201,7 @@ class HyperscanPrefilter:
         return self._sort_out(iter(kept))
 
     def _sort_out(self, events: Iterator[tuple[int, int]]) -> Prefiltered:
-        """Hits per rule, gates, decoding hints from (expression, end offset) events."""
+        """Hits per rule and decoding hints from (expression, end offset) events."""
         result = Prefiltered(base64_near=[], percent_at=[[] for _ in PERCENT_HINTS])
         first_hint = self._first_hint
         owner = self._owner
@@ -256,16 +244,8 @@ class HyperscanPrefilter:
                 else:
                     existing.extend(starts)
         for index, ends in screened.items():
-            if index in self._gated_rules:
-                if len(ends) <= HIT_CAP:  # (past the cap: no gate, every keyword region)
-                    result.gates[index] = sorted(ends)
-            else:
-                hits[index] = ends
-                result.screened.add(index)
-        # A gated rule whose pattern never matched cannot match near its keywords either.
-        for index in self._gated_rules:
-            if index in hits and index not in screened:
-                del hits[index]
+            hits[index] = ends
+            result.screened.add(index)
         return result
 
 
@@ -293,12 +273,16 @@ def screening_is_sound() -> bool:
 
 
 def _screening_expression(rule: Rule) -> str | None:
-    """The rule's pattern as a Hyperscan screening expression, or None to screen by keyword."""
+    """The rule's pattern as a Hyperscan screening expression, or None to screen by keyword.
+
+    The shared assignment grammar (`{assign}`) is screened as a run of the bytes it can hold:
+    a superset that keeps the database as cheap to build as the rules' own parts."""
     # Loaded here: only a compile needs it, and a cached database (every hook run) does not.
     from scanner.detect.hs_expression import Untranslatable, screening_expression
 
+    pattern = rule.pattern.replace(ASSIGNMENT, screening_stand_in())
     try:  # (an expression that could match an empty string is refused too)
-        return screening_expression(rule.pattern)
+        return screening_expression(pattern)
     except (Untranslatable, re.error):
         return None
 

@@ -81,7 +81,6 @@ class Matcher:
                 self._forms,
                 compiled_prefilter,
                 screen_patterns,
-                single_line=lambda index: self._shape(index).single_line,
             )
         elif engine == "python":
             self._prefilter = PythonPrefilter(self._rules)
@@ -203,7 +202,6 @@ class Matcher:
                     starts,
                     content,
                     index in screened.screened,
-                    screened.gates.get(index),
                 )
                 own = None if is_generic else claimed
                 into = generic if is_generic else matches

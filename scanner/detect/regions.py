@@ -2,13 +2,13 @@
 
 A single-line rule's regex runs on each whole line that holds one of its hits (and, when its
 pattern was screened, one of its keywords); a multi-line rule's within its pattern's reach of
-each keyword hit, overlapping stretches merged. Running the regex on these regions instead of
+each hit (a keyword's start, or where its screened pattern may end), overlapping stretches
+merged. Running the regex on these regions instead of
 the whole content is what keeps common keywords cheap.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 
 from scanner.detect.rule_shape import REGION_SLACK, RuleShape
@@ -28,17 +28,13 @@ def search_regions(
     hits: list[int],
     content: bytes,
     screened: bool,
-    gate: list[int] | None,
 ) -> list[Region]:
     """Merged regions around `hits` where a match of the rule can lie, in content order.
 
-    `screened`: the hits are where the rule's pattern may end, not keyword starts. `gate`
-    (sorted): where a multi-line rule's pattern may end; only regions holding one are kept.
+    `screened`: the hits are where the rule's pattern may end, not keyword starts (a
+    multi-line rule's region reaches its pattern's width both ways, so either will do).
     """
-    regions = _regions(rule, shape, hits, content, screened)
-    if gate is not None:
-        regions = [r for r in regions if _holds_any(gate, r[0], r[1])]
-    return regions
+    return _regions(rule, shape, hits, content, screened)
 
 
 def _regions(
@@ -84,12 +80,6 @@ def _line_regions(content: bytes, starts: list[int]) -> list[Region]:
             high = len(content)
         regions.append((low, high, high))
     return regions
-
-
-def _holds_any(positions: list[int], low: int, high: int) -> bool:
-    """Whether some position lies in [low, high) (`positions` sorted)."""
-    at = bisect.bisect_left(positions, low)
-    return at < len(positions) and positions[at] < high
 
 
 def _holds_keyword(line: bytes, keywords: Sequence[bytes]) -> bool:

@@ -24,9 +24,6 @@ class Prefiltered:
     # Rules whose hits are where their screening pattern may end (not keyword starts): a
     # line there is tried only if it holds a keyword too.
     screened: set[int] = field(default_factory=set)
-    # Multi-line rules: where their screening pattern may end; only keyword regions holding
-    # one of these are tried (a rule absent here has no gate).
-    gates: dict[int, list[int]] = field(default_factory=dict)
     encoded_hint: bool = False
     # Where percent-encoding hints (`%2D`, `%3A`, ...) were seen, per hint: percent runs are
     # found around them. None: not listed (look for them in the content).

@@ -18,6 +18,7 @@ from typing import Any
 from scanner.confidence import CONFIDENCES, Confidence, is_confidence
 from scanner.errors import LeakwindowError
 from scanner.resources import rules_dir
+from scanner.rules.assignment import ASSIGNMENT, NEAR, expand_assignments
 from scanner.rules.regex_guard import (
     BODY_SUBJECT,
     MAX_PATTERN_CHARACTERS,
@@ -216,7 +217,7 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
     keywords = _str_list(raw.get("keywords"), source, rule_id, "keywords")
     if not keywords or any(not keyword for keyword in keywords):
         raise _fail(source, rule_id, "'keywords' must list at least one non-empty literal")
-    pattern = raw["pattern"]
+    pattern = expand_assignments(raw["pattern"])  # `{assign}`, `{near}`: rules/assignment.py
     # Rules run on lines and regions of blobs; e.g. `(a+)+` would backtrack for ever there.
     regex = _compile(pattern, source, rule_id, "pattern", RULE_SUBJECT, True, guarded)
     secret_group = raw.get("secret_group", 1 if regex.groups else 0)
@@ -387,5 +388,7 @@ def load_rules(
         more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
         raise LeakwindowError(f"cannot disable unknown rule id(s): {shown}{more}")
     digest.update(repr(sorted(disabled_set)).encode())
+    # what `{assign}` and `{near}` mean is part of every pattern using them
+    digest.update(ASSIGNMENT.encode() + b"\0" + NEAR.encode())
     kept = tuple(rule for rule_id, rule in rules.items() if rule_id not in disabled_set)
     return RulePack(rules=kept, digest=digest.hexdigest(), by_id={r.id: r for r in kept})

@@ -451,20 +451,16 @@ def test_hyperscan_matcher_screens_translated_rules_by_pattern(
     screened = [rule for rule in PACK.rules if not rule.files]
     translated = {index for index, rule in enumerate(screened) if rule.id in TRANSLATED}
     single_line = {index for index in translated if rule_is_single_line(screened[index])}
-    assert single_line
-    # Every translated single-line rule is screened by its pattern alone (none was dropped
-    # back to keyword screening by a failed compile); multi-line rules, where translated, only
-    # gate their keyword regions.
-    assert set(prefilter._pattern_rules) == single_line
-    gated = set(getattr(prefilter, "_gated_rules", ()))
-    assert gated == translated - single_line
+    assert single_line and translated - single_line
+    # Every translated rule, single-line or not, is screened by its pattern alone (none was
+    # dropped back to keyword screening by a failed compile).
+    assert set(prefilter._pattern_rules) == translated
 
 
 def test_screening_by_pattern_can_be_turned_off() -> None:
     prefilter: Any = Matcher(PACK, engine="hyperscan", screen_patterns=False)._prefilter
     assert prefilter.name == "hyperscan"
     assert not prefilter._pattern_rules
-    assert not getattr(prefilter, "_gated_rules", ())
 
 
 # --- 5. both engines agree on real text with examples injected --------------------------------
