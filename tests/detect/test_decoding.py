@@ -13,6 +13,7 @@ import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
+from scanner.detect.budget import BlobTimedOut, Deadline
 from scanner.detect.decoding import (
     MAX_SPAN,
     DecodedSpan,
@@ -222,3 +223,100 @@ def test_a_decoded_secret_obeys_the_rules_path_ignore(tmp_path: Path, engine: st
     content = f"payload: {encoded}\n".encode()
     assert [m.secret for m in matcher.scan(content, "src/app.yaml")] == [secret.encode()]
     assert matcher.scan(content, "docs/app.yaml") == []
+
+
+def test_a_decoded_secret_two_encodings_deep_obeys_the_rules_path_ignore(tmp_path: Path) -> None:
+    rules = tmp_path / "zorp.toml"
+    rules.write_text(PATH_RULE)
+    matcher = matcher_for(load_rules([rules]))
+    secret = "zorp_Qm7rT2vK9pLx4NcW8hZ3bY6d"
+    once = base64.b64encode(f"ZORP={secret}\n".encode()).decode()
+    content = ("https://example.test/cb?cfg=" + quote(f"a={once}&b=1", safe="")).encode()
+    assert [(m.secret, m.decoded) for m in matcher.scan(content, "src/app.yaml")] == [
+        (secret.encode(), "percent")
+    ]
+    assert matcher.scan(content, "docs/app.yaml") == []
+
+
+def _base64_with_keyword(text: str) -> str:
+    """`text` base64-encoded after a keyword (`ghp_`, whose form the screen looks for)."""
+    return base64.b64encode(f"ghp_ {text}".encode()).decode()
+
+
+def test_encodings_are_followed_two_levels_deep_and_no_further() -> None:
+    two_deep = _base64_with_keyword(base64.b64encode(f"XAI_API_KEY={TOKEN}".encode()).decode())
+    three_deep = _base64_with_keyword(two_deep)
+    assert [m.secret for m in _matcher().scan(f"v: {two_deep}\n".encode())] == [TOKEN.encode()]
+    assert _matcher().scan(f"v: {three_deep}\n".encode()) == []
+
+
+OTHER_TOKEN = make_token("xai", random.Random(12))
+
+
+def test_a_span_without_a_secret_does_not_stop_the_spans_after_it() -> None:
+    empty = base64.b64encode(b"XAI_API_KEY=(set in the vault, not here)").decode()
+    holding = base64.b64encode(f"XAI_API_KEY={TOKEN}".encode()).decode()
+    found = _matcher().scan(f"a: {empty}\nb: {holding}\n".encode())
+    assert [(m.secret, m.line) for m in found] == [(TOKEN.encode(), 2)]
+
+
+def test_a_decoded_secret_also_in_clear_does_not_hide_the_next_one_in_its_span() -> None:
+    encoded = base64.b64encode(f"k={TOKEN}\nk={OTHER_TOKEN}\n".encode()).decode()
+    found = _matcher().scan(f"a = '{TOKEN}'\nb = '{encoded}'\n".encode())
+    assert [(m.secret, m.line, m.decoded) for m in found] == [
+        (TOKEN.encode(), 1, None),
+        (OTHER_TOKEN.encode(), 2, "base64"),
+    ]
+
+
+class _PassesAtCheck(Deadline):
+    """A deadline that passes at its `at`-th check (never for 0) and counts its checks."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__(3600.0)
+        self.at = at
+        self.checks = 0
+
+    def check(self) -> None:
+        self.checks += 1
+        if self.checks == self.at:
+            raise BlobTimedOut()
+
+
+def _checks(content: bytes) -> int:
+    """How many times a scan of `content` checks its deadline."""
+    counting = _PassesAtCheck(0)
+    _matcher().scan(content, deadline=counting)
+    return counting.checks
+
+
+def _rules_tried(text: bytes) -> int:
+    """The rules whose regex runs on `text`: one deadline check each."""
+    return len(_matcher()._prefilter.prefilter(text).hits)
+
+
+FIRST = f"XAI_API_KEY={TOKEN}".encode()
+SECOND = f"XAI_API_KEY={OTHER_TOKEN}".encode()
+TWO_SPANS = b"a: " + base64.b64encode(FIRST) + b"\nb: " + base64.b64encode(SECOND) + b"\n"
+
+
+def test_the_deadline_is_checked_before_each_decoded_span_and_each_rule_run_on_it() -> None:
+    assert _rules_tried(FIRST) >= 1
+    assert _checks(TWO_SPANS) == _rules_tried(TWO_SPANS) + 2 + _rules_tried(FIRST) + _rules_tried(
+        SECOND
+    )
+
+
+def test_the_deadline_is_checked_two_encodings_deep() -> None:
+    inner = b"a=" + base64.b64encode(FIRST) + b"&b=1"
+    nested = b"cfg " + quote(inner, safe="").encode()  # (the percent run is all of `inner`)
+    assert _checks(nested) == _rules_tried(nested) + 1 + _rules_tried(inner) + 1 + _rules_tried(
+        FIRST
+    )
+
+
+def test_a_deadline_passing_before_a_decoded_span_keeps_the_spans_before_it() -> None:
+    before_second = _rules_tried(TWO_SPANS) + 1 + _rules_tried(FIRST) + 1
+    with pytest.raises(BlobTimedOut) as stopped:
+        _matcher().scan(TWO_SPANS, deadline=_PassesAtCheck(before_second))
+    assert [m.secret for m in stopped.value.matches] == [TOKEN.encode()]

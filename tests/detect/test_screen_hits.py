@@ -78,3 +78,16 @@ def test_both_screens_list_the_same_keyword_starts() -> None:
         index: sorted(hits) for index, hits in expected.items()
     }
     assert len(expected) >= 3  # (several rules, some sharing a keyword)
+
+
+@pytest.mark.parametrize("engine", ["python", "hyperscan"] if hyperscan_available() else ["python"])
+def test_a_keyword_past_the_last_place_a_multiline_rule_can_match_is_passed_over(
+    engine: str,
+) -> None:
+    # On the Hyperscan path a multi-line rule's keyword regions are tried only where its
+    # pattern may end (its gate); the keyword at the bottom lies past the last such place.
+    rng = random.Random("screen-hits:wandb")
+    key = "".join(rng.choice("0123456789abcdef") for _ in range(40))
+    content = f"WANDB_API_KEY={key}\n" + "x = 1\n" * 100 + "# wandb: see the vault\n"
+    found = matcher_for(PACK, engine).scan(content.encode())
+    assert [(m.rule_id, m.secret, m.line) for m in found] == [("wandb-api-key", key.encode(), 1)]
