@@ -10,6 +10,7 @@ switches to its capped rescan.
 
 from __future__ import annotations
 
+import base64
 import random
 from pathlib import Path
 
@@ -91,3 +92,18 @@ def test_a_keyword_past_the_last_place_a_multiline_rule_can_match_is_passed_over
     content = f"WANDB_API_KEY={key}\n" + "x = 1\n" * 100 + "# wandb: see the vault\n"
     found = matcher_for(PACK, engine).scan(content.encode())
     assert [(m.rule_id, m.secret, m.line) for m in found] == [("wandb-api-key", key.encode(), 1)]
+
+
+@pytest.mark.parametrize("engine", ["python", "hyperscan"] if hyperscan_available() else ["python"])
+@pytest.mark.parametrize("forms_before", [HIT_CAP - 1, HIT_CAP, HIT_CAP + 1])
+def test_a_base64_secret_after_many_keyword_forms_is_found(engine: str, forms_before: int) -> None:
+    # Each filler line holds one base64 form of the keyword `ghp_`, in a run too short to
+    # decode; Hyperscan lists where forms are, up to the cap, and past it the decoder must
+    # look at every base64 run (as the Python engine always does).
+    token = make_token("xai", random.Random("screen-hits:base64"))
+    holding = base64.b64encode(f"XAI_API_KEY={token}".encode()).decode()
+    content = ("x Z2hwX x\n" * forms_before + f"b: {holding}\n").encode()
+    found = matcher_for(PACK, engine).scan(content)
+    assert [(m.secret, m.line, m.decoded) for m in found] == [
+        (token.encode(), forms_before + 1, "base64")
+    ]
