@@ -107,3 +107,18 @@ def test_a_base64_secret_after_many_keyword_forms_is_found(engine: str, forms_be
     assert [(m.secret, m.line, m.decoded) for m in found] == [
         (token.encode(), forms_before + 1, "base64")
     ]
+
+
+@pytest.mark.parametrize("engine", ["python", "hyperscan"] if hyperscan_available() else ["python"])
+def test_a_percent_run_whose_only_hint_opens_it_is_decoded(engine: str) -> None:
+    # `%2F` is the run's one screening hint, and its first character: the run is found
+    # from the hint's own position, not from the character before it.
+    token = make_token("xai", random.Random("screen-hits:percent"))
+    content = f"next: %2F%20{token}\n".encode()
+    found = matcher_for(PACK, engine).scan(content)
+    assert [(m.secret, m.decoded) for m in found] == [(token.encode(), "percent")]
+
+
+@pytest.mark.parametrize("engine", ["python", "hyperscan"] if hyperscan_available() else ["python"])
+def test_a_content_may_end_in_a_keywords_base64_form(engine: str) -> None:
+    assert matcher_for(PACK, engine).scan(b"v = Z2hwX") == []  # (no newline at the end)
