@@ -320,3 +320,16 @@ def test_a_deadline_passing_before_a_decoded_span_keeps_the_spans_before_it() ->
     with pytest.raises(BlobTimedOut) as stopped:
         _matcher().scan(TWO_SPANS, deadline=_PassesAtCheck(before_second))
     assert [m.secret for m in stopped.value.matches] == [TOKEN.encode()]
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "python"])
+def test_a_base64_span_of_the_longest_length_is_decoded_and_a_longer_one_is_not(
+    engine: str,
+) -> None:
+    head = f"XAI_API_KEY={TOKEN}\n".encode()
+    longest = head + b"#" * (MAX_SPAN // 4 * 3 - len(head))  # encodes to MAX_SPAN characters
+    for text, found in ((longest, [TOKEN.encode()]), (longest + b"###", [])):
+        encoded = base64.b64encode(text)
+        assert len(encoded) == MAX_SPAN + (0 if found else 4)
+        matches = matcher_for(PACK, engine=engine).scan(b"blob: " + encoded + b"\n")
+        assert [m.secret for m in matches] == found
