@@ -333,3 +333,13 @@ def test_a_base64_span_of_the_longest_length_is_decoded_and_a_longer_one_is_not(
         assert len(encoded) == MAX_SPAN + (0 if found else 4)
         matches = matcher_for(PACK, engine=engine).scan(b"blob: " + encoded + b"\n")
         assert [m.secret for m in matches] == found
+
+
+def test_spans_passed_over_do_not_stop_the_search_for_later_ones() -> None:
+    # Each kind of run the decoder leaves alone, then the run that holds a key.
+    digest = "3f786850e387550fdab836ed7e6dc881de23001b"  # one case only: not base64 text
+    unrelated = base64.b64encode(b"the quick brown fox jumps over the lazy dog").decode()
+    binary = base64.b64encode(bytes(range(40)) + b"XAI_API_KEY=").decode()  # has the keyword
+    holding = f"XAI_API_KEY={TOKEN}".encode()
+    content = f"a: {digest}\nb: {unrelated}\nc: {binary}\nd: {base64.b64encode(holding).decode()}\n"
+    assert [span.text for span in encoded_spans(content.encode(), FORMS)] == [holding]
