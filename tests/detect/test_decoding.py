@@ -15,6 +15,7 @@ from matcher_support import matcher_for
 from scanner.demo import make_token
 from scanner.detect.budget import BlobTimedOut, Deadline
 from scanner.detect.decoding import (
+    MAX_DECODED_PER_BLOB,
     MAX_SPAN,
     DecodedSpan,
     KeywordForms,
@@ -343,3 +344,36 @@ def test_spans_passed_over_do_not_stop_the_search_for_later_ones() -> None:
     holding = f"XAI_API_KEY={TOKEN}".encode()
     content = f"a: {digest}\nb: {unrelated}\nc: {binary}\nd: {base64.b64encode(holding).decode()}\n"
     assert [span.text for span in encoded_spans(content.encode(), FORMS)] == [holding]
+
+
+_PIECE = 8192  # decoded bytes per base64 span: MAX_DECODED_PER_BLOB is 128 of them
+_BASE64_PIECE = base64.b64encode(b"XAI_API_KEY " + b"w" * (_PIECE - 12)).decode()
+
+
+def test_decoding_stops_once_a_blob_has_decoded_its_budget() -> None:
+    assert MAX_DECODED_PER_BLOB == 128 * _PIECE
+    content = "\n".join([_BASE64_PIECE] * 129).encode()
+    assert [len(span.text) for span in encoded_spans(content, FORMS)] == [_PIECE] * 128
+
+
+def test_percent_runs_share_the_budget_up_to_its_last_byte() -> None:
+    # 127 base64 spans leave 8,192 bytes: two percent runs of 4,092 and one of 8 use it up
+    # exactly; the run after them is left undecoded.
+    long_run, short_run = "%2d%2d" + "a" * 4090, "%2d%2daaaaaa"
+    content = "\n".join([_BASE64_PIECE] * 127 + [long_run, long_run, short_run, short_run])
+    decoded = [len(span.text) for span in encoded_spans(content.encode(), FORMS)]
+    assert decoded == [_PIECE] * 127 + [4092, 4092, 8]
+
+
+def test_percent_runs_passed_over_do_not_stop_the_search_for_later_ones() -> None:
+    # One escape only, then one that decodes to control bytes, then the run with the key.
+    holding = quote(f"XAI_API_KEY={TOKEN}", safe="").replace("_", "%5F")
+    content = f"a: one%2dhint_only_here\nb: %2d%01%02%03%04%05%06%07%08\nc: {holding}\n"
+    assert [span.text for span in encoded_spans(content.encode(), FORMS)] == [
+        f"XAI_API_KEY={TOKEN}".encode()
+    ]
+
+
+def test_percent_runs_are_collected_up_to_4096() -> None:
+    content = "".join(f"k{n:05d}%2d%2d " for n in range(4100)).encode()
+    assert len(percent_runs(content)) == 4096
