@@ -377,3 +377,7 @@ def test_percent_runs_passed_over_do_not_stop_the_search_for_later_ones() -> Non
 def test_percent_runs_are_collected_up_to_4096() -> None:
     content = "".join(f"k{n:05d}%2d%2d " for n in range(4100)).encode()
     assert len(percent_runs(content)) == 4096
+
+
+def test_a_percent_run_at_the_start_of_the_content_starts_there() -> None:
+    assert percent_runs(b"a%2d%2dbcdefgh x") == [(0, 14)]
