@@ -381,3 +381,10 @@ def test_percent_runs_are_collected_up_to_4096() -> None:
 
 def test_a_percent_run_at_the_start_of_the_content_starts_there() -> None:
     assert percent_runs(b"a%2d%2dbcdefgh x") == [(0, 14)]
+    assert percent_runs(b"%2d%20abcdefgh x") == [(0, 14)]  # (its only hint at offset 0)
+
+
+def test_a_keyword_form_that_ends_a_span_is_seen() -> None:
+    form = base64.b64encode(b"ghp_")[:5]  # the shortest a form is: five characters
+    assert FORMS.in_base64(b"QUJD" + form)
+    assert not FORMS.in_base64(b"QUJD" + form[:4])
