@@ -388,3 +388,16 @@ def test_a_keyword_form_that_ends_a_span_is_seen() -> None:
     form = base64.b64encode(b"ghp_")[:5]  # the shortest a form is: five characters
     assert FORMS.in_base64(b"QUJD" + form)
     assert not FORMS.in_base64(b"QUJD" + form[:4])
+
+
+def test_a_keyword_written_in_capitals_is_recognised_in_base64() -> None:
+    text = b"DB_PASSWORD=Qw8rT5yU2iO9pA3sD6fG1hJ4"  # the keyword "password" in capitals only
+    assert [span.text for span in encoded_spans(base64.b64encode(text), FORMS)] == [text]
+
+
+def test_a_keyword_form_with_a_plus_is_recognised_in_base64url() -> None:
+    # Here "sha256~" encodes to "...zaGEyNTZ-": the base64url spelling of a form with "+".
+    text = b"aaoc login sha256~Qw8rT5yU2iO9pA3sD6fG1hJ4kL7zX0cVbN5mQ2w"
+    encoded = base64.urlsafe_b64encode(text)
+    assert b"zaGEyNTZ-" in encoded
+    assert [span.text for span in encoded_spans(b"v: " + encoded + b"\n", FORMS)] == [text]
