@@ -85,8 +85,8 @@ def test_both_screens_list_the_same_keyword_starts() -> None:
 def test_a_keyword_past_the_last_place_a_multiline_rule_can_match_is_passed_over(
     engine: str,
 ) -> None:
-    # On the Hyperscan path a multi-line rule's keyword regions are tried only where its
-    # pattern may end (its gate); the keyword at the bottom lies past the last such place.
+    # A multi-line rule's key, then its keyword alone far below: the regions around that
+    # keyword hold no match and must be passed over without harm, on either engine.
     rng = random.Random("screen-hits:wandb")
     key = "".join(rng.choice("0123456789abcdef") for _ in range(40))
     content = f"WANDB_API_KEY={key}\n" + "x = 1\n" * 100 + "# wandb: see the vault\n"
