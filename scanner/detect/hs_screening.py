@@ -226,8 +226,12 @@ class HyperscanPrefilter:
                     starts.append(end - length[expression])
             else:
                 result.encoded_hint = True
-                if kind == _BASE64_FORM and len(near) <= HIT_CAP:
-                    near.append(end - 1)
+                if kind == _BASE64_FORM:
+                    if result.base64_near is not None:
+                        if len(near) < HIT_CAP:
+                            near.append(end - 1)
+                        else:  # too many to list: let the decoder look at every base64 run
+                            result.base64_near = None
                 elif kind == _PERCENT_HINT and result.percent_at is not None:
                     listed = result.percent_at[expression - first_hint]
                     if len(listed) < HIT_CAP:

@@ -29,7 +29,7 @@ class Prefiltered:
     # found around them. None: not listed (look for them in the content).
     percent_at: list[list[int]] | None = None
     # Where keywords' base64 forms were seen (Hyperscan), so only the runs around them are
-    # examined; None means "look at every base64 run" (the Python engine).
+    # examined; None means "look at every base64 run" (the Python engine, or too many seen).
     base64_near: list[int] | None = None
 
 

@@ -132,6 +132,13 @@ def test_a_basic_auth_pair_is_a_user_and_a_password() -> None:
     assert basic_auth_pair(_b64(b"deploy:pa:ss:"))  # the user ends at the first colon
 
 
+@pytest.mark.parametrize("pair", [b"deploy:pwd", b"deploy:pwd1"])  # two "=" and one "=" off
+def test_a_basic_auth_pair_without_its_padding_is_still_a_pair(pair: bytes) -> None:
+    encoded = _b64(pair)
+    assert encoded.endswith("=")
+    assert basic_auth_pair(encoded.rstrip("="))
+
+
 @pytest.mark.parametrize(
     "encoded",
     [

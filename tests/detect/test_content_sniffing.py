@@ -46,6 +46,15 @@ def test_utf16_with_a_byte_order_mark_is_decoded_whatever_its_script() -> None:
     assert scannable_text(raw) == text.encode()
 
 
+def test_utf16_with_a_mark_and_no_nul_in_its_first_8000_bytes_is_still_decoded() -> None:
+    # Only past the sniffed head does an ASCII character bring the first NUL byte: the mark
+    # alone must send the content to be decoded.
+    text = "設定" * 2001 + f"\nXAI_API_KEY={KEY}\n"
+    raw = LE_BOM + text.encode("utf-16-le")
+    assert b"\x00" not in raw[:8002]
+    assert scannable_text(raw) == text.encode()
+
+
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_a_byte_order_mark_is_recognised_and_decoded(codec: str) -> None:
     text = f"$env:XAI_API_KEY = '{KEY}'\r\n"

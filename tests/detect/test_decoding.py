@@ -13,7 +13,9 @@ import pytest
 from matcher_support import matcher_for
 
 from scanner.demo import make_token
+from scanner.detect.budget import BlobTimedOut, Deadline
 from scanner.detect.decoding import (
+    MAX_DECODED_PER_BLOB,
     MAX_SPAN,
     DecodedSpan,
     KeywordForms,
@@ -222,3 +224,180 @@ def test_a_decoded_secret_obeys_the_rules_path_ignore(tmp_path: Path, engine: st
     content = f"payload: {encoded}\n".encode()
     assert [m.secret for m in matcher.scan(content, "src/app.yaml")] == [secret.encode()]
     assert matcher.scan(content, "docs/app.yaml") == []
+
+
+def test_a_decoded_secret_two_encodings_deep_obeys_the_rules_path_ignore(tmp_path: Path) -> None:
+    rules = tmp_path / "zorp.toml"
+    rules.write_text(PATH_RULE)
+    matcher = matcher_for(load_rules([rules]))
+    secret = "zorp_Qm7rT2vK9pLx4NcW8hZ3bY6d"
+    once = base64.b64encode(f"ZORP={secret}\n".encode()).decode()
+    content = ("https://example.test/cb?cfg=" + quote(f"a={once}&b=1", safe="")).encode()
+    assert [(m.secret, m.decoded) for m in matcher.scan(content, "src/app.yaml")] == [
+        (secret.encode(), "percent")
+    ]
+    assert matcher.scan(content, "docs/app.yaml") == []
+
+
+def _base64_with_keyword(text: str) -> str:
+    """`text` base64-encoded after a keyword (`ghp_`, whose form the screen looks for)."""
+    return base64.b64encode(f"ghp_ {text}".encode()).decode()
+
+
+def test_encodings_are_followed_two_levels_deep_and_no_further() -> None:
+    two_deep = _base64_with_keyword(base64.b64encode(f"XAI_API_KEY={TOKEN}".encode()).decode())
+    three_deep = _base64_with_keyword(two_deep)
+    assert [m.secret for m in _matcher().scan(f"v: {two_deep}\n".encode())] == [TOKEN.encode()]
+    assert _matcher().scan(f"v: {three_deep}\n".encode()) == []
+
+
+OTHER_TOKEN = make_token("xai", random.Random(12))
+
+
+def test_a_span_without_a_secret_does_not_stop_the_spans_after_it() -> None:
+    empty = base64.b64encode(b"XAI_API_KEY=(set in the vault, not here)").decode()
+    holding = base64.b64encode(f"XAI_API_KEY={TOKEN}".encode()).decode()
+    found = _matcher().scan(f"a: {empty}\nb: {holding}\n".encode())
+    assert [(m.secret, m.line) for m in found] == [(TOKEN.encode(), 2)]
+
+
+def test_a_decoded_secret_also_in_clear_does_not_hide_the_next_one_in_its_span() -> None:
+    encoded = base64.b64encode(f"k={TOKEN}\nk={OTHER_TOKEN}\n".encode()).decode()
+    found = _matcher().scan(f"a = '{TOKEN}'\nb = '{encoded}'\n".encode())
+    assert [(m.secret, m.line, m.decoded) for m in found] == [
+        (TOKEN.encode(), 1, None),
+        (OTHER_TOKEN.encode(), 2, "base64"),
+    ]
+
+
+class _PassesAtCheck(Deadline):
+    """A deadline that passes at its `at`-th check (never for 0) and counts its checks."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__(3600.0)
+        self.at = at
+        self.checks = 0
+
+    def check(self) -> None:
+        self.checks += 1
+        if self.checks == self.at:
+            raise BlobTimedOut()
+
+
+def _checks(content: bytes) -> int:
+    """How many times a scan of `content` checks its deadline."""
+    counting = _PassesAtCheck(0)
+    _matcher().scan(content, deadline=counting)
+    return counting.checks
+
+
+def _rules_tried(text: bytes) -> int:
+    """The rules whose regex runs on `text`: one deadline check each."""
+    return len(_matcher()._prefilter.prefilter(text).hits)
+
+
+FIRST = f"XAI_API_KEY={TOKEN}".encode()
+SECOND = f"XAI_API_KEY={OTHER_TOKEN}".encode()
+TWO_SPANS = b"a: " + base64.b64encode(FIRST) + b"\nb: " + base64.b64encode(SECOND) + b"\n"
+
+
+def test_the_deadline_is_checked_before_each_decoded_span_and_each_rule_run_on_it() -> None:
+    assert _rules_tried(FIRST) >= 1
+    assert _checks(TWO_SPANS) == _rules_tried(TWO_SPANS) + 2 + _rules_tried(FIRST) + _rules_tried(
+        SECOND
+    )
+
+
+def test_the_deadline_is_checked_two_encodings_deep() -> None:
+    inner = b"a=" + base64.b64encode(FIRST) + b"&b=1"
+    nested = b"cfg " + quote(inner, safe="").encode()  # (the percent run is all of `inner`)
+    assert _checks(nested) == _rules_tried(nested) + 1 + _rules_tried(inner) + 1 + _rules_tried(
+        FIRST
+    )
+
+
+def test_a_deadline_passing_before_a_decoded_span_keeps_the_spans_before_it() -> None:
+    before_second = _rules_tried(TWO_SPANS) + 1 + _rules_tried(FIRST) + 1
+    with pytest.raises(BlobTimedOut) as stopped:
+        _matcher().scan(TWO_SPANS, deadline=_PassesAtCheck(before_second))
+    assert [m.secret for m in stopped.value.matches] == [TOKEN.encode()]
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "python"])
+def test_a_base64_span_of_the_longest_length_is_decoded_and_a_longer_one_is_not(
+    engine: str,
+) -> None:
+    head = f"XAI_API_KEY={TOKEN}\n".encode()
+    longest = head + b"#" * (MAX_SPAN // 4 * 3 - len(head))  # encodes to MAX_SPAN characters
+    for text, found in ((longest, [TOKEN.encode()]), (longest + b"###", [])):
+        encoded = base64.b64encode(text)
+        assert len(encoded) == MAX_SPAN + (0 if found else 4)
+        matches = matcher_for(PACK, engine=engine).scan(b"blob: " + encoded + b"\n")
+        assert [m.secret for m in matches] == found
+
+
+def test_spans_passed_over_do_not_stop_the_search_for_later_ones() -> None:
+    # Each kind of run the decoder leaves alone, then the run that holds a key.
+    digest = "3f786850e387550fdab836ed7e6dc881de23001b"  # one case only: not base64 text
+    unrelated = base64.b64encode(b"the quick brown fox jumps over the lazy dog").decode()
+    binary = base64.b64encode(bytes(range(40)) + b"XAI_API_KEY=").decode()  # has the keyword
+    holding = f"XAI_API_KEY={TOKEN}".encode()
+    content = f"a: {digest}\nb: {unrelated}\nc: {binary}\nd: {base64.b64encode(holding).decode()}\n"
+    assert [span.text for span in encoded_spans(content.encode(), FORMS)] == [holding]
+
+
+_PIECE = 8192  # decoded bytes per base64 span: MAX_DECODED_PER_BLOB is 128 of them
+_BASE64_PIECE = base64.b64encode(b"XAI_API_KEY " + b"w" * (_PIECE - 12)).decode()
+
+
+def test_decoding_stops_once_a_blob_has_decoded_its_budget() -> None:
+    assert MAX_DECODED_PER_BLOB == 128 * _PIECE
+    content = "\n".join([_BASE64_PIECE] * 129).encode()
+    assert [len(span.text) for span in encoded_spans(content, FORMS)] == [_PIECE] * 128
+
+
+def test_percent_runs_share_the_budget_up_to_its_last_byte() -> None:
+    # 127 base64 spans leave 8,192 bytes: two percent runs of 4,092 and one of 8 use it up
+    # exactly; the run after them is left undecoded.
+    long_run, short_run = "%2d%2d" + "a" * 4090, "%2d%2daaaaaa"
+    content = "\n".join([_BASE64_PIECE] * 127 + [long_run, long_run, short_run, short_run])
+    decoded = [len(span.text) for span in encoded_spans(content.encode(), FORMS)]
+    assert decoded == [_PIECE] * 127 + [4092, 4092, 8]
+
+
+def test_percent_runs_passed_over_do_not_stop_the_search_for_later_ones() -> None:
+    # One escape only, then one that decodes to control bytes, then the run with the key.
+    holding = quote(f"XAI_API_KEY={TOKEN}", safe="").replace("_", "%5F")
+    content = f"a: one%2dhint_only_here\nb: %2d%01%02%03%04%05%06%07%08\nc: {holding}\n"
+    assert [span.text for span in encoded_spans(content.encode(), FORMS)] == [
+        f"XAI_API_KEY={TOKEN}".encode()
+    ]
+
+
+def test_percent_runs_are_collected_up_to_4096() -> None:
+    content = "".join(f"k{n:05d}%2d%2d " for n in range(4100)).encode()
+    assert len(percent_runs(content)) == 4096
+
+
+def test_a_percent_run_at_the_start_of_the_content_starts_there() -> None:
+    assert percent_runs(b"a%2d%2dbcdefgh x") == [(0, 14)]
+    assert percent_runs(b"%2d%20abcdefgh x") == [(0, 14)]  # (its only hint at offset 0)
+
+
+def test_a_keyword_form_that_ends_a_span_is_seen() -> None:
+    form = base64.b64encode(b"ghp_")[:5]  # the shortest a form is: five characters
+    assert FORMS.in_base64(b"QUJD" + form)
+    assert not FORMS.in_base64(b"QUJD" + form[:4])
+
+
+def test_a_keyword_written_in_capitals_is_recognised_in_base64() -> None:
+    text = b"DB_PASSWORD=Qw8rT5yU2iO9pA3sD6fG1hJ4"  # the keyword "password" in capitals only
+    assert [span.text for span in encoded_spans(base64.b64encode(text), FORMS)] == [text]
+
+
+def test_a_keyword_form_with_a_plus_is_recognised_in_base64url() -> None:
+    # Here "sha256~" encodes to "...zaGEyNTZ-": the base64url spelling of a form with "+".
+    text = b"aaoc login sha256~Qw8rT5yU2iO9pA3sD6fG1hJ4kL7zX0cVbN5mQ2w"
+    encoded = base64.urlsafe_b64encode(text)
+    assert b"zaGEyNTZ-" in encoded
+    assert [span.text for span in encoded_spans(b"v: " + encoded + b"\n", FORMS)] == [text]

@@ -27,7 +27,7 @@ from scanner.cli.app import main
 from scanner.demo import make_token
 from scanner.detect.filters import shannon_entropy
 from scanner.detect.hs_screening import hyperscan_available
-from scanner.detect.matcher import Matcher
+from scanner.detect.matcher import Matcher, Span, _overlaps
 from scanner.resources import rules_dir
 from scanner.rules.pack import load_rules
 
@@ -136,3 +136,12 @@ def test_a_provider_match_silences_only_the_generic_match_it_overlaps(engine: st
     content = PROVIDER_LINE.format(AWS_SECRET) + "x = 1\n" + GENERIC_LINE.format(OTHER_SECRET)
     found = [(m.rule_id, m.line) for m in matcher_for(load_rules(), engine).scan(content.encode())]
     assert sorted(found) == [(PROVIDER, 1), (GENERIC, 3)]
+
+
+def test_spans_that_only_touch_do_not_overlap() -> None:
+    # A generic match right before or right after a provider's text keeps its own.
+    claimed = Span(10, 20)
+    assert not _overlaps(0, 10, claimed)
+    assert not _overlaps(20, 30, claimed)
+    assert _overlaps(0, 11, claimed)
+    assert _overlaps(19, 30, claimed)

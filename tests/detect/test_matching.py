@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from matcher_support import matcher_for
@@ -110,3 +111,26 @@ def test_a_content_with_more_screen_hits_than_collected_at_once_is_rescanned_cap
     assert rescans == [len(content)]
     assert found == [(m.rule_id, m.line) for m in matcher_for(PACK, "python").scan(content)]
     assert ("github-pat", 30001) in found
+
+
+ONE_RULE = """
+[[rule]]
+id = "zorp-key"
+title = "Zorp key"
+severity = "high"
+keywords = ["zorp_"]
+pattern = '''\\b(zorp_[A-Za-z0-9]{24})\\b'''
+[rule.examples]
+match = ['k = "zorp_Qm7rT2vK9pLx4NcW8hZ3bY6d"']
+"""
+
+
+def test_a_matcher_made_without_an_engine_uses_hyperscan_when_it_is_installed(
+    tmp_path: Path,
+) -> None:
+    rules = tmp_path / "zorp.toml"  # one rule: a database that compiles at once
+    rules.write_text(ONE_RULE)
+    matcher = Matcher(load_rules([rules]))
+    assert matcher.engine == ("hyperscan" if hyperscan_available() else "python")
+    secret = b"zorp_Qm7rT2vK9pLx4NcW8hZ3bY6d"
+    assert [m.secret for m in matcher.scan(b"k = " + secret + b"\n")] == [secret]
