@@ -133,7 +133,7 @@ class HyperscanPrefilter:
     def serialized(self) -> bytes:
         """The layout and the database, for the on-disk cache. The layout is saved, not
         worked out again on load: with ~700 rules and their keywords' encoded forms that was
-        a fifth of a cached pre-commit run's CPU."""
+        25 ms of a 200 ms pre-commit run under cProfile."""
         import hyperscan
 
         layout = marshal.dumps(
