@@ -3,7 +3,7 @@
 A repository is free to contain whatever text makes a backtracking regex engine slowest. The
 rule loader's guard (`scanner.rules.regex_guard`) rejects the pattern shapes that backtrack
 exponentially, and every built-in rule is run against the inputs that would expose one that
-slipped through — long runs of the characters it repeats, its examples turned into 256 KB of
+slipped through — long runs of the characters it repeats, its examples turned into 128 KB of
 near-misses, floods of its keywords — each within a time bound. `bench/pathological.py`
 prints the worst time per rule when this test needs explaining.
 """
@@ -29,9 +29,9 @@ SECONDS_PER_INPUT = 2.5  # worst measured: about 0.5 s for a 1 MB near-miss of a
 # (the other pytest-xdist worker, a busy CI machine) cannot inflate the way they do wall time.
 _clock = time.process_time
 FLOOD_BYTES = 64 * 1024  # keyword floods are cheap to make and slow to match: keep them short
-# A quadratic regex takes minutes on a quarter megabyte of near-misses, a linear one
-# milliseconds: enough to tell them apart, for 600-odd rules in every test run.
-NEAR_MISS_BYTES = 256 * 1024
+# A quadratic regex takes minutes on 128 KB of near-misses (the last UNSAFE one: 3.4 s on
+# 20 KB), a linear one milliseconds: enough to tell them apart, for 700-odd rules every run.
+NEAR_MISS_BYTES = 128 * 1024
 
 UNSAFE = [
     r"(a+)+$",
