@@ -365,8 +365,6 @@ CONTEXTS: list[tuple[str, str]] = [
     ("import os\n\n", "\n"),
     ('import os\n\ndefine("X", 1);\n( \t"', '");\n'),
     ("config = {\n    'name': 'app',\n    'key': (\t", "),\n}\n"),
-    ('# see (docs) and "notes"\n\t\tvalue = ', "\n\nDEBUG = False\n"),
-    ("x = 1\n" * 3 + "  \t\"'( ", " )'\"\n"),
     ("print(\"a\", 'b')\n\n    \t  ", "\t# trailing ( \" '\n"),
 ]
 
