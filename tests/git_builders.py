@@ -22,6 +22,9 @@ from scanner.cli.app import main
 from scanner.demo import make_token
 
 AS_OF = "2025-12-31T00:00:00+00:00"
+# For a test whose scan would compile a Hyperscan database of the whole pack (a rule pack or a
+# cache of its own) while what it checks is the same under both engines.
+PYTHON_ENGINE = ("--engine", "python")
 MAIN = "refs/heads/main"
 DATE = "2025-03-02T09:00:00+00:00"  # every commit's date unless a test gives one
 

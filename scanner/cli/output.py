@@ -90,6 +90,7 @@ def written_line(report: Report, output: Path) -> str:
     code 1 learns why without opening the file: `9 secrets found (5 still in HEAD, 2 live);
     report written to r.json`."""
     from scanner.printable import printable
+    from scanner.report.scope import plural
 
     summary = report["summary"]
     count = summary["findings"]
@@ -99,7 +100,7 @@ def written_line(report: Report, output: Path) -> str:
         details = [f"{summary['in_head']} still in HEAD"]
         if "verification" in report["scan"]:
             details.append(f"{summary['live']} live")
-        found = f"{count} secret{'s' if count != 1 else ''} found ({', '.join(details)})"
+        found = f"{plural(count, 'secret')} found ({', '.join(details)})"
     return f"{found}; report written to {printable(str(output))}\n"
 
 

@@ -97,10 +97,10 @@ def is_low_entropy(secret: str, minimum: float | None, *, hex_limit: bool = Fals
     digits or more is held to at most HEX_ENTROPY_LIMIT instead."""
     if minimum is None:
         return False
-    letters = set(secret)
-    is_hex = letters <= _HEX_DIGITS or letters <= _HEX_DIGITS_UPPER
-    if hex_limit and is_hex and len(secret) >= HEX_LIMIT_FROM:
-        minimum = min(minimum, HEX_ENTROPY_LIMIT)
+    if hex_limit and len(secret) >= HEX_LIMIT_FROM and minimum > HEX_ENTROPY_LIMIT:
+        letters = set(secret)  # (only here: this runs for every candidate secret)
+        if letters <= _HEX_DIGITS or letters <= _HEX_DIGITS_UPPER:
+            minimum = HEX_ENTROPY_LIMIT
     return shannon_entropy(secret) < minimum
 
 

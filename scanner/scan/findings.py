@@ -15,7 +15,7 @@ from typing import NamedTuple
 from scanner import parking
 from scanner.confidence import Confidence, PathContext, confidence_rank, surest
 from scanner.detect.context import path_context
-from scanner.detect.grading import grade
+from scanner.detect.grading import match_grade
 from scanner.exposure.provenance import Introduction, Provenance, compute_provenance, reachability
 from scanner.exposure.windows import first_parent_chain, windows_on_chain
 from scanner.git.history import History
@@ -166,15 +166,16 @@ def _assemble_findings(
     object_refs: list[ObjectRef],
 ) -> list[Finding]:
     rules_by_secret: dict[bytes, set[str]] = {}
-    graded: dict[bytes, set[Confidence]] = {}  # grades the matcher decided from a name
+    grades: dict[bytes, set[Confidence]] = {}
     blobs_by_secret: dict[bytes, list[str]] = {}
     encodings: dict[bytes, set[str | None]] = {}
     for blob, found in index.matches.items():
         for match in found:
             encodings.setdefault(match.secret, set()).add(match.decoded)
             rules_by_secret.setdefault(match.secret, set()).add(match.rule_id)
-            if match.confidence is not None:
-                graded.setdefault(match.secret, set()).add(match.confidence)
+            grades.setdefault(match.secret, set()).add(
+                match_grade(pack.by_id[match.rule_id], match)
+            )
             blobs = blobs_by_secret.setdefault(match.secret, [])
             if not blobs or blobs[-1] != blob:
                 blobs.append(blob)
@@ -226,10 +227,7 @@ def _assemble_findings(
                 dangling=not reachable_from,
                 suppressed=suppression(digests_of(secret)) if suppression else None,
                 decoded=_only_encoding(encodings[secret]),
-                confidence=surest(
-                    [grade(pack.by_id[rule_id], secret) for rule_id in rules]
-                    + list(graded.get(secret, ()))
-                ),
+                confidence=surest(list(grades[secret])),
                 context=_shared_context(locations),
             )
         )

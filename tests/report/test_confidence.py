@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from git_builders import (
+    PYTHON_ENGINE,
     GitRepo,
     assert_valid_report,
     finding,
@@ -210,15 +211,14 @@ def test_a_uuid_is_graded_by_its_name_in_a_cold_scan_a_rescan_and_the_hook(
     built = GitRepo(tmp_path / "repo")
     text = f'client_secret = "{SECRET_UUID}"\nupdate_token = "{LOCK_UUID}"\n'
     built.change("2025-01-01T00:00:00+00:00", {"app/settings.py": text})
-    fast = ("--engine", "python")  # no Hyperscan database to compile into the fresh cache
-    _, cold = scan(built.path, tmp_path, *fast, "--min-confidence", "low")
+    _, cold = scan(built.path, tmp_path, *PYTHON_ENGINE, "--min-confidence", "low")
     built.change("2025-01-02T00:00:00+00:00", {"README.md": "notes\n"})
-    _, warm = scan(built.path, tmp_path, *fast, "--min-confidence", "low")
+    _, warm = scan(built.path, tmp_path, *PYTHON_ENGINE, "--min-confidence", "low")
     assert warm["scan"]["cache"] == "extended history"  # read at saved positions
     for report in (cold, warm):
         assert finding(report, SECRET_UUID)["confidence"] == "medium"
         assert finding(report, LOCK_UUID)["confidence"] == "low"
-    _, default = scan(built.path, tmp_path, *fast)
+    _, default = scan(built.path, tmp_path, *PYTHON_ENGINE)
     assert [f["fingerprint"] for f in default["findings"]] == [fingerprint(SECRET_UUID)]
     built.write("b.py", text)
     built.git("add", "b.py")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git_builders import PYTHON_ENGINE
 from scenario_support import build, finding_for, scan_json
 
 from scanner.errors import LeakwindowError
@@ -123,19 +124,15 @@ def test_a_user_file_named_generic_gets_generic_treatment_only_when_its_rules_as
     declared = tmp_path / "declared"
     declared.mkdir()
 
-    # (the Python engine: each pack of its own would compile a Hyperscan database of the
-    # whole built-in pack; the family's treatment is the same under both engines)
-    fast = ("--engine", "python")
-    _, custom = scan_json(
-        fx.path, tmp_path, *fast, "--rules", str(_rule_file(undeclared, "generic.toml", None))
-    )
+    own_rules = _rule_file(undeclared, "generic.toml", None)
+    _, custom = scan_json(fx.path, tmp_path, *PYTHON_ENGINE, "--rules", str(own_rules))
     paths = {loc["path"] for loc in finding_for(custom, plain)["locations"]}
     assert paths == {"yarn.lock"}  # noise paths are skipped by generic rules only
     assert _rule_ids(custom, plain + "x") == ["zorp-value"]
     assert sorted(_rule_ids(custom, provider)) == ["xai-api-key", "zorp-value"]
 
     generic_file = _rule_file(declared, "generic.toml", "generic")
-    _, generic = scan_json(fx.path, tmp_path, *fast, "--rules", str(generic_file))
+    _, generic = scan_json(fx.path, tmp_path, *PYTHON_ENGINE, "--rules", str(generic_file))
     assert fingerprint(plain) not in {f["fingerprint"] for f in generic["findings"]}
     assert _rule_ids(generic, plain + "x") == ["zorp-value"]  # found outside noise paths
     assert _rule_ids(generic, provider) == ["xai-api-key"]  # gives way to the provider rule

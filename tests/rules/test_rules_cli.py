@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from git_builders import PYTHON_ENGINE
 from scenario_support import build, finding_for, scan_json
 
 from scanner.cli.app import main
@@ -77,11 +78,6 @@ def _commit_file(repo: Path, name: str, text: str) -> None:
     env = ["-c", "user.name=t", "-c", "user.email=t@t.test"]
     subprocess.run(["git", "-C", str(repo), "add", name], check=True)
     subprocess.run(["git", "-C", str(repo), *env, "commit", "-qm", name], check=True)
-
-
-# A pack changed by configuration would compile a Hyperscan database of the whole built-in
-# pack (seconds) for each test; what configuration does is the same under both engines.
-PYTHON_ENGINE = ("--engine", "python")
 
 
 def test_user_rule_from_config_finds_its_token(tmp_path: Path) -> None:
