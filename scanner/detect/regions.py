@@ -3,8 +3,8 @@
 A single-line rule's regex runs on each whole line that holds one of its hits (and, when its
 pattern was screened, one of its keywords); a multi-line rule's within its pattern's reach of
 each hit (a keyword's start, or where its screened pattern may end), overlapping stretches
-merged. Running the regex on these regions instead of
-the whole content is what keeps common keywords cheap.
+merged. Running the regex on these regions instead of the whole content is what keeps common
+keywords cheap.
 """
 
 from __future__ import annotations
@@ -34,12 +34,6 @@ def search_regions(
     `screened`: the hits are where the rule's pattern may end, not keyword starts (a
     multi-line rule's region reaches its pattern's width both ways, so either will do).
     """
-    return _regions(rule, shape, hits, content, screened)
-
-
-def _regions(
-    rule: Rule, shape: RuleShape, hits: list[int], content: bytes, screened: bool
-) -> list[Region]:
     size = len(content)
     if shape.single_line:
         keywords = keyword_bytes(rule)
