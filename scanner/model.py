@@ -100,3 +100,5 @@ class Finding:
     decoded: str | None = None
     confidence: Confidence = "high"  # the surest grade of its matches (scanner.confidence)
     context: PathContext | None = None  # every place it was found is test, docs or example
+    # The first location's line, each secret in it replaced by its preview (scan.context_lines).
+    context_line: str | None = None

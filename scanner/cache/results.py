@@ -35,7 +35,7 @@ from scanner.git.integrity import Integrity
 from scanner.matches import SecretDigests
 from scanner.model import Finding
 
-_FORMAT = 2
+_FORMAT = 3
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,16 @@ class Repository:
         another repository's work tree would make every command read that one instead."""
         return self.git_dir
 
+    @property
+    def name(self) -> str:
+        """What a report calls the repository: its work tree's directory name, or a bare
+        repository's without `.git` (`leakwindow scan .` says `acme-models`, not `.`)."""
+        root = Path(os.path.realpath(self.root))
+        name = root.name.removesuffix(".git") if self.worktree is None else root.name
+        if not name and self.worktree is None:
+            name = root.parent.name  # a bare repository named just `.git`
+        return name or str(root)
+
     def directories(self) -> tuple[Path, ...]:
         """Every directory that belongs to the repository (git dir, work tree, common dir):
         its author could have put anything there, links included."""

@@ -139,6 +139,7 @@ def finding_entry(
         "confidence": finding.confidence,
         "context": finding.context,
         "secret_preview": finding.secret_preview,
+        "context_line": finding.context_line,
         "remediation": lead.remediation if lead else "",
         "decoded": finding.decoded,
         "verification": {

@@ -21,7 +21,7 @@ from scanner.printable import printable
 # The caveat is shared with the plain report so both say exactly the same thing.
 from scanner.report import verdict as judged
 from scanner.report.qualifiers import qualified_title
-from scanner.report.scope import plural, range_line
+from scanner.report.scope import as_of_text, plural, range_line, work_line
 from scanner.report.text import CAVEAT as CAVEAT
 from scanner.report.text import describe_window, render_text, short_ref
 
@@ -63,7 +63,6 @@ def _date(timestamp: str) -> str:
 
 def _header(report: Report) -> Text:
     scan = report["scan"]
-    stats = scan["stats"]
     head = scan["head"]
     sha = head["sha"]
     # The schema allows a null ref: read it as HEAD (as the plain report does).
@@ -71,13 +70,8 @@ def _header(report: Report) -> Text:
     header = Text()
     header.append(f"leakwindow {printable(report['tool']['version'])}", style="bold")
     header.append(f": {printable(scan['target'])} at {printable(where)}, ")
-    header.append(f"as of {printable(scan['as_of'][:19])}\n")
-    header.append(
-        f"scanned {stats.get('commits', 0)} commits, {stats.get('blobs_scanned', 0)} blobs "
-        f"({stats.get('bytes_scanned', 0):,} bytes), skipped {stats.get('blobs_skipped', 0)} "
-        f"in {scan['seconds']} s",
-        style="dim",
-    )
+    header.append(f"as of {printable(as_of_text(scan))}\n")
+    header.append(printable(work_line(report)), style="dim")
     scope = range_line(report)
     if scope is not None:
         header.append("\n")

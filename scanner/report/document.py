@@ -166,6 +166,7 @@ class Finding(TypedDict):
     confidence: NotRequired[str]  # high, medium or low
     context: NotRequired[str | None]  # test, docs, example: where every place of it is
     secret_preview: str
+    context_line: NotRequired[str | None]  # the first location's line, secrets as previews
     remediation: NotRequired[str]
     decoded: NotRequired[str | None]
     verification: Verification

@@ -1,9 +1,12 @@
 """Render a `leakwindow.report/1` dict as GitHub-flavoured Markdown for CI job summaries.
 
 Written for `$GITHUB_STEP_SUMMARY` and merge-request notes: a verdict line first, then one
-table row per secret. Paths, author-controlled text and previews come from the scanned
-repository, so every cell is escaped: a hostile file name cannot break the table, inject
-HTML or add links. Only the redacted preview of a secret is ever written.
+short block per secret (its title, where it was found with the line redacted, its exposure,
+where it can still be recovered, and what to do). A block rather than a table row: a row
+holding all that ran past 250 characters, which a job summary shows only by scrolling
+sideways. Paths, author-controlled text and previews come from the scanned repository, so
+every value is escaped: a hostile file name cannot end a line, inject HTML or add links. Only
+the redacted preview of a secret is ever written.
 """
 
 from __future__ import annotations
@@ -15,23 +18,23 @@ from typing import TYPE_CHECKING, Any
 from scanner.printable import printable
 from scanner.report import verdict as judged
 from scanner.report.qualifiers import qualifiers
-from scanner.report.scope import plural, range_line, range_of
+from scanner.report.ref_summary import refs_phrase
+from scanner.report.scope import (
+    as_of_text,
+    plural,
+    range_line,
+    range_of,
+    severity_counts,
+    utc_date,
+    work_line,
+)
 
 if TYPE_CHECKING:
     from scanner.report.document import Report
 
 DEFAULT_MAX_ROWS = 200  # GitHub caps a step summary at 1 MiB; keep far below it.
-_MAX_REFS_IN_CELL = 5
-_HEADER = (
-    "Severity",
-    "Rule",
-    "Preview",
-    "First commit",
-    "Exposure windows",
-    "In HEAD",
-    "Reachable from",
-    "Verdict",
-)
+# Windows listed one by one in a block; more are counted (--all-branches on a big repository).
+_WINDOWS_SHOWN = 3
 # Backslash-escape the Markdown punctuation that could format, link or split a table cell
 # (line-start syntax such as `#` or `>` cannot occur inside a cell; `<` is turned into `&lt;`).
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]|~])")
@@ -39,7 +42,8 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
 def escape_cell(value: object) -> str:
-    """Make untrusted text safe and inert inside a GFM table cell."""
+    """Make untrusted text safe and inert inside one line of Markdown (a list item or a
+    table cell)."""
     text = printable(_NEWLINES.sub("↵", str(value)))  # controls and bidi spelled out
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
@@ -55,7 +59,7 @@ def short_ref(ref: str) -> str:
 
 
 def _date(timestamp: object) -> str:
-    return str(timestamp or "")[:10] or "?"
+    return utc_date(timestamp)
 
 
 def _days(value: object) -> str:
@@ -84,17 +88,19 @@ def window_text(window: Mapping[str, Any]) -> str:
     return f"{ref}: {start} → {_date(closed.get('committed_at'))} ({days} d{after})"
 
 
-def _windows_cell(finding: Mapping[str, Any]) -> str:
+def _windows_text(finding: Mapping[str, Any]) -> str:
     windows = [w for w in finding.get("windows") or [] if isinstance(w, Mapping)]
     if windows:
-        # Each window is escaped on its own; the <br> between them is ours.
-        return "<br>".join(escape_cell(window_text(w)) for w in windows)
+        # Each window is escaped on its own; the separators are ours.
+        shown = "; ".join(escape_cell(window_text(w)) for w in windows[:_WINDOWS_SHOWN])
+        more = len(windows) - _WINDOWS_SHOWN
+        return shown + (f"; + {plural(more, 'more window')}" if more > 0 else "")
     if finding.get("dangling"):
         return "none: only in unreachable objects"
     return "none on a reported mainline"
 
 
-def _first_commit_cell(finding: Mapping[str, Any]) -> str:
+def _where_text(finding: Mapping[str, Any]) -> str:
     first = finding.get("first_commit")
     if not first:
         return "unknown (dangling)" if finding.get("dangling") else "unknown"
@@ -102,57 +108,58 @@ def _first_commit_cell(finding: Mapping[str, Any]) -> str:
     if first.get("line"):
         where += f":{first['line']}"
     sha = str(first.get("sha") or "?")[:7]
-    cell = escape_cell(f"{sha} {_date(first.get('committed_at'))} {where}")
+    text = escape_cell(
+        f"{where}, first in {sha} on {_date(first.get('committed_at'))} "
+        f"by {first.get('author') or '?'}"
+    )
     remark = judged.first_commit_remark(finding)
-    return f"{cell} ({escape_cell(remark)})" if remark else cell
+    if remark:
+        text += f" ({escape_cell(remark)})"
+    places = len(finding.get("locations") or [])
+    if places > 1:
+        text += f"; {plural(places, 'place')} in all (see the JSON report)"
+    return text
 
 
-def _refs_cell(refs: Sequence[object]) -> str:
-    if not refs:
-        return "none"
-    names = [short_ref(str(ref)) for ref in refs]
-    shown = ", ".join(names[:_MAX_REFS_IN_CELL])
-    if len(names) > _MAX_REFS_IN_CELL:
-        shown += f" (+{len(names) - _MAX_REFS_IN_CELL} more)"
-    return escape_cell(shown)
-
-
-def _preview_cell(finding: Mapping[str, Any]) -> str:
-    cell = escape_cell(finding.get("secret_preview") or "(redacted)")
-    state = judged.verification_state(finding)
-    if state == judged.LIVE:
-        cell += " **LIVE**"
-    elif state == judged.NOT_CHECKED:
-        cell += " **not checked**"
-    elif state == judged.INVALID:
-        cell += " (invalid)"
-    if finding.get("decoded"):
-        cell += f" (in {escape_cell(finding['decoded'])})"
-    return cell
-
-
-def _rule_cell(finding: Mapping[str, Any]) -> str:
-    cell = escape_cell(", ".join(str(r) for r in finding.get("rules") or []) or "?")
+def _title_line(number: int, finding: Mapping[str, Any]) -> str:
+    severity = escape_cell(str(finding.get("severity") or "?").upper())
+    title = escape_cell(finding.get("title") or "?")
+    rules = escape_cell(", ".join(str(r) for r in finding.get("rules") or []) or "?")
+    line = f"**{number}. {severity}: {title}** {_preview_text(finding)} \\[{rules}\\]"
     words = qualifiers(finding)
     if words:
-        cell += f" ({escape_cell(', '.join(words))})"
+        line += f" ({escape_cell(', '.join(words))})"
     if finding.get("suppressed"):
-        cell += f" (suppressed: {escape_cell(finding['suppressed'])})"
-    return cell
+        line += f" (suppressed: {escape_cell(finding['suppressed'])})"
+    return line
 
 
-def finding_row(finding: Mapping[str, Any], head_ref: str | None = None) -> str:
-    cells = (
-        escape_cell(finding.get("severity") or "?"),
-        _rule_cell(finding),
-        _preview_cell(finding),
-        _first_commit_cell(finding),
-        _windows_cell(finding),
-        "**yes**" if finding.get("in_head") else "no",
-        _refs_cell(list(finding.get("reachable_from") or [])),
-        escape_cell(judged.verdict(finding, head_ref).text),
-    )
-    return "| " + " | ".join(cells) + " |"
+def _preview_text(finding: Mapping[str, Any]) -> str:
+    text = escape_cell(finding.get("secret_preview") or "(redacted)")
+    state = judged.verification_state(finding)
+    if state == judged.LIVE:
+        text += " **LIVE**"
+    elif state == judged.NOT_CHECKED:
+        text += " **not checked**"
+    elif state == judged.INVALID:
+        text += " (invalid)"
+    if finding.get("decoded"):
+        text += f" (in {escape_cell(finding['decoded'])})"
+    return text
+
+
+def finding_block(number: int, finding: Mapping[str, Any], head_ref: str | None = None) -> str:
+    """One finding as a title line and a list of facts, each on its own line."""
+    lines = [_title_line(number, finding), "", f"- where: {_where_text(finding)}"]
+    context = finding.get("context_line")
+    if context:
+        lines.append(f"- line: <code>{escape_cell(context)}</code>")
+    lines.append(f"- exposure: {_windows_text(finding)}")
+    in_head = "**yes**" if finding.get("in_head") else "no"
+    refs = escape_cell(refs_phrase([str(r) for r in finding.get("reachable_from") or []]))
+    lines.append(f"- in HEAD: {in_head}; reachable from: {refs}")
+    lines.append(f"- verdict: {escape_cell(judged.verdict(finding, head_ref).text)}")
+    return "\n".join(lines)
 
 
 def _longest_days(findings: Sequence[Mapping[str, Any]]) -> float | None:
@@ -182,7 +189,7 @@ def verdict_line(report: Mapping[str, Any]) -> str:
         if suppressed:
             line += f" ({suppressed} suppressed)"
         return line
-    parts = [f"❌ {plural(len(active), 'secret')} found"]
+    parts = [f"❌ {plural(len(active), 'secret')} found ({severity_counts(active)})"]
     in_head = sum(1 for f in active if f.get("in_head"))
     parts.append(f"{in_head} still in HEAD")
     states = [judged.verification_state(f) for f in active]
@@ -202,19 +209,15 @@ def verdict_line(report: Mapping[str, Any]) -> str:
 def stats_line(report: Mapping[str, Any]) -> str:
     scan = report.get("scan") or {}
     stats = scan.get("stats") or {}
-    line = (
-        f"Scanned {plural(int(stats.get('commits') or 0), 'commit')} and "
-        f"{plural(int(stats.get('blobs_scanned') or 0), 'blob')} "
-        f"in {_days(scan.get('seconds'))} s"
-    )
-    for key, label in (("blobs_skipped", "skipped"), ("blobs_unreadable", "unreadable")):
-        if stats.get(key):
-            line += f", {stats[key]} {label}"
+    work = work_line(report)
+    line = work[0].upper() + work[1:]
+    if stats.get("blobs_unreadable"):
+        line += f", {plural(int(stats['blobs_unreadable']), 'blob')} unreadable"
     scope = range_line(report)
     if scope is not None:
         line += f"; {scope}"
     if scan.get("as_of"):
-        line += f"; as of {scan['as_of']}"
+        line += f"; as of {as_of_text(scan)}; dates are UTC"
     return escape_cell(line)
 
 
@@ -229,16 +232,14 @@ def render_markdown(report: Report, max_rows: int = DEFAULT_MAX_ROWS) -> str:
         lines.extend(f"> ⚠️ {escape_cell(note.get('message', ''))}  " for note in notes)
         lines.append("")
     if findings:
-        lines.append("| " + " | ".join(_HEADER) + " |")
-        lines.append("|" + "---|" * len(_HEADER))
-        lines.extend(finding_row(f, head_ref) for f in findings[:max_rows])
+        for number, finding in enumerate(findings[:max_rows], start=1):
+            lines += [finding_block(number, finding, head_ref), ""]
         if len(findings) > max_rows:
-            lines += ["", f"… and {len(findings) - max_rows} more; see the full report."]
+            lines += [f"… and {len(findings) - max_rows} more; see the full report.", ""]
         lines += [
+            "_Dates are UTC. Commit dates are evidence, not proof, of when the repository "
+            "became public. Removing a secret from a branch does not revoke it: rotate it._",
             "",
-            "_Commit dates are evidence, not proof, of when the repository became public. "
-            "Removing a secret from a branch does not revoke it: rotate it._",
         ]
-        lines.append("")
     lines.append(stats_line(report))
     return "\n".join(lines) + "\n"

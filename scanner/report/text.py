@@ -7,21 +7,28 @@ from typing import TYPE_CHECKING
 from scanner.printable import printable_lines
 from scanner.report import verdict as judged
 from scanner.report.qualifiers import qualified_title
-from scanner.report.scope import range_line
+from scanner.report.ref_summary import refs_phrase
+from scanner.report.scope import (
+    as_of_text,
+    plural,
+    range_line,
+    severity_counts,
+    utc_date,
+    work_line,
+)
 from scanner.report.verdict import short_ref as short_ref
 
 if TYPE_CHECKING:
     from scanner.report.document import Finding, Report, Window
 
 CAVEAT = (
-    "Commit dates are evidence of when a secret entered history, not proof of when the "
-    "repository became public."
+    "Dates are UTC. Commit dates are evidence of when a secret entered history, not proof of "
+    "when the repository became public."
 )
 
 
-# C0/C1 controls, DEL, and the bidi overrides that can reorder what a terminal shows.
 def _date(timestamp: str) -> str:
-    return timestamp[:10]
+    return utc_date(timestamp)
 
 
 def describe_window(window: Window) -> str:
@@ -56,14 +63,15 @@ def _finding_block(finding: Finding, head_ref: str | None) -> list[str]:
         remark = judged.first_commit_remark(finding)
         if remark:
             lines.append(f"                {remark}")
+    if finding.get("context_line"):
+        lines.append(f"  line          {finding.get('context_line')}")
     for index, window in enumerate(finding["windows"]):
         label = "window" if index == 0 else ""
         lines.append(f"  {label:<12}  {describe_window(window)}")
     if not finding["windows"]:
         lines.append("  window        none on the reported refs' mainlines")
     if finding["reachable_from"]:
-        refs = ", ".join(short_ref(r) for r in finding["reachable_from"])
-        lines.append(f"  reachable     {refs}")
+        lines.append(f"  reachable     {refs_phrase(finding['reachable_from'])}")
     if finding["dangling"]:
         lines.append("  dangling      yes: only in objects no ref reaches")
     lines.append(f"  in HEAD       {'yes' if finding['in_head'] else 'no'}")
@@ -78,7 +86,6 @@ def _finding_block(finding: Finding, head_ref: str | None) -> list[str]:
 
 def render_text(report: Report) -> str:
     scan = report["scan"]
-    stats = scan["stats"]
     head = scan["head"]
     active = [f for f in report["findings"] if not f.get("suppressed")]
     # The schema allows a null ref (a saved report may carry one): read it as HEAD.
@@ -87,10 +94,8 @@ def render_text(report: Report) -> str:
     head_text = f"{head_ref} {sha[:10]}" if sha else "no commits"
     lines = [
         f"leakwindow {report['tool']['version']}: {scan['target']} at {head_text}, "
-        f"as of {scan['as_of'][:19]}",
-        f"scanned {stats.get('commits', 0)} commits, {stats.get('blobs_scanned', 0)} blobs "
-        f"({stats.get('bytes_scanned', 0):,} bytes), skipped {stats.get('blobs_skipped', 0)} "
-        f"in {scan['seconds']} s",
+        f"as of {as_of_text(scan)}",
+        work_line(report),
         *([f"range: {scope}"] if (scope := range_line(report)) else []),
         *(f"note: {note['message']}" for note in scan.get("notes") or []),
         "",
@@ -102,8 +107,8 @@ def render_text(report: Report) -> str:
         counts = ((summary["live"], "still live"), (summary.get("not_checked", 0), "not checked"))
         checks = "".join(f", {count} {words}" for count, words in counts if count)
         lines.append(
-            f"{len(active)} secret{'s' if len(active) != 1 else ''} found, "
-            f"{summary['in_head']} still in HEAD{checks}, "
+            f"{plural(len(active), 'secret')} found ({severity_counts(active)}), "
+            f"{summary['in_head']:,} still in HEAD{checks}, "
             f"longest exposure {summary['longest_days']} days"
         )
         lines.append("")

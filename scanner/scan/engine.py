@@ -22,6 +22,7 @@ from scanner.git.refs import Head, RefListing, read_head, read_refs, resolve_ref
 from scanner.rules.pack import RulePack
 from scanner.scan import background
 from scanner.scan.cold import read_whole_history
+from scanner.scan.context_lines import add_context_lines
 from scanner.scan.findings import findings_from_matches, verify_candidates
 from scanner.scan.incremental import reuse_saved_history, start_saving
 from scanner.scan.named_files import match_named_files
@@ -93,12 +94,15 @@ def find_secrets_in_history(
         read.integrity.shallow_boundary,
         options,
     )
+    findings = add_context_lines(
+        repo, found.findings, found.first_blobs, read.blobs.matches, read.inventory.blob_sizes
+    )
     phase("windows", mark)
     if results is not None and key and complete:
         results.save(
             key,
             result_to_save(
-                found.findings,
+                findings,
                 read.history,
                 read.integrity,
                 commits=found.commits_reached,
@@ -107,9 +111,7 @@ def find_secrets_in_history(
             ),
         )
     candidates = (
-        verify_candidates(pack, found.secrets, found.findings)
-        if options.collect_verification
-        else []
+        verify_candidates(pack, found.secrets, findings) if options.collect_verification else []
     )
     parking.park(read.history, read.inventory, read.blobs, found.secrets)
     if saving is not None:
@@ -119,7 +121,7 @@ def find_secrets_in_history(
         target=str(repo),
         head=head,
         refs=refs,
-        findings=found.findings,
+        findings=findings,
         commits=found.commits_reached,
         blob_stats=read.blobs.stats,
         seconds=round(time.monotonic() - started, 3),

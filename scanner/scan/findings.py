@@ -33,6 +33,7 @@ class HistoryFindings(NamedTuple):
     findings: list[Finding]
     commits_reached: int  # commits some ref reaches
     secrets: SecretIndex  # the secrets behind the findings, for --verify
+    first_blobs: dict[str, str]  # fingerprint -> the blob behind its first location
 
 
 class _RefPlace(NamedTuple):
@@ -40,6 +41,14 @@ class _RefPlace(NamedTuple):
 
     ref: str
     location: Location
+    blob: str
+
+
+class _Located(NamedTuple):
+    """A place a secret was committed at, and the blob that holds it there."""
+
+    location: Location
+    blob: str
 
 
 def findings_from_matches(
@@ -64,7 +73,7 @@ def findings_from_matches(
     for full, tip in extra_refs:
         reported.setdefault(full, tip)
     windows = _windows_by_secret(history, provenance, reported, shallow_boundary, options.as_of)
-    findings = _assemble_findings(
+    findings, first_blobs = _assemble_findings(
         pack=pack,
         history=history,
         provenance=provenance,
@@ -79,7 +88,7 @@ def findings_from_matches(
     )
     reached = len(masks.keys() & history.commits.keys())  # masks hold only reached commits
     parking.park(provenance, masks, windows)
-    return HistoryFindings(findings, reached, index)
+    return HistoryFindings(findings, reached, index, first_blobs)
 
 
 def _windows_by_secret(
@@ -164,7 +173,8 @@ def _assemble_findings(
     only_introduced_in: frozenset[str] | None,
     suppression: Callable[[SecretDigests], str | None] | None,
     object_refs: list[ObjectRef],
-) -> list[Finding]:
+) -> tuple[list[Finding], dict[str, str]]:
+    """The findings, and the blob behind each one's first location (by fingerprint)."""
     rules_by_secret: dict[bytes, set[str]] = {}
     grades: dict[bytes, set[Confidence]] = {}
     blobs_by_secret: dict[bytes, list[str]] = {}
@@ -180,12 +190,13 @@ def _assemble_findings(
             if not blobs or blobs[-1] != blob:
                 blobs.append(blob)
     if not rules_by_secret:
-        return []
+        return [], {}
     head_present = provenance.present.get(head.commit or "", frozenset())
     referenced = history.referenced_blobs
     order = _CommitOrder(history)
     held = _object_ref_places(object_refs, index)
     findings: list[Finding] = []
+    first_blobs: dict[str, str] = {}
     for secret, rule_ids in rules_by_secret.items():
         introductions = provenance.introductions.get(secret, [])
         in_commits = bool(introductions)
@@ -200,13 +211,17 @@ def _assemble_findings(
         if not in_commits and not places and any(b in referenced for b in blobs_by_secret[secret]):
             continue  # only ever committed at paths that the rules or config exclude
         first = _first_commit(history, introductions, masks, index, secret, order)
-        locations = _locations(history, provenance, index, secret, order)
+        located = _locations(history, provenance, index, secret, order)
         reachable_from = [name for bit, name in enumerate(ref_names) if reachable_mask >> bit & 1]
         for place in places:
-            if place.location not in locations:
-                locations += (place.location,)
+            if all(place.location != seen.location for seen in located):
+                located.append(_Located(place.location, place.blob))
             if place.ref not in reachable_from:
                 reachable_from.append(place.ref)
+        locations = tuple(seen.location for seen in located)
+        fingerprint = fingerprint_of(secret)
+        if located:
+            first_blobs[fingerprint] = located[0].blob
         rules = sorted(rule_ids, key=lambda rid: (rank(pack.by_id[rid].severity), rid))
         lead = pack.by_id[rules[0]]
         secret_windows = sorted(
@@ -214,7 +229,7 @@ def _assemble_findings(
         )
         findings.append(
             Finding(
-                fingerprint=fingerprint_of(secret),
+                fingerprint=fingerprint,
                 rules=tuple(rules),
                 title=lead.title,
                 severity=lead.severity,
@@ -232,7 +247,7 @@ def _assemble_findings(
             )
         )
     findings.sort(key=finding_order)
-    return findings
+    return findings, first_blobs
 
 
 def _object_ref_places(
@@ -247,7 +262,8 @@ def _object_ref_places(
             for match in index.matches.get(blob, ()) if secrets else ():
                 if match.secret in secrets:
                     location = Location(ref.oid, path, match.line, match.column)
-                    places.setdefault(match.secret, []).append(_RefPlace(ref.name, location))
+                    place = _RefPlace(ref.name, location, blob)
+                    places.setdefault(match.secret, []).append(place)
     return places
 
 
@@ -358,7 +374,7 @@ def _locations(
     index: SecretIndex,
     secret: bytes,
     order: _CommitOrder,
-) -> tuple[Location, ...]:
+) -> list[_Located]:
     """One location per place (path, line, column) the secret was ever committed at, naming
     the earliest commit (see _CommitOrder) that had it there; earliest first."""
     placements = provenance.placements.get(secret, {})
@@ -366,7 +382,7 @@ def _locations(
         (min((order.key(sha), sha) for sha in commits), path, blob)
         for (path, blob), commits in placements.items()
     )
-    located: list[tuple[tuple[int, int], Location]] = []
+    located: list[tuple[tuple[int, int], _Located]] = []
     seen: set[tuple[str, int, int]] = set()
     for (when, sha), path, blob in earliest:
         for match in index.matches.get(blob, ()):
@@ -376,6 +392,13 @@ def _locations(
             if place in seen:
                 continue
             seen.add(place)
-            located.append((when, Location(sha, path, match.line, match.column)))
-    located.sort(key=lambda item: (item[0], item[1].path, item[1].line, item[1].column))
-    return tuple(location for _, location in located)
+            located.append((when, _Located(Location(sha, path, match.line, match.column), blob)))
+    located.sort(
+        key=lambda item: (
+            item[0],
+            item[1].location.path,
+            item[1].location.line,
+            item[1].location.column,
+        )
+    )
+    return [place for _, place in located]

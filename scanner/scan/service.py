@@ -217,7 +217,7 @@ def scan_repository(
     if in_range is not None:
         stats["range_commits"] = len(in_range)
     facts = ScanFacts(
-        target=str(path) if target is None else target,
+        target=repository.name if target is None else target,
         head_ref=result.head.ref,
         head_sha=result.head.commit,
         refs=tuple(ref.name for ref in result.refs),

@@ -1,8 +1,9 @@
-"""The Markdown renderer for CI job summaries: verdict first, one escaped row per secret."""
+"""The Markdown renderer for CI job summaries: verdict first, one escaped block per secret."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from typing import Any
 
@@ -13,10 +14,6 @@ from scanner.report.markdown import escape_cell, render_markdown, short_ref, win
 
 AS_OF = "2025-07-01T00:00:00+00:00"
 HOSTILE_PATH = "src/a|b`c`\n<img src=x onerror=alert(1)>[x](http://e.test)*.py"
-HEADER = (
-    "| Severity | Rule | Preview | First commit | Exposure windows | In HEAD | Reachable from "
-    "| Verdict |"
-)
 
 
 def _synthetic(label: str, length: int) -> str:
@@ -130,37 +127,34 @@ def sample_report() -> dict[str, Any]:
     }
 
 
-def split_cells(row: str) -> list[str]:
-    """Split a GFM table row the way a GFM parser does: `\\x` is an escape, `|` a boundary."""
-    assert row.startswith("| ") and row.endswith(" |"), row
-    cells: list[str] = []
-    current: list[str] = []
-    chars = iter(row[1:-1])
-    for char in chars:
-        if char == "\\":
-            current.append(char + next(chars, ""))
-        elif char == "|":
-            cells.append("".join(current).strip())
-            current = []
+_TITLE = re.compile(r"^\*\*(\d+)\. (.+?)\*\* (.*) \\\[(.+?)\\\](.*)$")
+
+
+def _blocks(markdown: str) -> list[dict[str, str]]:
+    """Each finding's block: its title line's parts (`number`, `title`, `preview`, `rule`,
+    `rest`) and its list items by label (`where`, `line`, `exposure`, `in HEAD`, `verdict`).
+    A value that broke out of its line would show up as a line of neither kind."""
+    blocks: list[dict[str, str]] = []
+    for line in markdown.splitlines():
+        title = _TITLE.match(line)
+        if title:
+            number, heading, preview, rule, rest = title.groups()
+            blocks.append(
+                {"number": number, "title": heading, "preview": preview, "rule": rule, "rest": rest}
+            )
+        elif line.startswith("- ") and blocks:
+            label, _, value = line[2:].partition(": ")
+            if label == "in HEAD":
+                value, _, refs = value.partition("; reachable from: ")
+                blocks[-1]["reachable"] = refs
+            blocks[-1][label] = value
         else:
-            current.append(char)
-    cells.append("".join(current).strip())
-    return cells
+            assert not line.startswith(("**", "- ")), line
+    return blocks
 
 
-def _table_rows(markdown: str) -> list[str]:
-    lines = markdown.splitlines()
-    start = lines.index(HEADER)
-    rows = []
-    for line in lines[start + 2 :]:
-        if not line.startswith("|"):
-            break
-        rows.append(line)
-    return rows
-
-
-def _row_for(markdown: str, rule_id: str) -> list[str]:
-    matches = [cells for cells in map(split_cells, _table_rows(markdown)) if cells[1] == rule_id]
+def _block_for(markdown: str, rule_id: str) -> dict[str, str]:
+    matches = [block for block in _blocks(markdown) if block["rule"] == rule_id]
     assert len(matches) == 1, rule_id
     return matches[0]
 
@@ -176,12 +170,14 @@ def test_verdict_for_an_empty_report() -> None:
     report["findings"] = []
     markdown = render_markdown(report)
     assert _verdict(markdown) == "✅ No secrets found in 42 commits"
-    assert HEADER not in markdown
+    assert _blocks(markdown) == []
 
 
 def test_verdict_for_findings_comes_first() -> None:
     verdict = _verdict(render_markdown(sample_report()))
-    assert verdict.startswith("❌ 4 secrets found, 1 still in HEAD")
+    assert verdict.startswith(
+        "❌ 4 secrets found (1 critical, 1 high, 1 medium, 1 low), 1 still in HEAD"
+    )
     assert "1 verified live" in verdict
     assert verdict.endswith("longest exposure 61.0 days")
 
@@ -190,7 +186,8 @@ def test_verdict_counts_follow_the_findings() -> None:
     report = sample_report()
     report["findings"] = report["findings"][:1]  # only the closed 59-day xAI key
     assert _verdict(render_markdown(report)) == (
-        "❌ 1 secret found, 0 still in HEAD, 1 verified live, longest exposure 59.0 days"
+        "❌ 1 secret found (1 critical), 0 still in HEAD, 1 verified live, "
+        "longest exposure 59.0 days"
     )
 
 
@@ -203,51 +200,58 @@ def test_suppressed_findings_do_not_fail_the_verdict() -> None:
     assert "(suppressed: baseline)" in markdown
 
 
-def test_one_table_row_per_finding_with_eight_cells() -> None:
+def test_one_block_per_finding_in_report_order() -> None:
     report = sample_report()
     markdown = render_markdown(report)
-    rows = _table_rows(markdown)
-    assert len(rows) == len(report["findings"])
-    assert all(len(split_cells(row)) == 8 for row in rows)
-    assert [split_cells(row)[1] for row in rows] == [f["rules"][0] for f in report["findings"]]
+    blocks = _blocks(markdown)
+    assert [b["rule"] for b in blocks] == [f["rules"][0] for f in report["findings"]]
+    assert [b["number"] for b in blocks] == ["1", "2", "3", "4"]
+    for block in blocks:
+        assert {"where", "exposure", "in HEAD", "verdict"} <= block.keys()
 
 
-def test_row_shows_first_commit_windows_head_and_refs() -> None:
+def test_block_shows_first_commit_windows_head_and_refs() -> None:
     report = sample_report()
-    cells = _row_for(render_markdown(report), "xai-api-key")
-    severity, _, preview, first, windows, in_head, refs, verdict = cells
-    assert severity == "critical"
-    assert preview.startswith(escape_cell(report["findings"][0]["secret_preview"]))
-    assert "LIVE" in preview
-    assert first == f"{_sha('xai-add')[:7]} 2025-03-02 config/settings.py:12"
-    assert windows == "main: 2025-03-02 → 2025-04-30 (59.0 d)"
-    assert in_head == "no"
-    assert refs == "main, tags/v1.0, origin/main"
-    assert verdict == "still live: rotate now"
+    block = _block_for(render_markdown(report), "xai-api-key")
+    assert block["title"] == "CRITICAL: xAI API key"
+    assert block["preview"].startswith(escape_cell(report["findings"][0]["secret_preview"]))
+    assert "LIVE" in block["preview"]
+    assert block["where"] == (
+        f"config/settings.py:12, first in {_sha('xai-add')[:7]} on 2025-03-02 by Test Author"
+    )
+    assert block["exposure"] == "main: 2025-03-02 → 2025-04-30 (59.0 d)"
+    assert block["in HEAD"] == "no"
+    assert block["reachable"] == "main, origin/main, tags/v1.0"  # branches first
+    assert block["verdict"] == "still live: rotate now"
+
+
+def test_block_shows_the_redacted_context_line_escaped() -> None:
+    report = sample_report()
+    report["findings"][0]["context_line"] = 'KEY = "xai-ab…(84 chars)" # <b>|`x`'
+    block = _block_for(render_markdown(report), "xai-api-key")
+    assert block["line"] == '<code>KEY = "xai-ab…(84 chars)" # &lt;b>\\|\\`x\\`</code>'
+    assert "line" not in _block_for(render_markdown(report), "slack-bot-token")
 
 
 def test_open_window_and_boundary_window() -> None:
-    cells = _row_for(render_markdown(sample_report()), "slack-bot-token")
-    assert cells[4] == (
-        "main: since 2025-05-01, open (61.0 d)<br>release/2.x: ≤2025-04-20 → 2025-04-25 (5.0 d)"
+    block = _block_for(render_markdown(sample_report()), "slack-bot-token")
+    assert block["exposure"] == (
+        "main: since 2025-05-01, open (61.0 d); release/2.x: ≤2025-04-20 → 2025-04-25 (5.0 d)"
     )
-    assert cells[5] == "**yes**"
+    assert block["in HEAD"] == "**yes**"
 
 
 def test_dangling_finding_row() -> None:
-    cells = _row_for(render_markdown(sample_report()), "aws-access-key-id")
-    assert cells[3] == "unknown (dangling)"
-    assert "unreachable" in cells[4]
-    assert cells[6] == "none"
+    block = _block_for(render_markdown(sample_report()), "aws-access-key-id")
+    assert block["where"] == "unknown (dangling)"
+    assert "unreachable" in block["exposure"]
+    assert block["reachable"] == "none"
 
 
-def test_hostile_path_cannot_break_the_table_or_inject_markup() -> None:
+def test_hostile_path_cannot_break_the_block_or_inject_markup() -> None:
     markdown = render_markdown(sample_report())
-    rows = _table_rows(markdown)
-    assert len(rows) == 4  # the newline in the path did not end the row early
-    cells = _row_for(markdown, "stripe-live-key")
-    assert len(cells) == 8
-    first = cells[3]
+    assert len(_blocks(markdown)) == 4  # the newline in the path did not end a line early
+    first = _block_for(markdown, "stripe-live-key")["where"]
     assert "<img" not in markdown
     assert "&lt;img" in first
     assert "\\|" in first
@@ -294,25 +298,27 @@ def test_window_text_for_a_closed_window() -> None:
     assert window_text(window) == "main: 2025-03-02 → 2025-04-30 (59.0 d)"
 
 
-def test_many_reachable_refs_are_capped() -> None:
+def test_many_reachable_refs_are_summarised() -> None:
     report = sample_report()
-    report["findings"][0]["reachable_from"] = [f"refs/heads/b{i}" for i in range(8)]
-    cells = _row_for(render_markdown(report), "xai-api-key")
-    assert cells[6] == "b0, b1, b2, b3, b4 (+3 more)"
+    branches = [f"refs/heads/b{i}" for i in range(8)]
+    tags = [f"refs/tags/v1.{minor}" for minor in range(12)]
+    report["findings"][0]["reachable_from"] = branches + tags
+    block = _block_for(render_markdown(report), "xai-api-key")
+    assert block["reachable"] == "b0, b1, b2, b3 + 4 more branches + 12 tags (v1.0 … v1.11)"
 
 
 def test_long_reports_are_truncated_with_a_note() -> None:
     report = sample_report()
     markdown = render_markdown(report, max_rows=2)
-    assert len(_table_rows(markdown)) == 2
+    assert len(_blocks(markdown)) == 2
     assert "… and 2 more; see the full report." in markdown
 
 
 def test_stats_line() -> None:
     markdown = render_markdown(sample_report())
     last = markdown.rstrip("\n").splitlines()[-1]
-    assert last.startswith("Scanned 42 commits and 130 blobs in 1.3 s, 3 skipped")
-    assert AS_OF in last
+    assert last.startswith("Scanned 42 commits, 130 blobs (100.0 kB), skipped 3 blobs in 1.31 s")
+    assert last.endswith("as of 2025-07-01T00:00:00Z; dates are UTC")
 
 
 def test_no_secret_value_in_the_output() -> None:
@@ -325,6 +331,6 @@ def test_no_secret_value_in_the_output() -> None:
 def test_shared_renderer_sample_is_redacted() -> None:
     samples = pytest.importorskip("report_samples")
     markdown = render_markdown(samples.sample_report())
-    assert len(_table_rows(markdown)) == len(samples.sample_report()["findings"])
+    assert len(_blocks(markdown)) == len(samples.sample_report()["findings"])
     for secret in samples.planted_secrets().values():
         assert secret not in markdown

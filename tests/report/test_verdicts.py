@@ -138,10 +138,11 @@ def test_every_case_gets_its_verdict_in_every_format(
             assert f"  verdict       {texts[case]}\n" in text, case
 
     markdown = _render(saved, "markdown", tmp_path)
+    blocks = markdown.split("\n\n**")[1:]
     for case, key in KEYS.items():
-        cell = escape_cell(preview_of(key.encode()))
-        (row,) = [line for line in markdown.splitlines() if cell in line]
-        assert row.rstrip().endswith(f"| {escape_cell(texts[case])} |"), case
+        preview = escape_cell(preview_of(key.encode()))
+        (block,) = [b for b in blocks if preview in b.partition("\n")[0]]
+        assert f"\n- verdict: {escape_cell(texts[case])}\n" in block + "\n", case
 
     page = _render(saved, "html", tmp_path)
     panels = page.split('<details class="finding')[1:]
