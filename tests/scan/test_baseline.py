@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from git_builders import DATE, GitRepo, token
 from scenario_support import build, finding_for, scan_json
 from test_no_secret_in_output import Planted, assert_clean
 
@@ -335,3 +336,20 @@ def test_a_staged_false_positive_is_accepted_as_the_hook_says(
     assert main(["baseline", "create", str(fx.path)]) == 1
     assert main(["baseline", "create", str(fx.path), "--include-dangling"]) == 0
     assert staged_main([str(fx.path)]) == 0
+
+
+def test_a_hostile_path_is_spelled_out_on_stderr_and_escaped_in_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    base = repo.change(DATE, {"README.md": "a project\n"})
+    repo.change(DATE, {"x\x1b[2J\u202e.py": f'KEY = "{token(31)}"\n'})
+    repo.git("reset", "-q", "--hard", base)  # the commit holding the key now dangles
+    assert _create(repo.path, tmp_path / "baseline.json") == 1
+    err = capsys.readouterr().err
+    assert "x\\x1b[2J\\u202e.py:1" in err
+    assert "\x1b" not in err and "\u202e" not in err
+    baseline = tmp_path / "accepted.json"
+    assert _create(repo.path, baseline, "--include-dangling") == 0
+    baseline.read_bytes().decode("ascii")  # escaped: a diff of it cannot be reordered
+    assert [entry["path"] for entry in _entries(baseline)] == ["x\x1b[2J\u202e.py"]
