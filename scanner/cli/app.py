@@ -364,8 +364,7 @@ def baseline_create(
 ) -> int:
     """Accept every secret found now: write a baseline keyed by secret fingerprints.
 
-    Exits 1 when secrets held only by dangling objects (no branch or tag reaches them) were
-    left out: they are listed on stderr and scans keep reporting them."""
+    Exits 1 if it left out secrets that only dangling objects hold (listed on stderr)."""
     from scanner.safe_files import write_file_atomically
     from scanner.scan import baseline_entries as entries
     from scanner.scan.baseline import BASELINE_NAME
