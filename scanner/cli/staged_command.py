@@ -44,7 +44,7 @@ _FIX_HELP = (
     "To fix: remove the secret from the file and stage it again; if it was ever pushed or "
     "shared, rotate it.\n"
     "A false positive? Add `leakwindow:allow` on that line, or record it in the baseline "
-    "(`leakwindow baseline create`)."
+    "(`leakwindow baseline create --include-dangling`: it is in no commit yet)."
 )
 
 

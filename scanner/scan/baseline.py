@@ -1,7 +1,9 @@
 """Suppression that survives rebases: baselines keyed by the secret itself.
 
-leakwindow's own `.leakwindow-baseline.json` lists secret fingerprints (sha256), never line
-numbers or commits, so it does not churn when history is rewritten or code moves. A
+leakwindow's own `.leakwindow-baseline.json` matches by secret fingerprint (sha256) alone:
+the rule, path and first commit each entry also records are for the reviewer, so moving code
+or rewriting history never revives a suppressed finding. Entries with a fingerprint only (as
+older versions wrote them) load the same. Writing a baseline is `baseline_entries.py`. A
 detect-secrets `.secrets.baseline` is accepted too: its `hashed_secret` is the sha1 of the
 secret. Entries that detect-secrets' audit marked `is_secret: true` are real secrets, so they
 stay reported; unaudited entries and `is_secret: false` ones are suppressed.
@@ -10,23 +12,18 @@ stay reported; unaudited entries and `is_secret: false` ones are suppressed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scanner.errors import LeakwindowError
 from scanner.matches import SecretDigests, digests_of
 from scanner.safe_files import read_regular_file
 
-if TYPE_CHECKING:  # the commit hook reads baselines: it imports no more than it needs
-    from scanner.report.document import Finding
-
 BASELINE_NAME = ".leakwindow-baseline.json"
 BASELINE_SCHEMA = "leakwindow.baseline/1"
-# A fingerprint entry takes about 150 bytes: room for a few hundred thousand accepted secrets,
-# and a bound on what a repository's baseline makes us read.
+# An entry takes about 400 bytes: room for over a hundred thousand accepted secrets, and a
+# bound on what a repository's baseline makes us read.
 BASELINE_SIZE_LIMIT = 64 * 1024 * 1024
 
 
@@ -125,22 +122,3 @@ def find_baseline(worktree: Path | None, explicit: Path | None) -> Baseline | No
     except OSError:
         return None
     return load_baseline(found, follow_symlinks=False)
-
-
-def baseline_document(findings: Iterable[Finding]) -> dict[str, Any]:
-    """A baseline accepting every finding of a report (redacted: fingerprints only)."""
-    return {
-        "schema": BASELINE_SCHEMA,
-        "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "secrets": sorted(
-            (
-                {
-                    "fingerprint": finding["fingerprint"],
-                    "rules": finding["rules"],
-                    "preview": finding["secret_preview"],
-                }
-                for finding in findings
-            ),
-            key=lambda item: item["fingerprint"],
-        ),
-    }
