@@ -8,6 +8,7 @@ with the Hyperscan database, because parsing ~300 patterns costs more than a pre
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from typing import Any, NamedTuple
@@ -46,9 +47,19 @@ class RuleShape(NamedTuple):
 
 
 def shape_of(rule: Rule) -> RuleShape:
-    if rule_is_single_line(rule):
-        return RuleShape(True, shortest_match(rule), None)
-    return RuleShape(False, 0, match_reach(rule))
+    return _shape_of_pattern(rule.pattern, rule.multiline)
+
+
+# The analysis parses the pattern twice (0.5-1 s for the whole pack); a process that builds
+# several matchers over the same rules (a pack cache miss per repository, the test suite)
+# does it once per pattern.
+@functools.lru_cache(maxsize=4096)
+def _shape_of_pattern(pattern: str, multiline: bool) -> RuleShape:
+    tree = sre_parser().parse(pattern.encode("utf-8"))
+    shortest, widest = tree.getwidth()
+    if not multiline and not _crosses(tree):
+        return RuleShape(True, int(shortest), None)
+    return RuleShape(False, 0, None if widest >= _UNBOUNDED else int(widest) + REGION_SLACK)
 
 
 def crosses_lines(pattern: str) -> bool:
@@ -60,7 +71,11 @@ def crosses_lines(pattern: str) -> bool:
     line: single-line rules are looked for only on the lines of their keyword hits, which is
     what keeps common keywords cheap.
     """
-    tree = sre_parser().parse(pattern.encode("utf-8"))
+    return _crosses(sre_parser().parse(pattern.encode("utf-8")))
+
+
+def _crosses(tree: Any) -> bool:
+    """crosses_lines over a parsed pattern."""
 
     def crossing_class(value: Any, repeat: int) -> bool:
         if any(str(o) == "NEGATE" for o, _ in value):

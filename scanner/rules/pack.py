@@ -161,6 +161,13 @@ def _str_list(value: Any, source: str, rule_id: str, key: str) -> tuple[str, ...
     return tuple(value)
 
 
+# `re` keeps only 512 compiled patterns, fewer than the pack's: every load of the pack (one per
+# repository of a multi-repository run, hundreds in the test suite) compiled them all again.
+@functools.lru_cache(maxsize=8192)
+def _compiled_once(text: str | bytes) -> re.Pattern[Any]:
+    return re.compile(text)
+
+
 def _compile(
     pattern: str,
     source: str,
@@ -177,7 +184,7 @@ def _compile(
         raise _fail(source, rule_id, f"'{key}' is longer than {MAX_PATTERN_CHARACTERS} characters")
     text: str | bytes = pattern.encode("utf-8") if binary else pattern
     try:
-        compiled = re.compile(text)
+        compiled = _compiled_once(text)
     except re.error as exc:
         raise _fail(source, rule_id, f"'{key}' is not a valid regular expression: {exc}") from None
     except RecursionError:
