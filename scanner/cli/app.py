@@ -30,9 +30,13 @@ from scanner.cli.output import (
 from scanner.errors import LeakwindowError
 from scanner.failures import (
     OutputLost,
+    discard_standard_output,
     flush_standard_output,
     internal_error,
     output_lost,
+    standard_output_failed,
+    standard_output_is_null,
+    standard_output_reader_gone,
     write_standard_output,
 )
 from scanner.report.exit_policy import (
@@ -240,7 +244,7 @@ def scan(
         try:
             write_text_report(report, sys.stdout)
         except OSError as exc:
-            raise OutputLost(exc) from None
+            standard_output_failed(exc)
     else:
         roots = () if to_standard_output(output) else repository.directories()
         write_output(render(report, fmt, pack.by_id), output, roots)
@@ -413,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every error becomes one line on stderr and an exit code (2 for an error
     of any kind: 1 means findings, and a failure must never read as a result)."""
     command = typer.main.get_command(app)
+    null_before = standard_output_is_null()
     try:
         result = command.main(
             args=list(sys.argv[1:] if argv is None else argv),
@@ -431,6 +436,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
+    except SystemExit as exc:
+        # typer and rich end with exit 1 when the reader of their help text leaves (rich
+        # points stdout at the null device first); any other broken pipe is an error, never
+        # 1 ("findings").
+        if standard_output_reader_gone() or (standard_output_is_null() and not null_before):
+            discard_standard_output()
+            return 0
+        return 2 if exc.code == 1 else int(exc.code or 0)
     except typer.Abort:
         sys.stderr.write("leakwindow: aborted\n")
         return 130
