@@ -1,5 +1,5 @@
 """`leakwindow rules` (list the rules in force, prove their examples) and `leakwindow
-fixtures` (list and build the synthetic scenario repositories)."""
+fixtures` (list and build the synthetic scenario repositories, print a synthetic token)."""
 
 # No `from __future__ import annotations`: typer evaluates each parameter's annotation while
 # building the commands (see app.py).
@@ -44,6 +44,29 @@ def register(app: typer.Typer) -> None:
 
         built = build_scenario(name, dest)
         write_standard_output(f"built {name} at {built.path}\n")
+        return 0
+
+    @fixtures_app.command("token")
+    def fixtures_token(
+        kind: Annotated[
+            str,
+            typer.Argument(
+                help="Kind of token; an unknown kind lists the known ones.", metavar="KIND"
+            ),
+        ] = "github-pat",
+    ) -> int:
+        """Print a fresh synthetic token that a rule finds (its checksum valid where the format
+        has one) but that no provider ever issued: for trying a hook."""
+        import random
+
+        from scanner.demo import make_token
+        from scanner.errors import LeakwindowError
+
+        try:
+            token = make_token(kind, random.Random())
+        except ValueError as exc:
+            raise LeakwindowError(str(exc)) from None
+        write_standard_output(token + "\n")
         return 0
 
     @rules_app.command("list")

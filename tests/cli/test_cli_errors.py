@@ -181,3 +181,9 @@ def test_the_entry_exits_with_the_command_status(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.decode().startswith("leakwindow: error:")
     assert done.stdout == b""
+
+
+def test_an_unknown_token_kind_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fixtures", "token", "nope"]) == 2
+    line = _one_error_line(capsys)
+    assert "unknown token kind 'nope'" in line and "github-pat" in line
