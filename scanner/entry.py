@@ -48,10 +48,16 @@ def _exit(code: int) -> NoReturn:
     processes are stopped first, which is all that teardown would do for us."""
     try:
         sys.stdout.flush()
-    except OSError as exc:  # a full disk, a closed pipe: the report did not all arrive
-        from scanner.failures import output_lost
+    except OSError as exc:
+        from scanner.failures import OutputLost, output_lost, standard_output_failed
 
-        code = output_lost(exc)
+        try:  # a reader that went away (`| head`) keeps the command's own status
+            standard_output_failed(exc)
+            sys.stdout.flush()  # what was waiting goes to the null device now
+        except OutputLost:  # a full disk: the report did not all arrive
+            code = output_lost(exc)
+        except (OSError, ValueError):
+            pass
     except ValueError:  # stdout was closed
         pass
     with contextlib.suppress(OSError, ValueError):

@@ -27,24 +27,39 @@ from scanner.cli.output import (
     write_output,
     written_line,
 )
+from scanner.cli.usage import (
+    ENGINES,
+    FAIL_ON,
+    MIN_CONFIDENCE,
+    Confidence,
+    Engine,
+    PlainUsage,
+    ReportFormat,
+    Severity,
+    metavar,
+)
+from scanner.confidence import CONFIDENCES
 from scanner.errors import LeakwindowError
 from scanner.failures import (
     OutputLost,
+    discard_standard_output,
     flush_standard_output,
     internal_error,
     output_lost,
+    standard_output_failed,
+    standard_output_is_null,
+    standard_output_reader_gone,
     write_standard_output,
 )
 from scanner.report.exit_policy import (
     EXIT_ZERO_HELP,
-    FAIL_ON_DEFAULT,
-    MIN_CONFIDENCE_DEFAULT,
     MIN_CONFIDENCE_HELP,
     BlockingPolicy,
     check_fail_on,
     check_min_confidence,
     fail_on_help,
 )
+from scanner.severity import SEVERITIES
 
 if TYPE_CHECKING:
     pass
@@ -81,70 +96,96 @@ def _options(
     pass  # the help text is the app's
 
 
-def _check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
-    if value not in choices:
-        raise LeakwindowError(f"bad {option} {value!r}: choose one of {', '.join(choices)}")
-    return value
-
-
 @app.command()
 def scan(
-    path: Annotated[Path, typer.Argument(help="Repository (or a path inside it).")] = Path("."),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json|sarif|markdown|html")] = (
-        "text"
-    ),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    path: Annotated[
+        Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
+    ] = Path("."),
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="Report format.", metavar=metavar(FORMATS)),
+    ] = ReportFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the report here ('-' for stdout).", metavar="FILE"
+        ),
+    ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Clock for open windows (ISO-8601).")
+        str | None,
+        typer.Option("--as-of", help="Clock for open windows (ISO-8601).", metavar="TIME"),
     ] = None,
     all_branches: Annotated[
         bool, typer.Option("--all-branches", help="Windows on every branch, not just HEAD.")
     ] = False,
     refs: Annotated[
         list[str] | None,
-        typer.Option("--ref", help="Also compute windows on this ref (repeatable)."),
+        typer.Option("--ref", help="Also compute windows on this ref (repeatable).", metavar="REF"),
     ] = None,
     max_blob_size: Annotated[
-        int, typer.Option("--max-blob-size", help="Skip blobs larger than this (bytes).")
+        int,
+        typer.Option(
+            "--max-blob-size", help="Skip blobs larger than this (bytes).", metavar="BYTES"
+        ),
     ] = 10 * 1024 * 1024,
     rules_file: Annotated[
-        list[Path] | None, typer.Option("--rules", help="Extra rule file (repeatable).")
+        list[Path] | None,
+        typer.Option("--rules", help="Extra rule file (repeatable).", metavar="FILE"),
     ] = None,
     config_file: Annotated[
-        Path | None, typer.Option("--config", help="Config file instead of .leakwindow.toml.")
+        Path | None,
+        typer.Option("--config", help="Config file instead of .leakwindow.toml.", metavar="FILE"),
     ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="auto|hyperscan|python")] = "auto",
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine", help="Screening engine (same findings).", metavar=metavar(ENGINES)
+        ),
+    ] = Engine.auto,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Only secrets introduced by commits in REV..HEAD (CI)."),
+        typer.Option(
+            "--since", help="Only secrets introduced by commits in REV..HEAD (CI).", metavar="REV"
+        ),
     ] = None,
     revision_range: Annotated[
         str | None,
-        typer.Option("--range", help="Only secrets introduced by commits in A..B."),
+        typer.Option("--range", help="Only secrets introduced by commits in A..B.", metavar="A..B"),
     ] = None,
-    fail_on: Annotated[str, typer.Option("--fail-on", help=fail_on_help("fails"))] = (
-        FAIL_ON_DEFAULT
-    ),
+    fail_on: Annotated[
+        Severity,
+        typer.Option("--fail-on", help=fail_on_help("fails"), metavar=metavar(SEVERITIES)),
+    ] = FAIL_ON,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help=EXIT_ZERO_HELP)] = False,
     min_confidence: Annotated[
-        str, typer.Option("--min-confidence", help=MIN_CONFIDENCE_HELP)
-    ] = MIN_CONFIDENCE_DEFAULT,
+        Confidence,
+        typer.Option("--min-confidence", help=MIN_CONFIDENCE_HELP, metavar=metavar(CONFIDENCES)),
+    ] = MIN_CONFIDENCE,
     baseline: Annotated[
         Path | None,
         typer.Option(
-            "--baseline", help="Suppress secrets listed here (leakwindow or detect-secrets)."
+            "--baseline",
+            help="Suppress secrets listed here (leakwindow or detect-secrets).",
+            metavar="FILE",
         ),
     ] = None,
     verify: Annotated[
         bool, typer.Option("--verify", help="Check each found key once with its provider.")
     ] = False,
-    verify_timeout: Annotated[float, typer.Option("--verify-timeout", help="Seconds.")] = 10.0,
-    verify_concurrency: Annotated[int, typer.Option("--verify-concurrency")] = 8,
+    verify_timeout: Annotated[
+        float,
+        typer.Option("--verify-timeout", help="Seconds to wait for each check.", metavar="SECONDS"),
+    ] = 10.0,
+    verify_concurrency: Annotated[
+        int, typer.Option("--verify-concurrency", help="Checks at once.", metavar="N")
+    ] = 8,
     verify_rate: Annotated[
-        float, typer.Option("--verify-rate", help="Requests per second per provider host.")
+        float,
+        typer.Option("--verify-rate", help="Requests per second per provider host.", metavar="N"),
     ] = 2.0,
     verify_budget: Annotated[
-        float, typer.Option("--verify-budget", help="Total seconds for verification.")
+        float,
+        typer.Option("--verify-budget", help="Total seconds for verification.", metavar="SECONDS"),
     ] = 60.0,
     trust_config: Annotated[
         bool,
@@ -174,6 +215,7 @@ def scan(
             "--cache-dir",
             help="Root of the incremental cache instead of ~/.cache/leakwindow "
             "($XDG_CACHE_HOME/leakwindow); not inside the scanned repository.",
+            metavar="DIR",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
@@ -184,10 +226,10 @@ def scan(
     """Scan a repository's whole history and report each secret's exposure windows."""
     from scanner.scan.service import scan_repository
 
-    _check_choice(fmt, FORMATS, "--format")
-    _check_choice(engine, ("auto", "hyperscan", "python"), "--engine")
-    policy = BlockingPolicy(check_fail_on(fail_on), exit_zero=exit_zero, fail_on_live=fail_on_live)
-    least_sure = check_min_confidence(min_confidence)
+    policy = BlockingPolicy(
+        check_fail_on(fail_on.value), exit_zero=exit_zero, fail_on_live=fail_on_live
+    )
+    least_sure = check_min_confidence(min_confidence.value)
     if since and revision_range:
         raise LeakwindowError("use either --since or --range, not both")
     if revision_range is not None and ".." not in revision_range:
@@ -210,7 +252,7 @@ def scan(
             max_blob_size=max_blob_size,
             extra_rules=rules_file or [],
             config_file=config_file,
-            engine=engine,
+            engine=engine.value,
             progress=progress,
             use_cache=not no_cache,
             cache_dir=cache_dir,
@@ -234,16 +276,16 @@ def scan(
         from scanner.verify import contacted_summary
 
         sys.stderr.write(contacted_summary(report["scan"]["verification"]["contacted"]) + "\n")
-    if fmt == "text" and to_standard_output(output):
+    if fmt is ReportFormat.text and to_standard_output(output):
         from scanner.report.console import write_text_report
 
         try:
             write_text_report(report, sys.stdout)
         except OSError as exc:
-            raise OutputLost(exc) from None
+            standard_output_failed(exc)
     else:
         roots = () if to_standard_output(output) else repository.directories()
-        write_output(render(report, fmt, pack.by_id), output, roots)
+        write_output(render(report, fmt.value, pack.by_id), output, roots)
         if output is not None and not to_standard_output(output):
             sys.stderr.write(written_line(report, output))
     for reason in report["scan"].get("incomplete") or []:
@@ -271,13 +313,21 @@ def _verify_settings(timeout: float, concurrency: int, rate: float, budget: floa
     )
 
 
-@app.command("report")
+@app.command("report", cls=PlainUsage)
 def report_command(
-    report_file: Annotated[Path, typer.Argument(help="A JSON report saved by `scan -f json`.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text|json|sarif|markdown|html")] = (
-        "text"
-    ),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here.")] = None,
+    report_file: Annotated[
+        Path, typer.Argument(help="A JSON report saved by `scan -f json`.", metavar="REPORT_FILE")
+    ],
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="Report format.", metavar=metavar(FORMATS)),
+    ] = ReportFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the report here ('-' for stdout).", metavar="FILE"
+        ),
+    ] = None,
 ) -> int:
     """Render a saved JSON report again, in any format, without rescanning."""
     # The file may come from anywhere: it is read with a size limit (a regular file only)
@@ -286,7 +336,6 @@ def report_command(
     from scanner.report.validate import InvalidReport, parse_report_json, valid_report
     from scanner.safe_files import read_regular_file
 
-    _check_choice(fmt, FORMATS, "--format")
     data = read_regular_file(report_file, limit=REPORT_SIZE_LIMIT, what="report")
     try:
         parsed = parse_report_json(data.decode("utf-8"))
@@ -303,12 +352,12 @@ def report_command(
             f"{report_file} is not a valid {REPORT_SCHEMA} report: {exc}"
         ) from None
     rules: Any = None
-    if fmt == "sarif":  # SARIF describes each rule; the other formats need no rule pack
+    if fmt is ReportFormat.sarif:  # SARIF describes each rule; the other formats need no rule pack
         from scanner.cache.rule_pack import load_pack_cached
         from scanner.rules.config import Config
 
         rules = load_pack_cached(Config(), []).by_id
-    write_output(render(report, fmt, rules), output)
+    write_output(render(report, fmt.value, rules), output)
     return 0
 
 
@@ -350,9 +399,12 @@ def staged(ctx: typer.Context) -> int:
 
 @baseline_app.command("create")
 def baseline_create(
-    path: Annotated[Path, typer.Argument(help="Repository (or a path inside it).")] = Path("."),
+    path: Annotated[
+        Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
+    ] = Path("."),
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Default: .leakwindow-baseline.json")
+        Path | None,
+        typer.Option("--output", "-o", help="Default: .leakwindow-baseline.json", metavar="FILE"),
     ] = None,
     include_dangling: Annotated[
         bool,
@@ -413,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every error becomes one line on stderr and an exit code (2 for an error
     of any kind: 1 means findings, and a failure must never read as a result)."""
     command = typer.main.get_command(app)
+    null_before = standard_output_is_null()
     try:
         result = command.main(
             args=list(sys.argv[1:] if argv is None else argv),
@@ -431,6 +484,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code)
+    except SystemExit as exc:
+        # typer and rich end with exit 1 when the reader of their help text leaves (rich
+        # points stdout at the null device first); any other broken pipe is an error, never
+        # 1 ("findings").
+        if standard_output_reader_gone() or (standard_output_is_null() and not null_before):
+            discard_standard_output()
+            return 0
+        return 2 if exc.code == 1 else int(exc.code or 0)
     except typer.Abort:
         sys.stderr.write("leakwindow: aborted\n")
         return 130

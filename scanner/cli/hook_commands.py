@@ -30,15 +30,16 @@ from typing import Annotated
 
 import typer
 
+from scanner.cli.usage import FAIL_ON, MIN_CONFIDENCE, Confidence, Severity, metavar
+from scanner.confidence import CONFIDENCES
 from scanner.errors import LeakwindowError
 from scanner.failures import write_standard_output
 from scanner.git.process import run_git
 from scanner.report.exit_policy import (
-    FAIL_ON_DEFAULT,
-    MIN_CONFIDENCE_DEFAULT,
     MIN_CONFIDENCE_HELP,
     fail_on_help,
 )
+from scanner.severity import SEVERITIES
 
 HOOK_MARKER = "leakwindow-hook"
 BACKUP_SUFFIX = ".leakwindow-backup"
@@ -212,7 +213,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("install-hook")
     def install_hook_command(
-        path: Annotated[Path, typer.Argument(help="Repository (or a path inside it).")] = Path("."),
+        path: Annotated[
+            Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
+        ] = Path("."),
         pre_push: Annotated[
             bool, typer.Option("--pre-push", help="Install the pre-push hook instead.")
         ] = False,
@@ -232,16 +235,25 @@ def register(app: typer.Typer) -> None:
     @app.command("pre-push")
     def pre_push_command(
         remote: Annotated[
-            str | None, typer.Argument(help="Remote name (git passes it to the hook).")
+            str | None,
+            typer.Argument(help="Remote name (git passes it to the hook).", metavar="REMOTE"),
         ] = None,
-        url: Annotated[str | None, typer.Argument(help="Remote URL (unused).")] = None,
-        path: Annotated[Path, typer.Option("--path", help="Repository.")] = Path("."),
-        fail_on: Annotated[str, typer.Option("--fail-on", help=fail_on_help("blocks"))] = (
-            FAIL_ON_DEFAULT
+        url: Annotated[
+            str | None, typer.Argument(help="Remote URL (unused).", metavar="URL")
+        ] = None,
+        path: Annotated[Path, typer.Option("--path", help="Repository.", metavar="DIR")] = Path(
+            "."
         ),
+        fail_on: Annotated[
+            Severity,
+            typer.Option("--fail-on", help=fail_on_help("blocks"), metavar=metavar(SEVERITIES)),
+        ] = FAIL_ON,
         min_confidence: Annotated[
-            str, typer.Option("--min-confidence", help=MIN_CONFIDENCE_HELP)
-        ] = MIN_CONFIDENCE_DEFAULT,
+            Confidence,
+            typer.Option(
+                "--min-confidence", help=MIN_CONFIDENCE_HELP, metavar=metavar(CONFIDENCES)
+            ),
+        ] = MIN_CONFIDENCE,
     ) -> int:
         """Block a push when a commit being pushed introduces a secret (pre-push hook)."""
         from scanner.hooks.prepush import read_hook_stdin, run_pre_push
@@ -251,6 +263,6 @@ def register(app: typer.Typer) -> None:
             remote=remote,
             stdin_text=read_hook_stdin(),
             environ=os.environ,
-            fail_on=fail_on,
-            min_confidence=min_confidence,
+            fail_on=fail_on.value,
+            min_confidence=min_confidence.value,
         )

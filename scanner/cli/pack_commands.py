@@ -1,5 +1,5 @@
 """`leakwindow rules` (list the rules in force, prove their examples) and `leakwindow
-fixtures` (list and build the synthetic scenario repositories)."""
+fixtures` (list and build the synthetic scenario repositories, print a synthetic token)."""
 
 # No `from __future__ import annotations`: typer evaluates each parameter's annotation while
 # building the commands (see app.py).
@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from scanner.cli.usage import LIST_FORMATS, ListFormat, PlainUsage, metavar
 from scanner.failures import write_standard_output
 
 
@@ -29,8 +30,15 @@ def register(app: typer.Typer) -> None:
             write_standard_output(f"{scenario.name:<32} {scenario.description}\n")
         return 0
 
-    @fixtures_app.command("build")
-    def fixtures_build(name: str, dest: Path) -> int:
+    @fixtures_app.command("build", cls=PlainUsage)
+    def fixtures_build(
+        name: Annotated[
+            str, typer.Argument(help="A scenario (see `fixtures list`).", metavar="NAME")
+        ],
+        dest: Annotated[
+            Path, typer.Argument(help="Where to build it (a new directory).", metavar="DEST")
+        ],
+    ) -> int:
         """Build scenario NAME as a git repository at DEST."""
         from scanner.demo import build_scenario
 
@@ -38,9 +46,35 @@ def register(app: typer.Typer) -> None:
         write_standard_output(f"built {name} at {built.path}\n")
         return 0
 
+    @fixtures_app.command("token")
+    def fixtures_token(
+        kind: Annotated[
+            str,
+            typer.Argument(
+                help="Kind of token; an unknown kind lists the known ones.", metavar="KIND"
+            ),
+        ] = "github-pat",
+    ) -> int:
+        """Print a fresh synthetic token that a rule finds (its checksum valid where the format
+        has one) but that no provider ever issued: for trying a hook."""
+        import random
+
+        from scanner.demo import make_token
+        from scanner.errors import LeakwindowError
+
+        try:
+            token = make_token(kind, random.Random())
+        except ValueError as exc:
+            raise LeakwindowError(str(exc)) from None
+        write_standard_output(token + "\n")
+        return 0
+
     @rules_app.command("list")
     def rules_list(
-        fmt: Annotated[str, typer.Option("--format", "-f", help="text|json")] = "text",
+        fmt: Annotated[
+            ListFormat,
+            typer.Option("--format", "-f", help="Output format.", metavar=metavar(LIST_FORMATS)),
+        ] = ListFormat.text,
     ) -> int:
         """List every rule in force."""
         from scanner.rules.pack import load_rules
@@ -50,7 +84,7 @@ def register(app: typer.Typer) -> None:
             {"id": r.id, "title": r.title, "severity": r.severity, "family": r.family}
             for r in pack.rules
         ]
-        if fmt == "json":
+        if fmt is ListFormat.json:
             write_standard_output(json.dumps(rows, indent=2) + "\n")
         else:
             for row in rows:
@@ -63,7 +97,10 @@ def register(app: typer.Typer) -> None:
     @rules_app.command("test")
     def rules_test(
         rule_file: Annotated[
-            Path | None, typer.Argument(help="A rule file to test (default: the built-in pack).")
+            Path | None,
+            typer.Argument(
+                help="A rule file to test (default: the built-in pack).", metavar="RULE_FILE"
+            ),
         ] = None,
     ) -> int:
         """Run every rule's examples; print the failures; exit 1 when any fails."""

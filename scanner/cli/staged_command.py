@@ -36,6 +36,7 @@ from scanner.report.exit_policy import (
 )
 from scanner.rules.config import find_config, path_filter
 from scanner.rules.pack import RulePack, check_rule_files
+from scanner.severity import rank
 
 if TYPE_CHECKING:  # types only: the hook's start-up imports no more than it needs
     from scanner.report.document import StagedFinding, StagedReport
@@ -51,13 +52,46 @@ _FIX_HELP = (
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leakwindow staged",
-        description="Scan only the lines the staged change adds (for pre-commit hooks).",
+        description="Scan only the lines the staged change adds (for pre-commit hooks). Exit 1 "
+        "when a staged secret blocks the commit, 2 on an error.",
     )
-    parser.add_argument("path", nargs="?", default=".", type=Path)
-    parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
-    parser.add_argument("--rules", action="append", type=Path, default=[])
-    parser.add_argument("--config", type=Path, default=None)
-    parser.add_argument("--engine", choices=("auto", "hyperscan", "python"), default="auto")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=".",
+        type=Path,
+        metavar="PATH",
+        help="Repository (or a path inside it); default: the current directory.",
+    )
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "json"),
+        default="text",
+        help="text: the staged secrets on stderr (default); json: the staged document on "
+        "stdout (schema leakwindow.staged/1).",
+    )
+    parser.add_argument(
+        "--rules",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="Extra rule file (repeatable).",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="Config file instead of the repository's .leakwindow.toml.",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "hyperscan", "python"),
+        default="auto",
+        help="Screening engine (default auto); both give the same findings.",
+    )
     parser.add_argument(
         "--fail-on", choices=FAIL_ON_CHOICES, default=FAIL_ON_DEFAULT, help=fail_on_help("blocks")
     )
@@ -68,8 +102,20 @@ def _parser() -> argparse.ArgumentParser:
         default=MIN_CONFIDENCE_DEFAULT,
         help=MIN_CONFIDENCE_HELP,
     )
-    parser.add_argument("--baseline", type=Path, default=None)
-    parser.add_argument("--verify", action="store_true", help="check found keys with providers")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="Suppress the secrets listed here (default: .leakwindow-baseline.json when "
+        "present; a detect-secrets baseline works too).",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="Check each staged key with its provider and say what was found (the commit is "
+        "blocked either way).",
+    )
     return parser
 
 
@@ -87,6 +133,8 @@ def _report(
             {
                 "fingerprint": fingerprint,
                 "rules": [],
+                "title": "",
+                "severity": "low",
                 "confidence": "low",
                 "secret_preview": preview_of(item.match.secret),
                 "locations": [],
@@ -94,6 +142,10 @@ def _report(
         )
         if item.match.rule_id not in entry["rules"]:
             entry["rules"].append(item.match.rule_id)
+            # The most severe rule leads, as in the history report: its title and severity.
+            entry["rules"].sort(key=lambda rule_id: (rank(pack.by_id[rule_id].severity), rule_id))
+            lead = pack.by_id[entry["rules"][0]]
+            entry["title"], entry["severity"] = lead.title, lead.severity
         grades.setdefault(fingerprint, []).append(
             match_grade(pack.by_id[item.match.rule_id], item.match)
         )

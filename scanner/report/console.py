@@ -135,28 +135,114 @@ def _reachable_cell(finding: Finding) -> Text:
     return _text(str(count))
 
 
-def findings_table(active: list[Finding]) -> Table:
+def _in_head_cell(finding: Finding) -> Text:
+    return _text("yes", "bold red") if finding["in_head"] else _text("no")
+
+
+def _where_cell(finding: Finding) -> Text:
+    """`path:line` of the first place it was found, and how many other places hold it."""
+    first = finding["first_commit"]
+    place = first or (finding["locations"][0] if finding["locations"] else None)
+    if place is None:
+        return _text("unknown", "dim")
+    cell = _text(f"{place['path']}:{place['line']}")
+    others = len(
+        {(loc["path"], loc["line"]) for loc in finding["locations"]}
+        - {(place["path"], place["line"])}
+    )
+    if others:
+        cell.append(f" +{others} more", style="dim")
+    return cell
+
+
+def _now_cell(finding: Finding) -> Text:
+    """Where it can still be found: `in HEAD, 2 refs`, `not in HEAD, 3 refs`, `dangling`."""
+    cell = _text("in HEAD", "bold red") if finding["in_head"] else _text("not in HEAD")
+    count = len(finding["reachable_from"])
+    if count:
+        cell.append(f", {plural(count, 'ref')}")
+    if finding["dangling"]:
+        cell.append(", dangling", style="yellow")
+    return cell
+
+
+def _lines(*cells: Text) -> Text:
+    return Text("\n").join(cells)
+
+
+# The widest a path may make the table before it folds onto a second line.
+_WHERE_WIDTH = 48
+
+
+def _one_line_table(active: list[Finding], *, preview: bool) -> Table:
+    """A row per finding, one line each: for a wide terminal."""
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("Severity", no_wrap=True)
     table.add_column("Rule")
-    table.add_column("Preview", no_wrap=True)
+    table.add_column("Where", overflow="fold", max_width=_WHERE_WIDTH)
     table.add_column("First commit", no_wrap=True)
     table.add_column("Longest window", no_wrap=True)
     table.add_column("In HEAD", justify="center")
     table.add_column("Reachable", justify="right")
+    if preview:
+        table.add_column("Preview", no_wrap=True)
     for number, finding in enumerate(active, start=1):
-        table.add_row(
+        cells = [
             _text(number),
             _severity(finding),
             _text(", ".join(finding["rules"])),
-            _text(finding["secret_preview"]),
+            _where_cell(finding),
             _first_commit_cell(finding),
             _longest_window_cell(finding),
-            _text("yes", "bold red") if finding["in_head"] else _text("no"),
+            _in_head_cell(finding),
             _reachable_cell(finding),
-        )
+        ]
+        table.add_row(*cells, *([_text(finding["secret_preview"])] if preview else []))
     return table
+
+
+def _two_line_table(active: list[Finding], *, preview: bool) -> Table:
+    """A row per finding over two lines (what, where, exposure): for a narrow terminal."""
+    table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("What", overflow="fold")
+    table.add_column("Where", overflow="fold", max_width=_WHERE_WIDTH)
+    table.add_column("Exposure", overflow="fold")
+    if preview:
+        table.add_column("Preview", no_wrap=True)
+    for number, finding in enumerate(active, start=1):
+        cells = [
+            _text(number),
+            _lines(_severity(finding), _text(", ".join(finding["rules"]))),
+            _lines(_where_cell(finding), _first_commit_cell(finding)),
+            _lines(_longest_window_cell(finding), _now_cell(finding)),
+        ]
+        table.add_row(*cells, *([_text(finding["secret_preview"])] if preview else []))
+    return table
+
+
+def findings_table(active: list[Finding], console: Console | None = None) -> Table:
+    """The findings as a table that fits the console: what was found (severity, rule), where
+    (path:line, first commit) and where it still is (HEAD, refs) always; when the terminal
+    is too narrow for all of it, the preview goes first, then each row takes two lines."""
+    layouts = (
+        (_one_line_table, True),
+        (_one_line_table, False),
+        (_two_line_table, True),
+        (_two_line_table, False),
+    )
+    for build, preview in layouts:
+        table = build(active, preview=preview)
+        if console is None or _natural_width(table, console) <= console.width:
+            return table
+    return table
+
+
+def _natural_width(table: Table, console: Console) -> int:
+    """How wide the table is when nothing in it wraps."""
+    unbounded = console.options.update_width(1_000_000)
+    return console.measure(table, options=unbounded).maximum
 
 
 def _verdict_text(finding: Finding, head_ref: str | None) -> Text:
@@ -238,7 +324,7 @@ def render_console(report: Report, console: Console) -> None:
         console.print(Text("No secrets found.", style="bold green"))
     else:
         console.print(_summary(report, active))
-        console.print(findings_table(active))
+        console.print(findings_table(active, console))
         for number, finding in enumerate(active, start=1):
             console.print(finding_panel(number, finding, head_ref))
         console.print(Text(CAVEAT, style="dim italic"))

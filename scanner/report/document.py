@@ -224,7 +224,9 @@ class StagedFinding(TypedDict):
     """One staged secret, with every added line that holds it."""
 
     fingerprint: str
-    rules: list[str]
+    rules: list[str]  # the most severe first
+    title: str  # the first rule's
+    severity: str  # the first rule's: critical, high, medium or low
     confidence: NotRequired[str]  # high, medium or low: the surest of its matches
     secret_preview: str
     locations: list[StagedLocation]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,22 +108,68 @@ def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> No
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_a_reader_that_goes_away_ends_the_command_quietly_with_a_failure() -> None:
-    """Through the console-script entry (which leaves without interpreter teardown): the
-    first line arrives, the closed pipe is a non-zero exit, and no traceback is printed."""
+ENTRY = [sys.executable, "-c", "from scanner.entry import run; run()"]
+F_SETPIPE_SZ = 1031  # Linux: the pipe's capacity
+# Buffered as a user's stdout is, so that some output waits for the final flush.
+BUFFERED = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+# Commands that print (all but `staged --help` more than a 4 KiB pipe holds), and the status
+# each must end with.
+PRINTING = [
+    (["rules", "list"], 0),
+    (["rules", "list", "-f", "json"], 0),
+    (["scan", "--help"], 0),
+    (["staged", "--help"], 0),
+]
+
+
+def _read_one_line_then_leave(args: list[str]) -> tuple[int, bytes, str]:
+    """Run leakwindow into a pipe too small for its output, read one line and close the pipe
+    (`| head -1`): the rest of the output then meets a reader that has gone."""
     child = subprocess.Popen(
-        [sys.executable, "-c", "from scanner.entry import run; run()", "rules", "list"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        [*ENTRY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=BUFFERED
     )
     assert child.stdout is not None and child.stderr is not None
-    fcntl.fcntl(child.stdout.fileno(), 1031, 4096)  # F_SETPIPE_SZ: the list cannot fit
+    fcntl.fcntl(child.stdout.fileno(), F_SETPIPE_SZ, 4096)
     first = child.stdout.readline()
     child.stdout.close()
     errors = child.stderr.read().decode()
-    assert child.wait(timeout=60) != 0
-    assert first.strip()
-    assert "Traceback" not in errors
+    return child.wait(timeout=60), first, errors
+
+
+@pytest.mark.parametrize(("args", "status"), PRINTING, ids=lambda a: " ".join(a) if a else "")
+def test_a_reader_that_goes_away_ends_the_command_quietly(args: list[str], status: int) -> None:
+    """Through the console-script entry (which leaves without interpreter teardown): the
+    first line arrives, then the command ends with its own status and says nothing."""
+    code, first, errors = _read_one_line_then_leave(args)
+    assert first.strip() or args == ["scan", "--help"]  # rich's help opens with a blank line
+    assert (code, errors) == (status, "")
+
+
+@pytest.mark.parametrize(("args", "status"), PRINTING, ids=lambda a: " ".join(a) if a else "")
+def test_a_reader_gone_before_the_first_byte_is_no_error(args: list[str], status: int) -> None:
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [*ENTRY, *args], stdout=write, stderr=subprocess.PIPE, env=BUFFERED, timeout=60
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr.decode()) == (status, "")
+
+
+def test_rules_list_into_head_exits_0_under_pipefail() -> None:
+    """The command as a user types it: `leakwindow rules list | head -2`."""
+    leakwindow = Path(sys.executable).absolute().parent / "leakwindow"
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {leakwindow} rules list | head -2"],
+        capture_output=True,
+        text=True,
+        env=BUFFERED,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(done.stdout.splitlines()) == 2
 
 
 def test_the_entry_exits_with_the_command_status(tmp_path: Path) -> None:
@@ -134,3 +181,9 @@ def test_the_entry_exits_with_the_command_status(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.decode().startswith("leakwindow: error:")
     assert done.stdout == b""
+
+
+def test_an_unknown_token_kind_lists_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fixtures", "token", "nope"]) == 2
+    line = _one_error_line(capsys)
+    assert "unknown token kind 'nope'" in line and "github-pat" in line

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import yaml
 from scanner.cli.app import main as cli_main
 from scanner.cli.hook_commands import BACKUP_SUFFIX, HOOK_MARKER
 from scanner.demo import make_token
+from scanner.demo.tokens import github_checksum_is_valid
 from scanner.hooks.prepush import run_pre_push
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -319,6 +321,47 @@ def test_install_hook_writes_an_executable_pre_commit_hook_that_blocks_a_key(
     write(work, "settings.py", "K = None\n")
     git(work, bare_path, "add", "settings.py")
     assert git(work, bare_path, "commit", "-q", "-m", "settings", check=False).returncode == 0
+
+
+def _documented_trial(document: Path) -> list[str]:
+    """The shell lines a document gives for trying a hook (the block that prints a token)."""
+    blocks = re.findall(
+        r"```sh\n((?:(?!```).)*?fixtures token(?:(?!```).)*)```", document.read_text(), re.S
+    )
+    assert len(blocks) == 1, document
+    return blocks[0].strip().splitlines()
+
+
+def test_the_documented_hook_trial_is_blocked_and_a_look_alike_is_not(
+    work: Path, env: dict[str, str]
+) -> None:
+    """README and docs/hooks-and-ci.md: the synthetic token `leakwindow fixtures token`
+    prints stops the commit; the same token with a wrong checksum does not."""
+    steps = _documented_trial(PROJECT / "README.md")
+    assert _documented_trial(PROJECT / "docs" / "hooks-and-ci.md") == steps
+    add, commit, clean_up = steps
+    assert install(work, env)[0] == 0
+    shell = {**env, "PATH": f"{LEAKWINDOW.parent}{os.pathsep}{env['PATH']}"}
+
+    def run(line: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", line], cwd=work, env=shell, capture_output=True, text=True
+        )
+
+    assert run(add).returncode == 0
+    token = (work / "token.env").read_text().strip().removeprefix("GITHUB_TOKEN=")
+    assert github_checksum_is_valid(token)
+    blocked = run(commit)
+    assert blocked.returncode == 1
+    assert "token.env:1:14" in blocked.stderr and "github-pat" in blocked.stderr
+    assert token not in blocked.stdout + blocked.stderr
+    assert run(clean_up).returncode == 0
+    look_alike = token[:-1] + ("B" if token.endswith("A") else "A")
+    assert not github_checksum_is_valid(look_alike)
+    write(work, "token.env", f"GITHUB_TOKEN={look_alike}\n")
+    git(work, env, "add", "token.env")
+    passed = git(work, env, "commit", "-m", "a look-alike", check=False)
+    assert passed.returncode == 0, passed.stderr
 
 
 def test_install_hook_scans_the_temporary_index_of_commit_all(

@@ -371,6 +371,59 @@ def test_json_output_holds_to_the_staged_schema(
         jsonschema.Draft7Validator(schema).validate(document)
 
 
+def test_json_findings_say_what_was_found_and_how_bad_it_is(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each finding carries its rule's severity and title, so a reader of the document alone
+    can triage it."""
+    repo.stage("config/settings.py", f'XAI_KEY = "{XAI}"\n')
+    repo.stage("deploy/env.sh", f"export GH_TOKEN={GITHUB}\n")
+    code, out, _ = run_staged(repo, capsys, "--format", "json")
+    assert code == 1
+    by_id = load_rules().by_id
+    found = {f["rules"][0]: (f["severity"], f["title"]) for f in json.loads(out)["findings"]}
+    assert found == {
+        "xai-api-key": (by_id["xai-api-key"].severity, by_id["xai-api-key"].title),
+        "github-pat": (by_id["github-pat"].severity, by_id["github-pat"].title),
+    }
+
+
+def test_a_secret_two_rules_match_is_titled_by_the_more_severe_one(tmp_path: Path) -> None:
+    """As in the history report: the rules most severe first, the first one's title."""
+    from scanner.cli.staged_command import Unsure, _report
+    from scanner.hooks.staged import StagedMatch
+    from scanner.matches import Match
+
+    pack = load_rules()
+    mild = next(rule for rule in pack.rules if rule.severity == "medium")
+    matches = [
+        StagedMatch("a.py", Match(rule_id, XAI.encode(), line, 1))
+        for line, rule_id in enumerate((mild.id, "xai-api-key"), start=1)
+    ]
+    (finding,) = _report(matches, pack, tmp_path, 10, Unsure("medium", 0))["findings"]
+    assert finding["rules"] == ["xai-api-key", mild.id]
+    assert (finding["severity"], finding["title"]) == ("critical", pack.by_id["xai-api-key"].title)
+
+
+def test_staged_help_describes_every_option() -> None:
+    """`leakwindow staged --help` (argparse, not typer): a sentence for every option, and
+    the names of what options take (FILE, PATH), not argparse's upper-cased dests."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from scanner.entry import run; run()", "staged", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    text = "".join(done.stdout.split())
+    from scanner.cli.staged_command import _parser
+
+    for action in _parser()._actions:
+        assert action.help, f"{action.option_strings or action.dest} has no description"
+        assert "".join(action.help.split()) in text
+    for option in ("--rules FILE", "--config FILE", "--baseline FILE", "[PATH]"):
+        assert option in done.stdout
+
+
 def test_not_a_work_tree_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
