@@ -21,7 +21,14 @@ from scanner.printable import printable
 # The caveat is shared with the plain report so both say exactly the same thing.
 from scanner.report import verdict as judged
 from scanner.report.qualifiers import qualified_title
-from scanner.report.scope import as_of_text, plural, range_line, work_line
+from scanner.report.scope import (
+    as_of_text,
+    plural,
+    range_line,
+    severity_counts,
+    utc_date,
+    work_line,
+)
 from scanner.report.text import CAVEAT as CAVEAT
 from scanner.report.text import describe_window, render_text, short_ref
 
@@ -58,7 +65,7 @@ def _text(value: object, style: str = "") -> Text:
 
 
 def _date(timestamp: str) -> str:
-    return timestamp[:10]
+    return utc_date(timestamp)
 
 
 def _header(report: Report) -> Text:
@@ -86,6 +93,7 @@ def _summary(report: Report, active: list[Finding]) -> Text:
     summary = report["summary"]
     line = Text()
     line.append(f"{plural(len(active), 'secret')} found", style="bold")
+    line.append(f" ({severity_counts(active)})")
     line.append(", ")
     line.append(
         f"{summary['in_head']} still in HEAD", style="bold red" if summary["in_head"] else ""
