@@ -221,8 +221,8 @@ def test_console_report_has_a_findings_table_and_a_summary_line() -> None:
         )
         assert row.search(shown), finding["rules"][0]
     assert (
-        "6 secrets found (2 critical, 2 high, 1 medium, 1 low), 1 still in HEAD, 1 still live, 1 not checked, longest exposure 59.0 days"
-        in shown
+        "6 secrets found (2 critical, 2 high, 1 medium, 1 low), 1 still in HEAD, 1 still live, "
+        "1 not checked, longest exposure 59.0 days" in shown
     )
 
 
