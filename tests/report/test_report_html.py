@@ -230,7 +230,7 @@ def test_findings_table_has_sortable_column_headers() -> None:
     sort_keys = [
         attrs["data-sort-key"] for tag, attrs in _elements(page) if "data-sort-key" in attrs
     ]
-    assert sort_keys == ["severity", "rule", "days", "first"]
+    assert sort_keys == ["severity", "rule", "place", "days", "first"]
     headers = [attrs for tag, attrs in _elements(page) if tag == "th"]
     assert headers and all(h.get("scope") == "col" for h in headers)
     assert "<thead>" in page
@@ -351,14 +351,14 @@ class _LoadedPage:
     def row_fingerprints(self) -> list[str]:
         return list(
             self.page.eval_on_selector_all(
-                "#findings-table tbody tr", "rows => rows.map(r => r.dataset.fingerprint)"
+                "#findings-table tbody tr[data-index]", "rows => rows.map(r => r.dataset.fingerprint)"
             )
         )
 
     def visible_row_fingerprints(self) -> list[str]:
         return list(
             self.page.eval_on_selector_all(
-                "#findings-table tbody tr",
+                "#findings-table tbody tr[data-index]",
                 "rows => rows.filter(r => !r.hidden).map(r => r.dataset.fingerprint)",
             )
         )
