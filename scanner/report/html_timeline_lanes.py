@@ -153,6 +153,29 @@ def _single_label(index: int, finding: dict[str, Any], top: int) -> str:
     return "".join(parts)
 
 
+def _severity_counts(lane: Lane, y: float) -> str:
+    """ "6 critical · 7 high", each count in its severity's colour, most severe first (the
+    words shortened, then the line cut, when it would not fit)."""
+    counts: dict[str, int] = {}
+    for _, finding in lane.members:
+        counts[severity_of(finding)] = counts.get(severity_of(finding), 0) + 1
+    ranked = sorted(counts, key=lambda name: -SEVERITY_RANK.get(name, 0))
+    for words in (ranked, [name if len(name) <= 4 else name[:4] + "." for name in ranked]):
+        pieces = [f"{counts[name]} {word}" for name, word in zip(ranked, words, strict=True)]
+        if text_width(" · ".join(pieces), SMALL_SIZE) <= LABEL_ROOM:
+            spans = " · ".join(
+                f'<tspan fill="{severity_colour(name)}">{esc(piece)}</tspan>'
+                for name, piece in zip(ranked, pieces, strict=True)
+            )
+            break
+    else:
+        spans = esc(fit_end(" · ".join(pieces), LABEL_ROOM, SMALL_SIZE))
+    return (
+        f'<text class="lane-counts" x="{LABEL_LEFT}" y="{y:.1f}" font-size="{SMALL_SIZE}" '
+        f'fill="#57606a">{spans}</text>'
+    )
+
+
 def _shared_label(lane: Lane, top: int) -> str:
     """ "Title ×N" (or "N secrets, one window"), the count per severity, then where each
     secret is (each a link to its details), at most LISTED_MAX of them."""
@@ -162,14 +185,9 @@ def _shared_label(lane: Lane, top: int) -> str:
     shown = fit_end(title, LABEL_ROOM, TITLE_SIZE, bold=True)
     tooltip = f"{title}: every one exposed in the same window"
     extra = 'font-weight="600" fill="#1f2328"'
-    counts: dict[str, int] = {}
-    for _, finding in lane.members:
-        counts[severity_of(finding)] = counts.get(severity_of(finding), 0) + 1
-    ranked = sorted(counts, key=lambda name: -SEVERITY_RANK.get(name, 0))
-    others = ", ".join(f"{counts[name]} {name}" for name in ranked)
     parts = [
         _title_link(lane.index, shown, tooltip, top + 20, TITLE_SIZE, extra),
-        _severity_line(lane.severity, others, top + 38, mono=False),
+        _severity_counts(lane, top + 38),
     ]
     listed = lane.members if count <= LISTED_MAX else lane.members[:LISTED_MAX]
     y = top + 38

@@ -351,7 +351,8 @@ class _LoadedPage:
     def row_fingerprints(self) -> list[str]:
         return list(
             self.page.eval_on_selector_all(
-                "#findings-table tbody tr[data-index]", "rows => rows.map(r => r.dataset.fingerprint)"
+                "#findings-table tbody tr[data-index]",
+                "rows => rows.map(r => r.dataset.fingerprint)",
             )
         )
 
