@@ -334,6 +334,10 @@ def test_clicking_a_title_opens_its_details(open_page: Any, built: Built) -> Non
     assert page.locator("#finding-1 .finding-body").is_visible()
     page.click('#findings-table a[href="#finding-3"]')
     assert _open_panels(page) == ["finding-1", "finding-3"]
+    # Closed again, it opens again from the same link (the address no longer changes).
+    page.click("#finding-3 > summary")
+    page.click('#findings-table a[href="#finding-3"]')
+    assert _open_panels(page) == ["finding-1", "finding-3"]
     # A place listed in a shared lane opens that secret's own panel, not the lane's first.
     credentials = open_page("credentials")
     credentials.click("#timeline-svg .lane-shared a.lane-label >> nth=2")
