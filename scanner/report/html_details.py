@@ -43,6 +43,8 @@ from scanner.report.html_values import (
 )
 from scanner.report.qualifiers import qualified_title, qualifiers
 
+LIST_SHOWN = 10
+
 
 def _definition_list(items: Iterable[tuple[str, str]]) -> str:
     body = "".join(f"<dt>{esc(term)}</dt><dd>{value}</dd>" for term, value in items)
@@ -50,8 +52,19 @@ def _definition_list(items: Iterable[tuple[str, str]]) -> str:
 
 
 def _code_list(values: Iterable[object]) -> str:
-    items = "".join(f"<li><code>{esc(value)}</code></li>" for value in values)
-    return f'<ul class="plain">{items}</ul>' if items else "—"
+    """One value a line; past LIST_SHOWN of them (a project with hundreds of tags) the rest
+    fold away under "and N more"."""
+    items = [f"<li><code>{esc(value)}</code></li>" for value in values]
+    if not items:
+        return "—"
+    if len(items) <= LIST_SHOWN + 1:
+        return f'<ul class="plain">{"".join(items)}</ul>'
+    folded = items[LIST_SHOWN:]
+    return (
+        f'<ul class="plain">{"".join(items[:LIST_SHOWN])}</ul>'
+        f'<details class="more"><summary>and {len(folded)} more</summary>'
+        f'<ul class="plain">{"".join(folded)}</ul></details>'
+    )
 
 
 def _commit_point_cell(point: object) -> str:

@@ -596,3 +596,14 @@ def test_a_finding_without_locations_is_placed_at_its_first_commit() -> None:
     first = finding["first_commit"]
     place = f"{first['path']}:{first['line']}".replace("/", "/<wbr>")
     assert f'<code class="place">{place}</code>' in render_html(report)
+
+
+def test_hundreds_of_tags_fold_away_under_a_count() -> None:
+    report = sample_report()
+    tags = [f"refs/tags/v1.{n}" for n in range(580)]
+    report["findings"][0]["reachable_from"] = ["refs/heads/main", *tags]
+    report["scan"]["refs"] = ["refs/heads/main", *tags]
+    page = render_html(report)
+    assert "<summary>and 571 more</summary>" in page  # reachable from: 10 shown of 581
+    assert "<summary>and 569 more</summary>" in page  # the footer: 12 shown of 581
+    assert page.count("<code>refs/tags/v1.579</code>") == 2  # still all there, folded
