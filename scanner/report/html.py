@@ -82,7 +82,7 @@ def _head_text(head: dict[str, Any]) -> str:
     for mark in ("/", "-"):
         short = short.replace(mark, mark + "<wbr>")
     return (
-        f'<code class="ref" title="{esc(ref)}">{short}</code> at '
+        f'<code class="ref branch" title="{esc(ref)}">{short}</code> at '
         f'<code class="ref">{esc(short_sha(head.get("sha")))}</code>'
     )
 

@@ -355,7 +355,7 @@ def test_the_head_card_never_wraps_inside_a_word(open_page: Any) -> None:
     for width in WIDTHS:
         page = open_page("credentials", width)
         lines_per_word = page.eval_on_selector(
-            ".summary-grid code.ref",
+            ".summary-grid code.branch",
             """code => [...code.childNodes].filter(n => n.nodeType === 3).map(n => {
                  const word = n.textContent.replace(/[/-]$/, '');
                  const range = document.createRange();
