@@ -181,18 +181,29 @@ KINDS: dict[str, Callable[[], Spec]] = {
 }
 
 
-def _screenshot(page_file: Path, image: Path) -> None:
-    """The summary and the timeline, as a reader first sees them at a desktop width."""
+# What the findings table of a picture is filtered by (the filter box, as a reader types it).
+TABLE_FILTERS = {"credential-dump": ".pem"}
+
+
+def _screenshot(page_file: Path, name: str) -> list[Path]:
+    """The summary and the timeline, as a reader first sees them at a desktop width; for a
+    kind in TABLE_FILTERS, also the findings table filtered."""
     from playwright.sync_api import sync_playwright
 
+    images = [IMAGES / f"report-{name}.png"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless"])
         page = browser.new_page(viewport={"width": WIDTH, "height": 900})
         page.goto(page_file.as_uri())
         bottom = page.eval_on_selector("#timeline", "t => t.getBoundingClientRect().bottom")
         clip = {"x": 0, "y": 0, "width": WIDTH, "height": bottom + 16}
-        page.screenshot(path=str(image), clip=clip, full_page=True)
+        page.screenshot(path=str(images[0]), clip=clip, full_page=True)
+        if name in TABLE_FILTERS:
+            page.fill("#findings-filter", TABLE_FILTERS[name])
+            images.append(IMAGES / f"report-{name}-table.png")
+            page.locator("#findings").screenshot(path=str(images[1]))
         browser.close()
+    return images
 
 
 def rebuild(names: list[str], work: Path) -> None:
@@ -204,9 +215,8 @@ def rebuild(names: list[str], work: Path) -> None:
         options = ["--as-of", AS_OF, "--no-cache", "--quiet"]
         os.chdir(work)  # the report names the repository as given: its name, not a temp path
         leakwindow(["scan", name, "-f", "html", "-o", str(report), *options])
-        image = IMAGES / f"report-{name}.png"
-        _screenshot(report, image)
-        print(f"{image}: {len(built.tags)} tags")
+        for image in _screenshot(report, name):
+            print(f"{image} ({len(built.tags)} tags)")
 
 
 def _arguments() -> argparse.Namespace:
