@@ -412,3 +412,11 @@ def test_private_keys_read_as_their_type_and_a_digest(built: Built) -> None:
         previews = re.findall(r'<code class="preview">([^<]*)</code>', table)
         for key in keys:
             assert sum(key["fingerprint"][:8] in preview for preview in previews) == 1
+
+
+def test_the_details_show_the_redacted_line(open_page: Any, built: Built) -> None:
+    finding = built.reports["history"]["findings"][0]
+    assert finding["context_line"] and finding["secret_preview"] in finding["context_line"]
+    page = open_page("history")
+    page.click('#findings-table a[href="#finding-1"]')
+    assert page.inner_text("#finding-1 pre.context-line") == finding["context_line"]
