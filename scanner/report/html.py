@@ -20,16 +20,19 @@ from scanner.report.html_timeline import render_timeline_section
 from scanner.report.html_values import (
     as_dict,
     as_list,
+    breakable,
     esc,
     longest_days,
     moment_text,
     number_or_none,
     parse_time,
     plural_days,
+    ref_label,
     severity_badge,
     severity_of,
     short_sha,
     text_or,
+    verification_requested,
     verification_status,
 )
 from scanner.report.scope import plural, range_of
@@ -38,6 +41,7 @@ from scanner.severity import SEVERITIES
 if TYPE_CHECKING:
     from scanner.report.document import Report
 
+REFS_SHOWN = 12
 CAVEAT = (
     "Commit dates are evidence, not proof, of when a secret became exposed: they are set by the "
     "committer and say nothing about when the repository became public."
@@ -49,13 +53,17 @@ def render_html(report: Report) -> str:
     findings = [f for f in as_list(report.get("findings")) if isinstance(f, dict)]
     scan = as_dict(report.get("scan"))
     as_of = parse_time(scan.get("as_of"))
+    # Without --verify every key is "unchecked": saying so on every row and lane is noise.
+    verified = verification_requested(dict(report))
     body = "\n".join(
         [
-            _render_header(report, findings),
+            _render_header(report, findings, verified),
             '<main id="content">',
-            render_timeline_section(findings, as_of),
-            render_table_section(findings),
-            render_details_section(findings, as_of, as_dict(scan.get("head")).get("ref")),
+            render_timeline_section(findings, as_of, verified=verified),
+            render_table_section(findings, verified=verified),
+            render_details_section(
+                findings, as_of, as_dict(scan.get("head")).get("ref"), verified=verified
+            ),
             _render_footer(report),
             "</main>",
         ]
@@ -64,7 +72,24 @@ def render_html(report: Report) -> str:
     return html_document(title, body)
 
 
-def _render_header(report: Mapping[str, Any], findings: list[dict[str, Any]]) -> str:
+def _head_text(head: dict[str, Any]) -> str:
+    """The branch by its short name (the full ref on hover), breakable only at a slash or a
+    dash, so a card never wraps inside a word."""
+    if not head:
+        return "—"
+    ref = text_or(head.get("ref"))
+    short = esc(ref_label(ref))
+    for mark in ("/", "-"):
+        short = short.replace(mark, mark + "<wbr>")
+    return (
+        f'<code class="ref branch" title="{esc(ref)}">{short}</code> at '
+        f'<code class="ref">{esc(short_sha(head.get("sha")))}</code>'
+    )
+
+
+def _render_header(
+    report: Mapping[str, Any], findings: list[dict[str, Any]], verified: bool
+) -> str:
     scan = as_dict(report.get("scan"))
     summary = as_dict(report.get("summary"))
     head = as_dict(scan.get("head"))
@@ -82,23 +107,23 @@ def _render_header(report: Mapping[str, Any], findings: list[dict[str, Any]]) ->
         f'<li>{severity_badge(name)} <span class="count">{counts[name]}</span></li>'
         for name in SEVERITIES
     )
-    head_text = (
-        f"<code>{esc(text_or(head.get('ref')))}</code> at "
-        f"<code>{esc(short_sha(head.get('sha')))}</code>"
-        if head
-        else "—"
+    live_text = (
+        f'<span class="{"alarm" if live else ""}">{live}</span>'
+        if verified
+        else '<span class="muted quiet">not checked '
+        '<span class="nowrap">(no --verify)</span></span>'
     )
     stats = [
-        ("Repository", f"<code>{esc(text_or(scan.get('target')))}</code>"),
-        ("HEAD", head_text),
+        ("Repository", f'<code class="ref">{breakable(text_or(scan.get("target")))}</code>'),
+        ("HEAD", _head_text(head)),
         (
-            "As of",
+            "As of (UTC)",
             f'<time datetime="{esc(scan.get("as_of"))}">{esc(moment_text(scan.get("as_of")))}'
             "</time>",
         ),
         ("Findings", f'{len(findings)} <ul class="sev-counts">{severity_items}</ul>'),
         ("Longest exposure", esc(plural_days(longest))),
-        ("Live keys", f'<span class="{"alarm" if live else ""}">{live}</span>'),
+        ("Live keys", live_text),
         ("Still in HEAD", str(in_head)),
     ]
     scope = range_of(report)
@@ -117,8 +142,8 @@ def _render_header(report: Mapping[str, Any], findings: list[dict[str, Any]]) ->
         '<a class="skip" href="#content">Skip to report</a>\n'
         "<h1>leakwindow exposure report</h1>\n"
         f'<p class="subtitle">How long each leaked secret was exposed in '
-        f"<code>{esc(text_or(scan.get('target')))}</code>, and where it can still be recovered."
-        "</p>\n"
+        f"<code>{esc(text_or(scan.get('target')))}</code>, and where it can still be recovered. "
+        "All dates in UTC.</p>\n"
         f'<dl class="summary-grid" aria-label="Summary">{items}</dl>\n'
         f'<p class="caveat"><strong>Caveat:</strong> {esc(CAVEAT)}</p>\n'
         f"{_render_notes(scan)}"
@@ -145,13 +170,19 @@ def _render_footer(report: Mapping[str, Any]) -> str:
         f"<li>{esc(str(name).replace('_', ' '))}: {esc(value)}</li>"
         for name, value in stats.items()
     )
-    refs = ", ".join(f"<code>{esc(ref)}</code>" for ref in as_list(scan.get("refs"))) or "—"
+    names = [f"<code>{esc(ref)}</code>" for ref in as_list(scan.get("refs"))]
+    refs = ", ".join(names[:REFS_SHOWN]) or "—"
+    if len(names) > REFS_SHOWN:  # hundreds of tags: the rest fold away
+        refs += (
+            f' <details class="more"><summary>and {len(names) - REFS_SHOWN} more</summary>'
+            f"{', '.join(names[REFS_SHOWN:])}</details>"
+        )
     return (
         '<footer class="page-footer">'
         f"<p>Generated by {esc(text_or(tool.get('name'), 'leakwindow'))} "
         f"{esc(text_or(tool.get('version'), ''))} · schema {esc(text_or(report.get('schema')))} · "
         f"mode {esc(text_or(scan.get('mode')))} · {esc(text_or(scan.get('seconds'), '?'))} s</p>"
-        f"<p>Refs reported on: {refs}</p>"
+        f"<div>Refs reported on: {refs}</div>"
         f'<ul class="stats">{stat_items}</ul>'
         "<p>Secret values never appear in this file: only redacted previews and sha256 "
         "fingerprints.</p></footer>"

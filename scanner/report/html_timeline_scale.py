@@ -12,27 +12,30 @@ from dataclasses import dataclass
 from datetime import MAXYEAR, datetime, timezone
 from typing import Any, NamedTuple
 
+from scanner.report.html_timeline_text import text_width
 from scanner.report.html_values import as_dict, parse_time, windows_of
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Timeline geometry, in SVG user units (the SVG scales uniformly to the page width).
 SVG_WIDTH = 1120
-LABEL_WIDTH = 270
-STATUS_WIDTH = 120
+LABEL_WIDTH = 300
+STATUS_WIDTH = 120  # the verification column, drawn only when keys were checked (--verify)
 PLOT_LEFT = LABEL_WIDTH + 10
 PLOT_RIGHT = SVG_WIDTH - STATUS_WIDTH - 14
+PLOT_RIGHT_WITHOUT_STATUS = SVG_WIDTH - 24
 AXIS_HEIGHT = 52
+AXIS_LABEL_SIZE = 12
 ROW_HEIGHT = 26
 BAR_HEIGHT = 14
 LANE_PADDING = 12
 LANE_MIN_HEIGHT = 58
-MAX_MONTH_TICKS = 14
+SECTION_HEADING_HEIGHT = 34
+_TICK_GAP = 14  # at least this much room between one axis label and the next
 # Months between axis ticks: the first that gives at most MAX_MONTH_TICKS ticks (an --as-of
 # of year 1 or 9999 spans millennia).
 _TICK_STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000, 12000, 10**6)
 _LAST_MOMENT = datetime(MAXYEAR, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
-LABEL_MAX_CHARS = 34
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,13 @@ class TimeScale:
 
     start: datetime
     end: datetime
+    left: float = PLOT_LEFT
+    right: float = PLOT_RIGHT
 
     def x(self, moment: datetime) -> float:
         span = (self.end - self.start).total_seconds()
         offset = (moment - self.start).total_seconds()
-        return PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * offset / span
+        return self.left + (self.right - self.left) * offset / span
 
 
 def _month_floor(moment: datetime) -> datetime:
@@ -71,10 +76,10 @@ def timeline_instants(findings: list[dict[str, Any]], as_of: datetime | None) ->
     return [moment for moment in instants if moment is not None]
 
 
-def time_scale(instants: Sequence[datetime]) -> TimeScale:
+def time_scale(instants: Sequence[datetime], right: float = PLOT_RIGHT) -> TimeScale:
     start = _month_floor(min(instants))
     end = _add_months(_month_floor(max(instants)), 1) or _LAST_MOMENT
-    return TimeScale(start, end)
+    return TimeScale(start, end, PLOT_LEFT, right)
 
 
 class AxisTick(NamedTuple):
@@ -84,9 +89,17 @@ class AxisTick(NamedTuple):
     label: str
 
 
+def _max_ticks(scale: TimeScale, step: int) -> int:
+    """How many ticks fit with room for their labels ("Sep 2025", or "2025" by the year)."""
+    label = "2000" if step >= 12 else "Sep 2000"
+    return max(
+        2, int((scale.right - scale.left) // (text_width(label, AXIS_LABEL_SIZE) + _TICK_GAP))
+    )
+
+
 def month_ticks(scale: TimeScale) -> list[AxisTick]:
     months = (scale.end.year - scale.start.year) * 12 + scale.end.month - scale.start.month
-    step = next(s for s in _TICK_STEPS if months / s <= MAX_MONTH_TICKS)
+    step = next(s for s in _TICK_STEPS if months / s <= _max_ticks(scale, s))
     ticks: list[AxisTick] = []
     moment: datetime | None = scale.start
     while moment is not None and moment <= scale.end:

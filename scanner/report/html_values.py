@@ -11,6 +11,7 @@ import html
 from datetime import datetime, timezone
 from typing import Any
 
+from scanner.confidence import CONFIDENCES
 from scanner.printable import printable
 from scanner.report import verdict as judged
 from scanner.severity import SEVERITIES, rank
@@ -24,6 +25,8 @@ SEVERITY_COLOUR: dict[str, str] = {
     "low": "#4f5a66",
 }
 UNKNOWN_SEVERITY_COLOUR = "#4f5a66"
+# Sort keys, surest largest: a table sorted by severity breaks ties by confidence.
+CONFIDENCE_RANK: dict[str, int] = {name: len(CONFIDENCES) - i for i, name in enumerate(CONFIDENCES)}
 VERIFICATION_LABEL: dict[str, str] = {
     "live": "LIVE",
     "invalid": "invalid",
@@ -152,6 +155,74 @@ def verification_of(finding: dict[str, Any]) -> dict[str, Any]:
 
 def verification_status(finding: dict[str, Any]) -> str:
     return _STATE_STATUS[judged.verification_state(finding)]
+
+
+def first_place(finding: dict[str, Any]) -> str:
+    """Where a finding was first seen, as `path:line` (the first location, else the first
+    commit's place); "" when the report records neither."""
+    locations = [as_dict(loc) for loc in as_list(finding.get("locations"))]
+    place = locations[0] if locations else as_dict(finding.get("first_commit"))
+    path = place.get("path")
+    if not path:
+        return ""
+    line = place.get("line")
+    return f"{path}:{line}" if isinstance(line, int) and not isinstance(line, bool) else str(path)
+
+
+def breakable(text: str) -> str:
+    """`text` escaped, with a line-break opportunity after each slash: a path wraps between
+    directories, not inside a name."""
+    return esc(text).replace("/", "/<wbr>")
+
+
+def more_places(finding: dict[str, Any]) -> int:
+    """How many locations besides the first one (shown in the details)."""
+    return max(0, len(as_list(finding.get("locations"))) - 1)
+
+
+def preview_text(finding: dict[str, Any], *, beside_title: bool = False) -> str:
+    """The redacted preview to show. A private key's stored preview is its armour line
+    (`-----B…(1703 chars)`), alike for every key, so a key reads as its type and the first 8
+    hex of its fingerprint instead; `beside_title` leaves out the type where the title is
+    already shown next to it."""
+    for field in ("key_preview", "secret_preview"):
+        value = finding.get(field)
+        if isinstance(value, str) and value and not value.startswith("-----"):
+            return value
+    digest = f"sha256 {text_or(finding.get('fingerprint'), '?')[:8]}"
+    if beside_title:
+        return digest
+    return f"{text_or(finding.get('title'), 'key')} · {digest}"
+
+
+def context_line_of(finding: dict[str, Any]) -> str | None:
+    """The first location's line with each secret replaced by its preview, when the report
+    carries it (reports written before it existed do not)."""
+    value = finding.get("context_line")
+    return value if isinstance(value, str) and value else None
+
+
+def verification_requested(report: dict[str, Any]) -> bool:
+    """Whether the scan checked keys with their providers (--verify). The scan section says
+    so; a report without that field counts as verified when any finding is not `unchecked`."""
+    if "verification" in as_dict(report.get("scan")):
+        return True
+    findings = [as_dict(f) for f in as_list(report.get("findings"))]
+    return any(verification_of(f).get("status", "unchecked") != "unchecked" for f in findings)
+
+
+SIDE_HEADING = "Only in test, docs or example files"
+
+
+def is_side_finding(finding: dict[str, Any]) -> bool:
+    """Found only in test, docs or example files and not live: listed after the rest, as the
+    report orders them."""
+    return bool(finding.get("context")) and verification_status(finding) != "live"
+
+
+def confidence_of(finding: dict[str, Any]) -> str:
+    value = finding.get("confidence")
+    return value if value in CONFIDENCE_RANK else "high"  # reports before grades were sure
 
 
 def rules_of(finding: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from scanner.report.html import render_html
-from scanner.report.html_values import SEVERITY_COLOUR
+from scanner.report.html_values import SEVERITY_COLOUR, verification_requested
 
 try:  # tests/ is a rootdir-relative folder, or a package once it grows an __init__.py
     from report_samples import AS_OF, planted_secrets, sample_report
@@ -230,7 +230,7 @@ def test_findings_table_has_sortable_column_headers() -> None:
     sort_keys = [
         attrs["data-sort-key"] for tag, attrs in _elements(page) if "data-sort-key" in attrs
     ]
-    assert sort_keys == ["severity", "rule", "days", "first"]
+    assert sort_keys == ["severity", "rule", "place", "days", "first"]
     headers = [attrs for tag, attrs in _elements(page) if tag == "th"]
     assert headers and all(h.get("scope") == "col" for h in headers)
     assert "<thead>" in page
@@ -351,14 +351,15 @@ class _LoadedPage:
     def row_fingerprints(self) -> list[str]:
         return list(
             self.page.eval_on_selector_all(
-                "#findings-table tbody tr", "rows => rows.map(r => r.dataset.fingerprint)"
+                "#findings-table tbody tr[data-index]",
+                "rows => rows.map(r => r.dataset.fingerprint)",
             )
         )
 
     def visible_row_fingerprints(self) -> list[str]:
         return list(
             self.page.eval_on_selector_all(
-                "#findings-table tbody tr",
+                "#findings-table tbody tr[data-index]",
                 "rows => rows.filter(r => !r.hidden).map(r => r.dataset.fingerprint)",
             )
         )
@@ -532,3 +533,77 @@ def test_sample_is_not_mutated_by_rendering() -> None:
     snapshot = copy.deepcopy(report)
     render_html(report)
     assert report == snapshot
+
+
+def test_context_line_is_shown_escaped_in_the_details_when_the_report_has_one() -> None:
+    report = sample_report()
+    report["findings"][0]["context_line"] = 'API_KEY = "xai-Iu…(84 chars)"  # <b>see</b>'
+    panels = re.findall(r"<details.*?</details>", render_html(report), re.DOTALL)
+    assert '<pre class="context-line"><code>API_KEY = &quot;xai-Iu…(84 chars)&quot;' in panels[0]
+    assert "&lt;b&gt;see&lt;/b&gt;" in panels[0] and "<b>see</b>" not in panels[0]
+    assert all("context-line" not in panel for panel in panels[1:])  # older reports: no line
+
+
+def test_equal_severity_sorts_surer_findings_first() -> None:
+    report = sample_report()
+    report["findings"][2]["severity"] = report["findings"][3]["severity"] = "high"
+    report["findings"][2]["confidence"] = "medium"
+    report["findings"][3]["confidence"] = "high"
+    page = render_html(report)
+    ranks = {
+        attrs["data-fingerprint"]: int(attrs["data-sort-severity"])
+        for tag, attrs in _elements(page)
+        if tag == "tr" and "data-sort-severity" in attrs
+    }
+    medium, sure = (report["findings"][i]["fingerprint"] for i in (2, 3))
+    assert (
+        ranks[sure]
+        > ranks[medium]
+        > max(ranks[f["fingerprint"]] for f in report["findings"] if f["severity"] == "medium")
+    )
+    assert "medium confidence" in page
+
+
+def test_a_key_preview_field_is_shown_when_the_report_has_one() -> None:
+    report = sample_report()
+    finding = report["findings"][0]
+    finding["secret_preview"] = "-----B…(1703 chars)"
+    page = render_html(report)
+    assert "-----B" not in page and f"sha256 {finding['fingerprint'][:8]}" in page
+    finding["secret_preview"] = "MIIEv…(1703 chars)"
+    finding["key_preview"] = "RSA 2048 key, e=65537"
+    page = render_html(report)
+    assert "RSA 2048 key, e=65537" in page and "MIIEv" not in page
+
+
+def test_verification_counts_as_requested_by_the_scan_section_or_a_checked_key() -> None:
+    report = sample_report()
+    assert verification_requested(report)  # its keys were checked: live, invalid, error
+    for finding in report["findings"]:
+        finding["verification"] = {"status": "unchecked", "detail": None, "checked_at": None}
+    assert not verification_requested(report)
+    page = render_html(report)
+    assert "status-unchecked" not in page and "marker-verification" not in page
+    report["scan"]["verification"] = {"contacted": {}}  # --verify ran, no key had an endpoint
+    assert verification_requested(report)
+    assert 'class="status status-unchecked"' in render_html(report)
+
+
+def test_a_finding_without_locations_is_placed_at_its_first_commit() -> None:
+    report = sample_report()
+    finding = report["findings"][0]
+    finding["locations"] = []
+    first = finding["first_commit"]
+    place = f"{first['path']}:{first['line']}".replace("/", "/<wbr>")
+    assert f'<code class="place">{place}</code>' in render_html(report)
+
+
+def test_hundreds_of_tags_fold_away_under_a_count() -> None:
+    report = sample_report()
+    tags = [f"refs/tags/v1.{n}" for n in range(580)]
+    report["findings"][0]["reachable_from"] = ["refs/heads/main", *tags]
+    report["scan"]["refs"] = ["refs/heads/main", *tags]
+    page = render_html(report)
+    assert "<summary>and 571 more</summary>" in page  # reachable from: 10 shown of 581
+    assert "<summary>and 569 more</summary>" in page  # the footer: 12 shown of 581
+    assert page.count("<code>refs/tags/v1.579</code>") == 2  # still all there, folded
