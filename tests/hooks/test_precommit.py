@@ -335,10 +335,11 @@ def _documented_trial(document: Path) -> list[str]:
 def test_the_documented_hook_trial_is_blocked_and_a_look_alike_is_not(
     work: Path, env: dict[str, str]
 ) -> None:
-    """README and docs/hooks-and-ci.md: the synthetic token `leakwindow fixtures token`
-    prints stops the commit; the same token with a wrong checksum does not."""
-    steps = _documented_trial(PROJECT / "README.md")
-    assert _documented_trial(PROJECT / "docs" / "hooks-and-ci.md") == steps
+    """docs/hooks-and-ci.md (where the README sends a reader): the synthetic token
+    `leakwindow fixtures token` prints stops the commit; the same token with a wrong checksum
+    does not."""
+    assert "fixtures token github-pat" in (PROJECT / "README.md").read_text()
+    steps = _documented_trial(PROJECT / "docs" / "hooks-and-ci.md")
     add, commit, clean_up = steps
     assert install(work, env)[0] == 0
     shell = {**env, "PATH": f"{LEAKWINDOW.parent}{os.pathsep}{env['PATH']}"}
