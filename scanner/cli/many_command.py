@@ -1,0 +1,154 @@
+"""`leakwindow scan-many`: scan many repositories on Dask and collect their reports in one
+directory (scanner/many/). Dask is imported only when this command runs."""
+
+# No `from __future__ import annotations` in this module: typer evaluates the annotations.
+
+import gc
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from scanner.errors import LeakwindowError
+from scanner.printable import printable
+
+_DEFAULT_OUTPUT = Path("leakwindow-reports")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan-many")(scan_many)
+
+
+def scan_many(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="Paths, file://, git://, https://, ssh:// or user@host:path URLs."),
+    ] = None,
+    repos: Annotated[
+        Path | None, typer.Option("--repos", help="File with one source per line.")
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Directory for the reports and index.json.")
+    ] = _DEFAULT_OUTPUT,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:port)."),
+    ] = None,
+    scheduler_file: Annotated[
+        Path | None, typer.Option("--scheduler-file", help="A Dask scheduler file.")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Local worker processes (default: one per core)."),
+    ] = None,
+    mirror_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--mirror-dir", help="Where remote repositories are mirrored (default: user cache)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="json|sarif (sarif: also one SARIF file each).")
+    ] = "json",
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", help="Seconds for one repository (fetch and scan)."),
+    ] = None,
+    retries: Annotated[
+        int, typer.Option("--retries", help="Tries again for a repository that failed.")
+    ] = 1,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Clock for open windows (ISO-8601).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+) -> int:
+    """Scan many repositories, each on a Dask worker, into one output directory."""
+    from scanner.cli.output import parse_as_of
+    from scanner.many.sources import parse_source, read_repos_file, unique
+    from scanner.many.task import Settings
+
+    gc.enable()  # a long-running client: Dask's objects hold reference cycles
+    if fmt not in ("json", "sarif"):
+        raise LeakwindowError(f"bad --format {fmt!r}: choose one of json, sarif")
+    if scheduler is not None and scheduler_file is not None:
+        raise LeakwindowError("use either --scheduler or --scheduler-file, not both")
+    if workers is not None and (workers < 1 or scheduler or scheduler_file):
+        raise LeakwindowError("--workers takes a positive number, and only for a local cluster")
+    if retries < 0 or (timeout is not None and timeout <= 0):
+        raise LeakwindowError("--retries must be 0 or more, --timeout a positive number")
+    found = [parse_source(text) for text in sources or []]
+    if repos is not None:
+        found += read_repos_file(repos)
+    # Hook point: --github-org / --gitlab-group add the URLs their enumeration returns here.
+    found = unique(found)
+    if not found:
+        raise LeakwindowError("no repositories given: name them or use --repos FILE")
+    settings = Settings(
+        mirror_dir=None if mirror_dir is None else str(mirror_dir.resolve()),
+        as_of=None if as_of is None else parse_as_of(as_of).isoformat(),
+        sarif=fmt == "sarif",
+        timeout=timeout,
+    )
+    return _run(found, settings, output, scheduler, scheduler_file, workers, retries, quiet)
+
+
+def _run(
+    sources: list[Any],
+    settings: Any,
+    output: Path,
+    scheduler: str | None,
+    scheduler_file: Path | None,
+    workers: int | None,
+    retries: int,
+    quiet: bool,
+) -> int:
+    from scanner.many.cluster import dask_client
+    from scanner.many.report_set import ReportSet, exit_code
+    from scanner.many.run import scan_all
+
+    report_set = ReportSet(output, sources)
+    done = 0
+
+    def show(outcome: Any) -> None:
+        nonlocal done
+        done += 1
+        entry = report_set.record(outcome)
+        if quiet:
+            return
+        if entry["status"] == "ok":
+            summary = entry["summary"]
+            what = f"{summary['findings']} secret(s), {summary['failing']} failing"
+            what += ", unchanged" if entry.get("reused") else f", {outcome.seconds:.1f} s"
+        else:
+            what = f"error: {entry['error']}"
+        line = f"[{done}/{len(sources)}] {entry['source']}: {what}"
+        sys.stderr.write(f"leakwindow: {printable(line)}\n")
+
+    with dask_client(scheduler, scheduler_file, workers) as client:
+        scan_all(client, sources, settings, report_set.resumable(), retries, show)
+    index = report_set.write_index()
+    _write_dashboard(report_set, index)
+    entries = index["repositories"]
+    failed = sum(1 for entry in entries if entry["status"] != "ok")
+    sys.stderr.write(
+        f"leakwindow: {len(entries) - failed} of {len(entries)} repositories scanned, "
+        f"{failed} failed; index written to {output / 'index.json'}\n"
+    )
+    return exit_code(entries)
+
+
+def _write_dashboard(report_set: Any, index: dict[str, Any]) -> None:
+    """DIR/index.html and DIR/summary.md, from the dashboard module where this build has it."""
+    import importlib
+
+    try:
+        dashboard = importlib.import_module("scanner.many.dashboard")
+    except ImportError:
+        return
+    reports = report_set.load_reports()
+    for name, render in (
+        ("index.html", dashboard.render_dashboard),
+        ("summary.md", dashboard.render_summary_markdown),
+    ):
+        report_set.write_text(name, render(index, reports))
