@@ -58,6 +58,7 @@ def scan_many(
     retries: Annotated[
         int, typer.Option("--retries", help="Tries again for a repository that failed.")
     ] = 1,
+    engine: Annotated[str, typer.Option("--engine", help="auto|hyperscan|python")] = "auto",
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Clock for open windows (ISO-8601).")
     ] = None,
@@ -69,6 +70,8 @@ def scan_many(
     from scanner.many.task import Settings
 
     gc.enable()  # a long-running client: Dask's objects hold reference cycles
+    if engine not in ("auto", "hyperscan", "python"):
+        raise LeakwindowError(f"bad --engine {engine!r}: choose one of auto, hyperscan, python")
     if fmt not in ("json", "sarif"):
         raise LeakwindowError(f"bad --format {fmt!r}: choose one of json, sarif")
     if scheduler is not None and scheduler_file is not None:
@@ -89,6 +92,7 @@ def scan_many(
         as_of=None if as_of is None else parse_as_of(as_of).isoformat(),
         sarif=fmt == "sarif",
         timeout=timeout,
+        engine=engine,
     )
     return _run(found, settings, output, scheduler, scheduler_file, workers, retries, quiet)
 

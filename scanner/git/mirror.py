@@ -85,7 +85,12 @@ def update_mirror(url: str, scheme: str, mirror: Path, timeout: float | None = N
             timeout,
         )
         shutil.rmtree(mirror, ignore_errors=True)  # an empty or broken leftover
-        partial.rename(mirror)
+        try:
+            partial.rename(mirror)
+        except OSError:
+            # A clone of an earlier try (its worker killed) finished first: use that one.
+            if not (mirror / "HEAD").is_file():
+                raise LeakwindowError(f"cannot put the mirror in place at {mirror}") from None
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return True

@@ -64,7 +64,11 @@ def dask_client(
         n_workers=workers or default_workers(),
         threads_per_worker=1,
         processes=True,
+        host="127.0.0.1",  # the local cluster serves no one else
         dashboard_address=None,
+        # The scheduler's HTTP server (health, metrics) on any free port, not on 8787,
+        # which another cluster on the machine may hold.
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.CRITICAL,
     )
     try:
