@@ -190,7 +190,7 @@ def test_a_rerun_skips_unchanged_repositories_and_retries_failed_ones(
 
 def test_the_default_local_cluster(served: Served, tmp_path: Path) -> None:
     clean, never = str(served.path("clean")), f"file://{served.path('never')}"
-    code, index = scan_many(tmp_path / "out", tmp_path / "m", clean, never, "--workers", "2")
+    code, index = scan_many(tmp_path / "out", tmp_path / "m", clean, never, "--workers", "1")
     assert code == 1
     report = report_of(tmp_path / "out", entries(index)[never])
     _, single = scan(served.path("never"), tmp_path, *PYTHON_ENGINE)
