@@ -58,6 +58,28 @@ def scan_many(
     retries: Annotated[
         int, typer.Option("--retries", help="Tries again for a repository that failed.")
     ] = 1,
+    github_orgs: Annotated[
+        list[str] | None,
+        typer.Option("--github-org", help="Every repository of this GitHub organisation."),
+    ] = None,
+    gitlab_groups: Annotated[
+        list[str] | None,
+        typer.Option("--gitlab-group", help="Every project of this GitLab group (full path)."),
+    ] = None,
+    github_url: Annotated[
+        str | None,
+        typer.Option("--github-url", help="GitHub Enterprise API: https://HOST/api/v3."),
+    ] = None,
+    gitlab_url: Annotated[
+        str | None,
+        typer.Option("--gitlab-url", help="Self-managed GitLab API: https://HOST/api/v4."),
+    ] = None,
+    include_forks: Annotated[
+        bool, typer.Option("--include-forks", help="List forks too (left out by default).")
+    ] = False,
+    exclude_archived: Annotated[
+        bool, typer.Option("--exclude-archived", help="Leave archived repositories out.")
+    ] = False,
     engine: Annotated[str, typer.Option("--engine", help="auto|hyperscan|python")] = "auto",
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Clock for open windows (ISO-8601).")
@@ -83,7 +105,11 @@ def scan_many(
     found = [parse_source(text) for text in sources or []]
     if repos is not None:
         found += read_repos_file(repos)
-    # Hook point: --github-org / --gitlab-group add the URLs their enumeration returns here.
+    if github_orgs or gitlab_groups:
+        from scanner.many.listing import ListingChoices, listed_sources
+
+        choices = ListingChoices(github_url, gitlab_url, include_forks, not exclude_archived)
+        found += listed_sources(github_orgs or [], gitlab_groups or [], choices, _say(quiet))
     found = unique(found)
     if not found:
         raise LeakwindowError("no repositories given: name them or use --repos FILE")
@@ -95,6 +121,14 @@ def scan_many(
         engine=engine,
     )
     return _run(found, settings, output, scheduler, scheduler_file, workers, retries, quiet)
+
+
+def _say(quiet: bool) -> Any:
+    def say(line: str) -> None:
+        if not quiet:
+            sys.stderr.write(f"leakwindow: {line}\n")
+
+    return say
 
 
 def _run(
@@ -130,8 +164,10 @@ def _run(
         sys.stderr.write(f"leakwindow: {printable(line)}\n")
 
     with dask_client(scheduler, scheduler_file, workers) as client:
-        scan_all(client, sources, settings, report_set.resumable(), retries, show)
-    index = report_set.write_index()
+        try:
+            scan_all(client, sources, settings, report_set.resumable(), retries, show)
+        finally:  # interrupted too: a rerun skips what is done
+            index = report_set.write_index()
     _write_dashboard(report_set, index)
     entries = index["repositories"]
     failed = sum(1 for entry in entries if entry["status"] != "ok")

@@ -18,8 +18,9 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scanner.errors import LeakwindowError
 from scanner.git.process import first_problem, git_argv, run_git, safe_env
@@ -36,7 +37,24 @@ def transport_settings(scheme: str) -> list[str]:
     return settings
 
 
-def _run(args: Sequence[str], cwd: Path, timeout: float | None) -> None:
+def token_config(url: str, header: str) -> dict[str, str]:
+    """Environment that gives git one HTTP header (a token) for `url`'s own scheme and host
+    only, and follows no redirect (which could lead elsewhere). Through the environment, not
+    `-c`: a command line is visible to every user of the machine."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return {
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": f"http.{origin}/.extraHeader",
+        "GIT_CONFIG_VALUE_0": header,
+        "GIT_CONFIG_KEY_1": "http.followRedirects",
+        "GIT_CONFIG_VALUE_1": "false",
+    }
+
+
+def _run(
+    args: Sequence[str], cwd: Path, timeout: float | None, env: Mapping[str, str] | None = None
+) -> None:
     """One git network command; its whole process group is stopped past `timeout`."""
     try:
         process = subprocess.Popen(
@@ -45,7 +63,7 @@ def _run(args: Sequence[str], cwd: Path, timeout: float | None) -> None:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env=safe_env(),
+            env=safe_env(env),
             start_new_session=True,  # git-remote-https, ssh: stopped with git
         )
     except OSError as exc:
@@ -66,14 +84,22 @@ def _verb(args: Sequence[str]) -> str:
     return next(arg for arg in args if arg in ("clone", "fetch"))
 
 
-def update_mirror(url: str, scheme: str, mirror: Path, timeout: float | None = None) -> bool:
+def update_mirror(
+    url: str,
+    scheme: str,
+    mirror: Path,
+    timeout: float | None = None,
+    auth_header: str | None = None,
+) -> bool:
     """Clone `url` as a bare mirror at `mirror`, or fetch into the one already there.
-    True when it was cloned now. LeakwindowError with git's reason when either fails."""
+    `auth_header` (https only) is sent to `url`'s host and nowhere else. True when it was
+    cloned now. LeakwindowError with git's reason when either fails."""
     allow = transport_settings(scheme)
+    env = token_config(url, auth_header) if auth_header and scheme == "https" else None
     if mirror.is_symlink() or (mirror.exists() and not mirror.is_dir()):
         raise LeakwindowError(f"{mirror} is not a directory: not used as a mirror")
     if (mirror / "HEAD").is_file():
-        _run([*allow, "fetch", "--prune", "--quiet", "origin"], mirror, timeout)
+        _run([*allow, "fetch", "--prune", "--quiet", "origin"], mirror, timeout, env)
         return False
     mirror.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = mirror.with_name(f"{mirror.name}.partial-{os.getpid()}")
@@ -83,6 +109,7 @@ def update_mirror(url: str, scheme: str, mirror: Path, timeout: float | None = N
             [*allow, "clone", "--mirror", "--quiet", "--template=", "--", url, str(partial)],
             mirror.parent,
             timeout,
+            env,
         )
         shutil.rmtree(mirror, ignore_errors=True)  # an empty or broken leftover
         try:

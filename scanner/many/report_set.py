@@ -169,7 +169,8 @@ class ReportSet:
         write_file_atomically(self.output / relative, text.encode("utf-8"), what="report")
 
     def index(self) -> dict[str, Any]:
-        """The index document: the sources in the order given; those not done yet left out."""
+        """The index document, the sources in the order given. A source not done yet keeps
+        its entry from the last run (its report is still the latest), or has none."""
         from scanner import __version__
 
         return {
@@ -177,9 +178,9 @@ class ReportSet:
             "tool": {"name": "leakwindow", "version": __version__},
             "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "repositories": [
-                self.entries[source.display]
+                self.entries.get(source.display) or self._previous[source.display]
                 for source in self.sources
-                if source.display in self.entries
+                if source.display in self.entries or source.display in self._previous
             ],
         }
 

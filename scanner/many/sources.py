@@ -35,6 +35,9 @@ class Source:
     text: str
     scheme: str
     location: str
+    # Where the worker finds a token for this https source (an organisation listing's
+    # GITHUB_TOKEN or GITLAB_TOKEN); never the token itself, which would travel to the worker.
+    token_variable: str | None = None
 
     @property
     def is_remote(self) -> bool:

@@ -8,6 +8,7 @@ worker and the command (a Job in, an Outcome out), so they pickle with any Dask 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -70,6 +72,23 @@ class Outcome:
     seconds: float = 0.0
 
 
+# The user name each forge accepts beside a token in HTTP basic authentication.
+_TOKEN_USERS = {"GITHUB_TOKEN": "x-access-token", "GITLAB_TOKEN": "oauth2"}
+
+
+def auth_header(source: Source, env: Mapping[str, str]) -> str | None:
+    """The Authorization header for an https source listed with a token variable, from the
+    worker's own environment; None without one."""
+    if source.token_variable is None or source.scheme != "https":
+        return None
+    token = env.get(source.token_variable, "").strip()
+    if not token or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in token):
+        return None
+    user = _TOKEN_USERS.get(source.token_variable, "x-access-token")
+    encoded = base64.b64encode(f"{user}:{token}".encode()).decode()
+    return f"Authorization: Basic {encoded}"
+
+
 def mirror_root(settings: Settings) -> Path:
     if settings.mirror_dir is not None:
         return Path(settings.mirror_dir)
@@ -101,7 +120,13 @@ def _scan(source: Source, settings: Settings, previous: Previous | None, started
 
     if source.is_remote:
         path = mirror_root(settings) / f"{source.file_stem}.git"
-        update_mirror(source.location, source.scheme, path, _remaining(settings, started))
+        update_mirror(
+            source.location,
+            source.scheme,
+            path,
+            _remaining(settings, started),
+            auth_header(source, os.environ),
+        )
     else:
         path = Path(source.location)
         if not path.is_dir():
