@@ -8,6 +8,7 @@ a worker runs last, and the nanny brings that worker back anyway.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -140,6 +141,9 @@ def test_a_cluster_scans_paths_file_urls_and_git_daemon_like_single_scans(
         assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
     # Remote sources were mirrored; the local path was scanned where it is.
     assert len(list((tmp_path / "mirrors").glob("*.git"))) == 2
+    if importlib.util.find_spec("scanner.many.dashboard") is not None:  # the dashboard's own
+        assert (tmp_path / "out" / "index.html").is_file()  # tests check what it shows
+        assert (tmp_path / "out" / "summary.md").is_file()
 
 
 def test_a_failed_source_without_failing_findings_exits_3(served: Served, tmp_path: Path) -> None:
