@@ -45,8 +45,10 @@ class Source:
 
     @property
     def display(self) -> str:
-        """The source for reports and logs: any password in the URL replaced by `***`."""
-        return redact_url(self.text) if self.scheme in REMOTE_SCHEMES else self.text
+        """The source for reports, the index and logs: a URL with any password replaced by
+        `***`; a path made absolute (the same relative path from two --repos files can name
+        two repositories)."""
+        return redact_url(self.text) if self.scheme in REMOTE_SCHEMES else self.location
 
     @property
     def key(self) -> str:

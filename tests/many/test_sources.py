@@ -114,3 +114,14 @@ def _entry(status: str, code: int = 0) -> dict[str, object]:
 )
 def test_the_exit_status_of_a_run(entries: list[dict[str, object]], expected: int) -> None:
     assert exit_code(entries) == expected
+
+
+def test_one_relative_path_from_two_lists_is_two_sources(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "repos.txt").write_text("app\n")
+    found = unique(
+        read_repos_file(tmp_path / "a" / "repos.txt")
+        + read_repos_file(tmp_path / "b" / "repos.txt")
+    )
+    assert [s.display for s in found] == [str(tmp_path / "a" / "app"), str(tmp_path / "b" / "app")]
