@@ -129,8 +129,7 @@ def refs_digest(repo: Path) -> str:
     digest = hashlib.sha256()
     for args in (
         ["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)"],
-        ["rev-parse", "--symbolic-full-name", "HEAD"],
-        ["rev-parse", "-q", "--verify", "HEAD"],
+        ["rev-parse", "HEAD", "--symbolic-full-name", "HEAD"],  # its commit and its branch
         ["count-objects", "-v"],
     ):
         out = run_git(args, repo, check=False)
