@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 
 from scanner.errors import LeakwindowError
-from scanner.printable import printable
 
 _DEFAULT_OUTPUT = Path("leakwindow-reports")
 
@@ -147,6 +146,8 @@ def _run(
 
     report_set = ReportSet(output, sources)
     done = 0
+
+    from scanner.printable import printable
 
     def show(outcome: Any) -> None:
         nonlocal done
