@@ -54,6 +54,10 @@ def scan_many(
         float | None,
         typer.Option("--timeout", help="Seconds for one repository (fetch and scan)."),
     ] = None,
+    max_memory: Annotated[
+        int | None,
+        typer.Option("--max-memory", help="MB of address space for one repository's scan."),
+    ] = None,
     retries: Annotated[
         int, typer.Option("--retries", help="Tries again for a repository that failed.")
     ] = 1,
@@ -101,6 +105,8 @@ def scan_many(
         raise LeakwindowError("--workers takes a positive number, and only for a local cluster")
     if retries < 0 or (timeout is not None and timeout <= 0):
         raise LeakwindowError("--retries must be 0 or more, --timeout a positive number")
+    if max_memory is not None and max_memory < 1:
+        raise LeakwindowError("--max-memory takes a positive number of megabytes")
     found = [parse_source(text) for text in sources or []]
     if repos is not None:
         found += read_repos_file(repos)
@@ -118,8 +124,13 @@ def scan_many(
         sarif=fmt == "sarif",
         timeout=timeout,
         engine=engine,
+        max_memory_mb=max_memory,
     )
     return _run(found, settings, output, scheduler, scheduler_file, workers, retries, quiet)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.0f} kB"
 
 
 def _say(quiet: bool) -> Any:
@@ -158,6 +169,7 @@ def _run(
         if entry["status"] == "ok":
             summary = entry["summary"]
             what = f"{summary['findings']} secret(s), {summary['failing']} failing"
+            what += f", {_size(summary['bytes_scanned'])}"
             what += ", unchanged" if entry.get("reused") else f", {outcome.seconds:.1f} s"
         else:
             what = f"error: {entry['error']}"

@@ -64,10 +64,26 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     return {"report": outcome.report, "sarif": sarif}
 
 
+def _limit_memory(megabytes: int | None) -> None:
+    """Cap this process's address space (and its blob workers', which inherit it): a scan
+    past it fails with MemoryError instead of pushing the machine into swap."""
+    if megabytes is None:
+        return
+    import resource
+
+    limit = megabytes << 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def main() -> int:
     _exit_with_parent(os.getppid())
+    request: dict[str, Any] = {}
     try:
-        result = answer(json.loads(sys.stdin.buffer.read()))
+        request = json.loads(sys.stdin.buffer.read())
+        _limit_memory(request.get("max_memory_mb"))
+        result = answer(request)
+    except MemoryError:
+        result = {"error": f"out of memory (--max-memory {request.get('max_memory_mb')} MB)"}
     except Exception as exc:  # one line back, never a traceback that could quote content
         result = {"error": f"internal error: {type(exc).__name__}"}
     sys.stdout.write(json.dumps(result, ensure_ascii=False))

@@ -43,6 +43,7 @@ class Settings:
     timeout: float | None = None  # seconds for the whole task: fetch and scan
     max_blob_size: int = 10 * 1024 * 1024
     engine: str = "auto"
+    max_memory_mb: int | None = None  # address space of one repository's scan
 
     def digest(self) -> str:
         """What a report depends on besides the repository and the rule pack: these options
@@ -165,6 +166,7 @@ def _scan(source: Source, settings: Settings, previous: Previous | None, started
             "sarif": settings.sarif,
             "max_blob_size": settings.max_blob_size,
             "engine": settings.engine,
+            "max_memory_mb": settings.max_memory_mb,
         },
         _remaining(settings, started),
         settings.timeout,

@@ -156,6 +156,18 @@ def test_a_failed_source_without_failing_findings_exits_3(served: Served, tmp_pa
     assert [e["status"] for e in index["repositories"]] == ["ok", "error"]
 
 
+def test_a_scan_past_its_memory_limit_is_an_error(served: Served, tmp_path: Path) -> None:
+    clean = str(served.path("clean"))
+    cluster = ("--scheduler", _address(served))
+    code, index = scan_many(tmp_path / "out", tmp_path / "m", clean, "--max-memory", "40", *cluster)
+    assert code == 3
+    assert index["repositories"][0]["error"] == "out of memory (--max-memory 40 MB)"
+    code, index = scan_many(
+        tmp_path / "out", tmp_path / "m", clean, "--max-memory", "2000", *cluster
+    )
+    assert code == 0
+
+
 def test_a_rerun_skips_unchanged_repositories_and_retries_failed_ones(
     served: Served, tmp_path: Path
 ) -> None:
