@@ -5,77 +5,120 @@ directory (scanner/many/). Dask is imported only when this command runs."""
 
 import gc
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from scanner.cli.usage import ENGINES, Engine, PlainUsage, metavar
 from scanner.errors import LeakwindowError
 
 _DEFAULT_OUTPUT = Path("leakwindow-reports")
+SET_FORMATS = ("json", "sarif")
+
+
+class SetFormat(str, Enum):
+    """What is written per repository: the JSON report always, SARIF too when asked."""
+
+    json = "json"
+    sarif = "sarif"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("scan-many")(scan_many)
+    app.command("scan-many", cls=PlainUsage)(scan_many)
 
 
 def scan_many(
     sources: Annotated[
         list[str] | None,
-        typer.Argument(help="Paths, file://, git://, https://, ssh:// or user@host:path URLs."),
+        typer.Argument(
+            help="Paths, file://, git://, https://, ssh:// or user@host:path URLs.",
+            metavar="[SOURCE]...",
+        ),
     ] = None,
     repos: Annotated[
-        Path | None, typer.Option("--repos", help="File with one source per line.")
+        Path | None,
+        typer.Option("--repos", help="File with one source per line.", metavar="FILE"),
     ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Directory for the reports and index.json.")
+        Path,
+        typer.Option(
+            "--output", "-o", help="Directory for the reports and index.json.", metavar="DIR"
+        ),
     ] = _DEFAULT_OUTPUT,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://host:port)."),
+        typer.Option(
+            "--scheduler", help="A running Dask scheduler (tcp://host:port).", metavar="ADDRESS"
+        ),
     ] = None,
     scheduler_file: Annotated[
-        Path | None, typer.Option("--scheduler-file", help="A Dask scheduler file.")
+        Path | None,
+        typer.Option("--scheduler-file", help="A Dask scheduler file.", metavar="FILE"),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", help="Local worker processes (default: one per core)."),
+        typer.Option(
+            "--workers", help="Local worker processes (default: one per core).", metavar="N"
+        ),
     ] = None,
     mirror_dir: Annotated[
         Path | None,
         typer.Option(
-            "--mirror-dir", help="Where remote repositories are mirrored (default: user cache)."
+            "--mirror-dir",
+            help="Where remote repositories are mirrored (default: user cache).",
+            metavar="DIR",
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="json|sarif (sarif: also one SARIF file each).")
-    ] = "json",
+        SetFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="sarif: also one SARIF file per repository.",
+            metavar=metavar(SET_FORMATS),
+        ),
+    ] = SetFormat.json,
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", help="Seconds for one repository (fetch and scan)."),
+        typer.Option(
+            "--timeout", help="Seconds for one repository (fetch and scan).", metavar="SECONDS"
+        ),
     ] = None,
     max_memory: Annotated[
         int | None,
-        typer.Option("--max-memory", help="MB of address space for one repository's scan."),
+        typer.Option("--max-memory", help="Address space for one repository's scan.", metavar="MB"),
     ] = None,
     retries: Annotated[
-        int, typer.Option("--retries", help="Tries again for a repository that failed.")
+        int,
+        typer.Option("--retries", help="Tries again for a repository that failed.", metavar="N"),
     ] = 1,
     github_orgs: Annotated[
         list[str] | None,
-        typer.Option("--github-org", help="Every repository of this GitHub organisation."),
+        typer.Option(
+            "--github-org", help="Every repository of this GitHub organisation.", metavar="NAME"
+        ),
     ] = None,
     gitlab_groups: Annotated[
         list[str] | None,
-        typer.Option("--gitlab-group", help="Every project of this GitLab group (full path)."),
+        typer.Option(
+            "--gitlab-group",
+            help="Every project of this GitLab group and its subgroups.",
+            metavar="PATH",
+        ),
     ] = None,
     github_url: Annotated[
         str | None,
-        typer.Option("--github-url", help="GitHub Enterprise API: https://HOST/api/v3."),
+        typer.Option(
+            "--github-url", help="GitHub Enterprise API: https://HOST/api/v3.", metavar="URL"
+        ),
     ] = None,
     gitlab_url: Annotated[
         str | None,
-        typer.Option("--gitlab-url", help="Self-managed GitLab API: https://HOST/api/v4."),
+        typer.Option(
+            "--gitlab-url", help="Self-managed GitLab API: https://HOST/api/v4.", metavar="URL"
+        ),
     ] = None,
     include_forks: Annotated[
         bool, typer.Option("--include-forks", help="List forks too (left out by default).")
@@ -83,9 +126,15 @@ def scan_many(
     exclude_archived: Annotated[
         bool, typer.Option("--exclude-archived", help="Leave archived repositories out.")
     ] = False,
-    engine: Annotated[str, typer.Option("--engine", help="auto|hyperscan|python")] = "auto",
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine", help="Screening engine (same findings).", metavar=metavar(ENGINES)
+        ),
+    ] = Engine.auto,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Clock for open windows (ISO-8601).")
+        str | None,
+        typer.Option("--as-of", help="Clock for open windows (ISO-8601).", metavar="TIME"),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> int:
@@ -95,10 +144,6 @@ def scan_many(
     from scanner.many.task import Settings
 
     gc.enable()  # a long-running client: Dask's objects hold reference cycles
-    if engine not in ("auto", "hyperscan", "python"):
-        raise LeakwindowError(f"bad --engine {engine!r}: choose one of auto, hyperscan, python")
-    if fmt not in ("json", "sarif"):
-        raise LeakwindowError(f"bad --format {fmt!r}: choose one of json, sarif")
     if scheduler is not None and scheduler_file is not None:
         raise LeakwindowError("use either --scheduler or --scheduler-file, not both")
     if workers is not None and (workers < 1 or scheduler or scheduler_file):
@@ -121,9 +166,9 @@ def scan_many(
     settings = Settings(
         mirror_dir=None if mirror_dir is None else str(mirror_dir.resolve()),
         as_of=None if as_of is None else parse_as_of(as_of).isoformat(),
-        sarif=fmt == "sarif",
+        sarif=fmt is SetFormat.sarif,
         timeout=timeout,
-        engine=engine,
+        engine=engine.value,
         max_memory_mb=max_memory,
     )
     return _run(found, settings, output, scheduler, scheduler_file, workers, retries, quiet)
