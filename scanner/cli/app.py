@@ -450,11 +450,13 @@ def baseline_create(
 
 def _register_more_commands() -> None:
     """Commands that live in their own modules: `install-hook` and `pre-push`
-    (hook_commands.py), `rules` and `fixtures` (pack_commands.py)."""
-    from scanner.cli import hook_commands, pack_commands
+    (hook_commands.py), `rules` and `fixtures` (pack_commands.py), `scan-many`
+    (many_command.py)."""
+    from scanner.cli import hook_commands, many_command, pack_commands
 
     hook_commands.register(app)
     pack_commands.register(app)
+    many_command.register(app)
 
 
 _register_more_commands()

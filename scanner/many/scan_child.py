@@ -1,0 +1,95 @@
+"""One repository's scan in a process of its own: `python -m scanner.many.scan_child`.
+
+A Dask worker runs each repository's scan here rather than in its own thread, so that a
+per-repository timeout can really stop it (a thread cannot be killed), a scan that runs out
+of memory or crashes takes only itself down, and the scan may start its own blob workers
+(a Dask worker process is a daemon, which Python forbids to have child processes). The scan
+itself is the one every command uses (`scan_repository`), so each repository's report is the
+one `leakwindow scan` would write.
+
+The request comes as one JSON object on stdin; the answer is one JSON object on stdout:
+`{"report": ..., "sarif": ...}` or `{"error": "one line"}`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import LeakwindowError
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process when the worker that started it is gone (killed, restarted): its
+    answer would have no reader, and an orphaned scan would hold a core for nothing."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(70)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    """Scan the repository the request names; the report (and SARIF when asked) or an error."""
+    from scanner.scan.service import scan_repository
+
+    as_of = request.get("as_of")
+    try:
+        outcome = scan_repository(
+            Path(request["path"]),
+            as_of=(
+                datetime.fromisoformat(as_of)
+                if as_of
+                else datetime.now(timezone.utc).replace(microsecond=0)
+            ),
+            max_blob_size=int(request["max_blob_size"]),
+            engine=str(request["engine"]),
+            target=str(request["target"]),
+        )
+    except LeakwindowError as exc:
+        return {"error": str(exc)}
+    sarif = None
+    if request.get("sarif"):
+        from scanner.report.sarif import render_sarif
+
+        sarif = render_sarif(outcome.report, outcome.pack.by_id)
+    return {"report": outcome.report, "sarif": sarif}
+
+
+def _limit_memory(megabytes: int | None) -> None:
+    """Cap this process's address space (and its blob workers', which inherit it): a scan
+    past it fails with MemoryError instead of pushing the machine into swap."""
+    if megabytes is None:
+        return
+    import resource
+
+    limit = megabytes << 20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def main() -> int:
+    _exit_with_parent(os.getppid())
+    request: dict[str, Any] = {}
+    try:
+        request = json.loads(sys.stdin.buffer.read())
+        _limit_memory(request.get("max_memory_mb"))
+        result = answer(request)
+    except MemoryError:
+        result = {"error": f"out of memory (--max-memory {request.get('max_memory_mb')} MB)"}
+    except Exception as exc:  # one line back, never a traceback that could quote content
+        result = {"error": f"internal error: {type(exc).__name__}"}
+    sys.stdout.write(json.dumps(result, ensure_ascii=False))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
