@@ -1,0 +1,1 @@
+"""Scanning many repositories at once: listing them, running the scans, reporting the set."""
