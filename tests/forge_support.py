@@ -21,6 +21,7 @@ class Reply:
     status: int = 200
     body: bytes = b"[]"
     headers: tuple[tuple[str, str], ...] = ()
+    chunked: bool = False  # no Content-Length: the size is known only once read
 
 
 def json_reply(document: object, status: int = 200, **headers: str) -> Reply:
@@ -89,9 +90,17 @@ class FakeForge:
             handler.send_response(reply.status)
             for name, value in reply.headers:
                 handler.send_header(name, value)
-            handler.send_header("Content-Length", str(len(reply.body)))
-            handler.end_headers()
-            handler.wfile.write(reply.body)
+            if reply.chunked:
+                handler.send_header("Transfer-Encoding", "chunked")
+                handler.end_headers()
+                for start in range(0, len(reply.body), 4096):
+                    chunk = reply.body[start : start + 4096]
+                    handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                handler.wfile.write(b"0\r\n\r\n")
+            else:
+                handler.send_header("Content-Length", str(len(reply.body)))
+                handler.end_headers()
+                handler.wfile.write(reply.body)
         except OSError:
             pass  # the client gave up (a page too large): nothing more to send
 

@@ -370,8 +370,10 @@ def test_an_empty_repository_has_no_default_branch(forge: FakeForge) -> None:
     assert found.sources[0].default_branch is None
 
 
-def test_a_huge_page_is_refused(forge: FakeForge) -> None:
-    forge.respond(GH_FIRST, json_reply([gh_repo(f"r{i}") for i in range(200)]))
+@pytest.mark.parametrize("chunked", [False, True], ids=["declared", "streamed"])
+def test_a_huge_page_is_refused(forge: FakeForge, chunked: bool) -> None:
+    huge = json_reply([gh_repo(f"r{i}") for i in range(200)])
+    forge.respond(GH_FIRST, Reply(huge.status, huge.body, chunked=chunked))
     with pytest.raises(EnumerationError, match="more than 16 KB"):
         list_github_org("acme", github(forge, max_page_bytes=16 * 1024), env={}, sleep=Sleeps())
     forge.respond(GH_FIRST, json_reply([{}] * 1001))
