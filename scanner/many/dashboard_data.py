@@ -160,11 +160,11 @@ def html_path_of(entry: Mapping[str, Any]) -> object:
 def _row(entry: dict[str, Any], reports: Mapping[str, Mapping[str, Any]]) -> RepoRow:
     source = text_or(entry.get("source"), "(unnamed source)")
     report_path = entry.get("report")
-    report: Mapping[str, Any] | None = None
-    if isinstance(report_path, str):
-        report = reports.get(report_path)
-    if report is None:
+    report = reports.get(report_path) if isinstance(report_path, str) else None
+    if not isinstance(report, Mapping):
         report = reports.get(source)
+    if not isinstance(report, Mapping):
+        report = None
     ok = entry.get("status") == "ok"
     html_link = safe_link(html_path_of(entry)) if ok else None
     if not ok:
@@ -231,6 +231,7 @@ def _summary_row(
     return replace(
         _empty_row(source, True, None, html_link, safe_link(report_path)),
         findings=count("findings"),
+        still_open=count("open"),  # scan-many adds it to the report's own summary
         live=count("live"),
         not_checked=count("not_checked"),
         in_head=count("in_head"),

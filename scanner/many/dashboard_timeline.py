@@ -32,7 +32,6 @@ from scanner.report.html_values import (
     esc,
     plural_days,
     severity_colour,
-    truncate,
 )
 
 MAX_LANES = 80  # beyond this the table, not the picture, is the place to read
@@ -64,6 +63,12 @@ def render_timeline_section(view: Overview) -> str:
         '<h2 id="timeline-heading">Combined exposure timeline</h2>\n'
         f'<p class="hint">{esc(intro)}</p>\n{figure}\n</section>'
     )
+
+
+def _tail(source: str, limit: int) -> str:
+    """The end of a long source: a URL's owner and name tell repositories apart, its host
+    does not."""
+    return source if len(source) <= limit else "…" + source[-(limit - 1) :]
 
 
 def _dated(row: RepoRow) -> bool:
@@ -141,7 +146,7 @@ def _render_lane(
     placed = _stack(bars)
     height = max(_LANE_MIN_HEIGHT, (max(placed) + 1) * ROW_HEIGHT + 2 * LANE_PADDING)
     background = "#f6f8fa" if index % 2 == 0 else "#ffffff"
-    label = truncate(row.source, LABEL_MAX_CHARS)
+    label = _tail(row.source, LABEL_MAX_CHARS)
     status = f"{row.live} live" if row.live else f"{row.still_open} open"
     parts = [
         f'<g class="lane" data-repository="{esc(row.source)}" data-index="{index}">',

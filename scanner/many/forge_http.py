@@ -174,6 +174,8 @@ class PageReader:
             size += len(chunk)
             if size > limit:
                 raise self._too_large()
+            if self._clock() > self._deadline:  # a body that drips in under each read timeout
+                raise self._out_of_time()
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -218,15 +220,21 @@ class PageReader:
     def _wait(self, seconds: float, why: str) -> None:
         name = self._service.name
         if seconds > self._options.max_wait_s:
-            resume = datetime.fromtimestamp(self._wall() + seconds, timezone.utc)
             raise EnumerationError(
-                f"{name} asks to wait {seconds:.0f} s ({why}), until {resume:%H:%M:%S} UTC; "
+                f"{name} asks to wait {_duration(seconds)} ({why}), {self._until(seconds)}; "
                 f"this run waits at most {self._options.max_wait_s:.0f} s: retry then"
                 + ("" if self._token else f", or set {self._service.token_variable}")
             )
         if self._clock() + seconds > self._deadline:
             raise self._out_of_time()
         self._sleep(seconds)
+
+    def _until(self, seconds: float) -> str:
+        try:
+            resume = datetime.fromtimestamp(self._wall() + seconds, timezone.utc)
+        except (OverflowError, OSError, ValueError):  # a header can name any number
+            return "past any date this machine can show"
+        return f"until {resume:%Y-%m-%d %H:%M:%S} UTC"
 
     def _out_of_time(self) -> EnumerationError:
         return EnumerationError(
@@ -281,6 +289,14 @@ def _tls_context() -> ssl.SSLContext:
     """Certificate checks as httpx makes them (SSL_CERT_FILE honoured), loaded once: loading
     the CA bundle takes about 0.1 s."""
     return httpx.create_ssl_context(trust_env=True)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 1e7 else "an unbounded time"
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

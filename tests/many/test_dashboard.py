@@ -262,19 +262,17 @@ def test_a_report_path_outside_the_directory_is_not_linked(path: object) -> None
 
 def test_a_report_path_inside_the_directory_is_linked() -> None:
     assert safe_link("reports/acme_api-1.json") == "reports/acme_api-1.json"
-    index = {
-        "repositories": [
-            {
-                "source": "s",
-                "status": "ok",
-                "report": "../up.json",
-                "summary": {"findings": 2, "live": 0, "longest_days": 3.5},
-            }
-        ]
-    }
-    page = render_dashboard(index, {})
-    assert "../up" not in page  # shown from its summary, without a link
-    assert overview(index, {}).ranked[0].findings == 2
+
+
+def test_a_repository_without_a_usable_report_is_shown_from_its_summary() -> None:
+    summary = {"findings": 2, "open": 1, "live": 0, "longest_days": 3.5}
+    entry = {"source": "s", "status": "ok", "report": "../up.json", "summary": summary}
+    index = {"repositories": [entry]}
+    reports: dict[str, Any] = {"../up.json": "not a report"}
+    page = render_dashboard(index, reports)
+    assert "../up" not in page  # and without a link
+    row = overview(index, reports).ranked[0]
+    assert (row.findings, row.still_open, row.longest_days, row.json_link) == (2, 1, 3.5, None)
 
 
 def test_without_verification_live_keys_read_not_checked(report_set: ReportSet) -> None:
@@ -421,3 +419,48 @@ def test_browser_makes_no_network_request_and_shows_no_secret(
     assert HOSTILE_SOURCE in text and "<script>alert(2)</script>" in text
     assert opened.page.locator("img").count() == 0
     assert opened.page.locator("main script, header script").count() == 0
+
+
+def _finding(
+    days: float, *, still_open: bool = False, live: bool = False, **extra: Any
+) -> dict[str, Any]:
+    closed = None if still_open else {"sha": "b" * 40, "committed_at": "2025-06-01T00:00:00Z"}
+    window = {
+        "ref": "refs/heads/main",
+        "days": days,
+        "closed": closed,
+        "opened": {"sha": "a" * 40, "committed_at": "2025-01-01T00:00:00Z"},
+    }
+    status = "live" if live else "unchecked"
+    return {
+        "title": "t",
+        "severity": "high",
+        "secret_preview": "ab…",
+        "windows": [window],
+        "verification": {"status": status, "detail": None},
+        "suppressed": None,
+        **extra,
+    }
+
+
+def test_ranking_order_of_precedence_on_small_sets() -> None:
+    reports = {
+        "long.json": {
+            "findings": [_finding(300.0), _finding(5.0, suppressed="baseline", still_open=True)]
+        },
+        "open.json": {
+            "findings": [_finding(10.0, still_open=True), _finding(9.0, still_open=True)]
+        },
+        "one-open.json": {"findings": [_finding(200.0, still_open=True)]},
+        "live.json": {"findings": [_finding(1.0, live=True)]},
+    }
+    index = {"repositories": [{"source": name, "status": "ok", "report": name} for name in reports]}
+    view = overview(index, reports)
+    assert [row.source for row in view.ranked] == [
+        "live.json",
+        "open.json",
+        "one-open.json",
+        "long.json",
+    ]
+    long_row = view.ranked[-1]  # its suppressed finding counts nowhere
+    assert (long_row.findings, long_row.still_open, long_row.longest_days) == (1, 0, 300.0)

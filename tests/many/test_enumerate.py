@@ -212,6 +212,12 @@ def test_a_long_rate_limit_is_a_clear_error_without_waiting(forge: FakeForge) ->
     assert forge.targets == [GH_FIRST]
 
 
+def test_an_absurd_pause_is_a_clear_error_too(forge: FakeForge) -> None:
+    forge.respond(GH_FIRST, json_reply({}, 429, retry_after="9" * 40))
+    with pytest.raises(EnumerationError, match="asks to wait an unbounded time"):
+        list_github_org("acme", github(forge), env={}, sleep=Sleeps())
+
+
 def test_a_rate_limit_past_the_listing_deadline_stops_the_listing(forge: FakeForge) -> None:
     forge.respond(GH_FIRST, json_reply({}, 429, retry_after="30"))
     sleeps = Sleeps()
