@@ -98,11 +98,7 @@ class PageReader:
 
     def pages(self, first_url: str, what: str) -> Iterator[list[object]]:
         """The entries of each page from `first_url` on; `what` names the listed thing."""
-        headers = {"User-Agent": f"leakwindow/{__version__}", **self._service.headers(self._token)}
-        # Proxies and CA bundles from the environment apply, as they do to git's own clones.
-        with httpx.Client(
-            headers=headers, follow_redirects=False, trust_env=True, verify=_tls_context()
-        ) as client:
+        with self._client() as client:
             url: str | None = first_url
             visited: set[str] = set()
             while url is not None:
@@ -122,6 +118,19 @@ class PageReader:
                     pause = self._service.quota_wait(response, self._wall())
                     if pause:
                         self._wait(pause, "its request quota is used up")
+
+    def _client(self) -> httpx.Client:
+        headers = {"User-Agent": f"leakwindow/{__version__}", **self._service.headers(self._token)}
+        try:
+            # Proxies and CA bundles from the environment apply, as to git's own clones.
+            return httpx.Client(
+                headers=headers, follow_redirects=False, trust_env=True, verify=_tls_context()
+            )
+        except (ValueError, OSError, ssl.SSLError, httpx.HTTPError, httpx.InvalidURL) as problem:
+            raise EnumerationError(
+                f"cannot set up a client for the {self._service.name} API (check the proxy and "
+                f"certificate settings in the environment): {type(problem).__name__}"
+            ) from None
 
     # --- one page ----------------------------------------------------------------------------
 

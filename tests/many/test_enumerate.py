@@ -447,3 +447,9 @@ def test_a_token_with_a_line_break_is_refused_without_echoing_it() -> None:
         list_github_org("acme", env={"GITHUB_TOKEN": f"{TOKEN}\r\nX-Injected: 1"})
     assert "GITHUB_TOKEN holds characters" in str(raised.value)
     assert TOKEN not in str(raised.value)
+
+
+def test_a_broken_proxy_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "::not a url")
+    with pytest.raises(EnumerationError, match="proxy and certificate settings"):
+        list_github_org("acme", env={})
