@@ -16,7 +16,6 @@ from scanner.many.dashboard_data import Exposure, Overview, RepoRow
 from scanner.report.html_timeline_scale import (
     AXIS_HEIGHT,
     BAR_HEIGHT,
-    LABEL_MAX_CHARS,
     LANE_PADDING,
     PLOT_LEFT,
     PLOT_RIGHT,
@@ -37,6 +36,9 @@ from scanner.report.html_values import (
 MAX_LANES = 80  # beyond this the table, not the picture, is the place to read
 _MAX_STACK = 6  # rows of bars in one lane; more overlap in the last row
 _LANE_MIN_HEIGHT = 40
+
+# A repository's name in its lane: the end of it (the repository, not the host) fits the lane.
+_LABEL_MAX_CHARS = 34
 
 
 def render_timeline_section(view: Overview) -> str:
@@ -146,7 +148,7 @@ def _render_lane(
     placed = _stack(bars)
     height = max(_LANE_MIN_HEIGHT, (max(placed) + 1) * ROW_HEIGHT + 2 * LANE_PADDING)
     background = "#f6f8fa" if index % 2 == 0 else "#ffffff"
-    label = _tail(row.source, LABEL_MAX_CHARS)
+    label = _tail(row.source, _LABEL_MAX_CHARS)
     status = f"{row.live} live" if row.live else f"{row.still_open} open"
     parts = [
         f'<g class="lane" data-repository="{esc(row.source)}" data-index="{index}">',
