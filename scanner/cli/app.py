@@ -4,11 +4,10 @@
 # parameter's annotation string while building the commands (13 ms of every run, measured
 # with both cli.py and hook_commands.py postponed: 16.7 ms against 3.9 ms).
 
-import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -61,15 +60,11 @@ from scanner.report.exit_policy import (
 )
 from scanner.severity import SEVERITIES
 
-if TYPE_CHECKING:
-    pass
-
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Find leaked secrets in git history and measure how long each one was exposed.",
 )
-baseline_app = typer.Typer(help="Suppression keyed by secret fingerprints (survives rebases).")
 
 
 def _print_version(asked: bool) -> None:
@@ -397,70 +392,20 @@ def staged(ctx: typer.Context) -> int:
     return staged_main(list(ctx.args))
 
 
-@baseline_app.command("create")
-def baseline_create(
-    path: Annotated[
-        Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
-    ] = Path("."),
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Default: .leakwindow-baseline.json", metavar="FILE"),
-    ] = None,
-    include_dangling: Annotated[
-        bool,
-        typer.Option(
-            "--include-dangling",
-            help="Accept secrets that only dangling objects hold too (left out by default).",
-        ),
-    ] = False,
-) -> int:
-    """Accept every secret found now: write a baseline keyed by secret fingerprints.
-
-    Exits 1 if it left out secrets that only dangling objects hold (listed on stderr)."""
-    from scanner.safe_files import write_file_atomically
-    from scanner.scan import baseline_entries as entries
-    from scanner.scan.baseline import BASELINE_NAME
-    from scanner.scan.service import scan_repository
-
-    report, _, repository = scan_repository(path, as_of=parse_as_of(None), ignore_baseline=True)
-    target = output or (repository.root / BASELINE_NAME)
-    plan = entries.plan_baseline(
-        report["findings"],
-        include_dangling=include_dangling,
-        accepted_before=entries.accepted_before(target),
-    )
-    document = entries.baseline_document(plan.accepted)
-    # Created fresh and renamed into place, never through a link the repository planted
-    # (at the target or on the way there); private like a report: it lists fingerprints.
-    write_file_atomically(
-        target,
-        (json.dumps(document, indent=2) + "\n").encode("utf-8"),
-        mode=0o600,
-        untrusted_roots=repository.directories(),
-        what="baseline",
-    )
-    write_standard_output(f"wrote {len(document['secrets'])} secret fingerprint(s) to {target}\n")
-    if plan.dangling_kept:
-        sys.stderr.write(entries.dangling_kept_message(plan.dangling_kept))
-    if plan.held_back:
-        sys.stderr.write(entries.held_back_message(plan.held_back))
-        return 1
-    return 0
-
-
 def _register_more_commands() -> None:
     """Commands that live in their own modules: `install-hook` and `pre-push`
     (hook_commands.py), `rules` and `fixtures` (pack_commands.py), `scan-many`
-    (many_command.py)."""
-    from scanner.cli import hook_commands, many_command, pack_commands
+    (many_command.py), `baseline` (baseline_command.py, after `fixtures` and `rules` in
+    --help)."""
+    from scanner.cli import baseline_command, hook_commands, many_command, pack_commands
 
     hook_commands.register(app)
     pack_commands.register(app)
     many_command.register(app)
+    baseline_command.register(app)
 
 
 _register_more_commands()
-app.add_typer(baseline_app, name="baseline")  # after `fixtures` and `rules` in --help
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,7 @@ from scanner.report.html_values import (
 REPORT_SET_SCHEMA = "leakwindow.report-set/1"
 # A report path from the index becomes a link only when it is plainly relative and inside
 # the output directory: no scheme, no absolute path, no climbing out, no odd characters.
-_SAFE_PATH = re.compile(r"[A-Za-z0-9_.@+=,~-]+(?:/[A-Za-z0-9_.@+=,~-]+)*")
+_SAFE_PATH = re.compile(r"[A-Za-z0-9_.@+=,~-]{1,255}(?:/[A-Za-z0-9_.@+=,~-]{1,255}){0,32}")
 
 
 @dataclass(frozen=True)

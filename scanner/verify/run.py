@@ -9,12 +9,13 @@ becomes a `Verification` whose detail holds no secret.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import ssl
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,6 +30,7 @@ from scanner.verify.plan import Plan, pick_unique, plan_request
 from scanner.verify.redact import RedactSecrets, http_logs_redacted, secret_forms
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 _MAX_BODY_BYTES = 64 * 1024  # enough for any whoami answer; a huge body is not read
 _MAX_RETRY_AFTER_S = 30.0  # a provider asking for a longer pause gets an error, not a wait
@@ -215,6 +217,17 @@ async def _verify_all(
     return results
 
 
+def _run_to_completion(make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """asyncio.run(make()), in a thread of its own when this thread already runs a loop
+    (asyncio.run refuses to start a second one there)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 def verify_secrets(
     requests: Iterable[VerifyRequest],
     settings: VerifySettings | None = None,
@@ -224,7 +237,8 @@ def verify_secrets(
     """Check each unique secret once; return its Verification keyed by fingerprint.
 
     `contacts`, when given, is incremented once per HTTP request sent, keyed by rule host.
-    Must be called outside a running event loop.
+    Called where an event loop already runs (a notebook, a browser driver), the checks run in
+    a thread of their own.
     """
     settings = settings or VerifySettings()
     unique = pick_unique(requests)
@@ -233,7 +247,7 @@ def verify_secrets(
     redactor = RedactSecrets(secret_forms(unique.values()))
     with http_logs_redacted(redactor):
         tally = contacts if contacts is not None else Counter()
-        results = asyncio.run(_verify_all(unique, settings, tally))
+        results = _run_to_completion(lambda: _verify_all(unique, settings, tally))
     # Belt and braces: details are built from fixed text, but never let a secret through.
     return {
         fingerprint: Verification(

@@ -6,6 +6,7 @@ host is resolved and must be public, which loopback never is.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import hashlib
@@ -205,6 +206,18 @@ def test_a_working_token_is_live_and_the_request_goes_to_the_rule_host(
     [seen] = fake.seen
     assert (seen.host, seen.method, seen.path) == (BEARER_HOST, "GET", "/v1/me")
     assert seen.authorization_hash == digest(f"Bearer {secret}")
+
+
+def test_verification_called_where_an_event_loop_runs_still_checks(fake: FakeProvider) -> None:
+    """A caller with its own running loop (a notebook, Playwright's sync API in a test)."""
+    secret = token("fkb_", "inside-a-loop")
+    fake.respond(secret, LIVE_JSON)
+
+    async def caller() -> dict[str, Verification]:
+        return verify_secrets([request("fake-bearer", secret)], settings_for((BEARER_HOST, fake)))
+
+    results = asyncio.run(caller())
+    assert results[fingerprint_of(secret.encode())].status == "live"
 
 
 def test_a_revoked_token_is_invalid(fake: FakeProvider) -> None:
