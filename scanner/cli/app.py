@@ -262,6 +262,7 @@ def scan(
             ),
             only_live=only_live,
             min_confidence=least_sure,
+            fail_on=policy.fail_on,
         )
     finally:
         progress.close()

@@ -22,6 +22,7 @@ from scanner.report.document import REPORT_SCHEMA, Note, Report, Scan, Stats, Su
 from scanner.report.scope import plural
 from scanner.report.verdict import LIVE, NOT_CHECKED, check_state, verdict, verification_state
 from scanner.rules.pack import Rule
+from scanner.severity import LOWEST, Severity, at_least
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def build_report(
     *,
     only_live: bool = False,
     min_confidence: Confidence = "low",
+    fail_on: Severity = LOWEST,
 ) -> Report:
     """The report of `findings`, in the order given, less sure than `min_confidence` left
     out (`scan.min_confidence` says how many); with `only_live`, of the keys that are live
@@ -74,7 +76,7 @@ def build_report(
         "tool": {"name": "leakwindow", "version": __version__},
         "scan": scan,
         "findings": entries,
-        "summary": summarize(entries),
+        "summary": summarize(entries, fail_on),
     }
 
 
@@ -175,15 +177,18 @@ def finding_entry(
     return entry
 
 
-def summarize(findings: Sequence[document.Finding]) -> Summary:
-    """Counts over the findings the report shows (suppressed ones only counted as such)."""
+def summarize(findings: Sequence[document.Finding], fail_on: Severity = LOWEST) -> Summary:
+    """Counts over the findings the report shows (suppressed ones only counted as such). The
+    longest exposure is that of the findings that fail the run (at or above `fail_on`), so a
+    headline is not set by a finding the run lets pass; of all shown when none fails."""
     active = [f for f in findings if not f["suppressed"]]
+    failing = [f for f in active if at_least(f["severity"], fail_on)] or active
     return {
         "findings": len(active),
         "in_head": sum(1 for f in active if f["in_head"]),
         "live": sum(1 for f in active if verification_state(f) == LIVE),
         "not_checked": sum(1 for f in active if verification_state(f) == NOT_CHECKED),
-        "longest_days": max((w["days"] for f in active for w in f["windows"]), default=0.0),
+        "longest_days": max((w["days"] for f in failing for w in f["windows"]), default=0.0),
         "suppressed": len(findings) - len(active),
     }
 

@@ -197,7 +197,11 @@ def verdict_line(report: Mapping[str, Any]) -> str:
         parts.append(f"{states.count(judged.LIVE)} verified live")
     if states.count(judged.NOT_CHECKED):
         parts.append(f"{states.count(judged.NOT_CHECKED)} not checked")
-    longest = _longest_days(active)
+    summary = report.get("summary") or {}
+    stated = summary.get("longest_days") if isinstance(summary, Mapping) else None
+    # The report's own headline figure (of the findings that fail the run); computed for a
+    # hand-made document that lacks it.
+    longest = float(stated) if isinstance(stated, (int, float)) else _longest_days(active)
     if longest is not None:
         parts.append(f"longest exposure {longest:.1f} days")
     line = ", ".join(parts)

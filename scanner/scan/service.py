@@ -36,6 +36,7 @@ from scanner.scan.engine import find_secrets_in_history
 from scanner.scan.findings import finding_order
 from scanner.scan.findings_view import view_findings
 from scanner.scan.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions, VerifyCandidate
+from scanner.severity import LOWEST, Severity
 
 if TYPE_CHECKING:
     from scanner.verify import VerifySettings
@@ -133,6 +134,7 @@ def scan_repository(
     verify_settings: VerifySettings | None = None,
     only_live: bool = False,
     min_confidence: Confidence = "low",
+    fail_on: Severity = LOWEST,
     ignore_baseline: bool = False,
     only_commits: frozenset[str] | None = None,
     trust_config: bool = False,
@@ -146,7 +148,8 @@ def scan_repository(
     `only_commits` limit findings to secrets introduced by those commits (CI and pre-push),
     with full-history windows and provenance. `only_live` (with `verify`) reports only the
     keys that are live or could not be checked; findings less sure than `min_confidence` are
-    left out (counted in the report); `target` is what the report names as the
+    left out (counted in the report); the headline's longest exposure is that of findings at
+    or above `fail_on`; `target` is what the report names as the
     scanned repository (default: `path`)."""
     repository = open_repository(path)
     in_range = (
@@ -240,6 +243,11 @@ def scan_repository(
         contacted=contacted if verify else None,
     )
     report = build_report(
-        facts, findings, pack.by_id, only_live=only_live, min_confidence=min_confidence
+        facts,
+        findings,
+        pack.by_id,
+        only_live=only_live,
+        min_confidence=min_confidence,
+        fail_on=fail_on,
     )
     return ScanOutcome(report, pack, repository)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from report_samples import finding_dict, first_commit_dict
 
+from scanner.report.build import summarize
 from scanner.report.markdown import escape_cell, render_markdown, short_ref, window_text
 
 AS_OF = "2025-07-01T00:00:00+00:00"
@@ -185,6 +186,7 @@ def test_verdict_for_findings_comes_first() -> None:
 def test_verdict_counts_follow_the_findings() -> None:
     report = sample_report()
     report["findings"] = report["findings"][:1]  # only the closed 59-day xAI key
+    report["summary"] = summarize(report["findings"])
     assert _verdict(render_markdown(report)) == (
         "❌ 1 secret found (1 critical), 0 still in HEAD, 1 verified live, "
         "longest exposure 59.0 days"
