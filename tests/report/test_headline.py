@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from git_builders import GitRepo, scan, scan_report, token
 
 from scanner.demo import make_token
@@ -46,3 +47,20 @@ def test_when_nothing_fails_the_longest_of_all_is_shown(tmp_path: Path) -> None:
     code, report = scan(repo.path, tmp_path, "--engine", "python", "--fail-on", "critical")
     assert code == 0
     assert report["summary"]["longest_days"] == 310.0
+
+
+def test_the_report_names_the_repository_and_dates_commits_in_utc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo(tmp_path / "acme-models")
+    # 23:30 five hours behind UTC: the 1st in the committer's zone, the 2nd in UTC.
+    repo.change("2025-03-01T23:30:00-05:00", {"app.py": f'KEY = "{token(8)}"\n'})
+    monkeypatch.chdir(repo.path)
+    _, report = scan(Path("."), tmp_path, "--engine", "python")
+    assert report["scan"]["target"] == "acme-models"
+    _, text = scan_report(Path("."), tmp_path, "--engine", "python", fmt="text")
+    assert text.startswith("leakwindow ") and ": acme-models at main " in text.splitlines()[0]
+    assert text.splitlines()[0].endswith("as of 2025-12-31T00:00:00Z")
+    assert " 2025-03-02 by Dana Developer" in text
+    _, markdown = scan_report(Path("."), tmp_path, "--engine", "python", fmt="markdown")
+    assert "first in " in markdown and " on 2025-03-02 by Dana Developer" in markdown
