@@ -94,6 +94,22 @@ def scan_many(
         int,
         typer.Option("--retries", help="Tries again for a repository that failed.", metavar="N"),
     ] = 1,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Check each key with its provider, as `scan --verify` does (off by default).",
+        ),
+    ] = False,
+    verify_rate: Annotated[
+        float,
+        typer.Option(
+            "--verify-rate",
+            help="Requests per second to one provider host, for the whole run (shared out "
+            "among the workers).",
+            metavar="N",
+        ),
+    ] = 2.0,
     github_orgs: Annotated[
         list[str] | None,
         typer.Option(
@@ -170,8 +186,30 @@ def scan_many(
         timeout=timeout,
         engine=engine.value,
         max_memory_mb=max_memory,
+        verify=_verify_settings(verify_rate) if verify else None,
     )
     return _run(found, settings, output, scheduler, scheduler_file, workers, retries, quiet)
+
+
+def _verify_settings(rate: float) -> dict[str, Any]:
+    """--verify's limits as the scan command's defaults, the rate being the whole run's: each
+    task gets its share once the cluster's size is known (`shared_out`)."""
+    from dataclasses import asdict
+
+    from scanner.verify.model import VerifySettings
+
+    return {**asdict(VerifySettings(per_host_per_second=rate)), "host_overrides": {}}
+
+
+def shared_out(settings: Any, slots: int) -> Any:
+    """The settings with --verify's per-host rate divided among `slots` tasks running at once,
+    so that a cluster of N workers sends a provider no more than one scan would."""
+    from dataclasses import replace
+
+    if not settings.verify or slots <= 1:
+        return settings
+    rate = float(settings.verify["per_host_per_second"]) / slots
+    return replace(settings, verify={**settings.verify, "per_host_per_second": rate})
 
 
 def _size(count: int) -> str:
@@ -222,6 +260,8 @@ def _run(
         sys.stderr.write(f"leakwindow: {printable(line)}\n")
 
     with dask_client(scheduler, scheduler_file, workers) as client:
+        slots = sum(int(w.get("nthreads", 1)) for w in client.scheduler_info()["workers"].values())
+        settings = shared_out(settings, slots)
         try:
             scan_all(client, sources, settings, report_set.resumable(), retries, show)
         finally:  # interrupted too: a rerun skips what is done

@@ -53,6 +53,7 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
             max_blob_size=int(request["max_blob_size"]),
             engine=str(request["engine"]),
             target=str(request["target"]),
+            **_verification(request.get("verify")),
         )
     except LeakwindowError as exc:
         return {"error": str(exc)}
@@ -62,6 +63,15 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
 
         sarif = render_sarif(outcome.report, outcome.pack.by_id)
     return {"report": outcome.report, "sarif": sarif}
+
+
+def _verification(asked: dict[str, Any] | None) -> dict[str, Any]:
+    """scan_repository's --verify arguments from the request's settings (none when not asked)."""
+    if not asked:
+        return {}
+    from scanner.verify.model import VerifySettings
+
+    return {"verify": True, "verify_settings": VerifySettings(**asked)}
 
 
 def _limit_memory(megabytes: int | None) -> None:

@@ -44,13 +44,21 @@ class Settings:
     max_blob_size: int = 10 * 1024 * 1024
     engine: str = "auto"
     max_memory_mb: int | None = None  # address space of one repository's scan
+    # --verify: VerifySettings' fields as JSON (its rate already this task's share of the run's)
+    verify: dict[str, Any] | None = None
 
     def digest(self) -> str:
         """What a report depends on besides the repository and the rule pack: these options
         and the scanner's code (another version may find other things)."""
         from scanner.cache.code_identity import code_digest
 
-        parts = (code_digest(), self.as_of or "", self.max_blob_size, self.engine)
+        parts = (
+            code_digest(),
+            self.as_of or "",
+            self.max_blob_size,
+            self.engine,
+            bool(self.verify),
+        )
         return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
@@ -167,6 +175,7 @@ def _scan(source: Source, settings: Settings, previous: Previous | None, started
             "max_blob_size": settings.max_blob_size,
             "engine": settings.engine,
             "max_memory_mb": settings.max_memory_mb,
+            "verify": settings.verify,
         },
         _remaining(settings, started),
         settings.timeout,

@@ -251,6 +251,38 @@ def test_a_task_past_its_timeout_is_reported_and_the_rest_go_on(
     assert found[clean]["status"] == "ok"
 
 
+def test_verify_checks_each_key_from_the_workers_at_the_runs_rate(
+    served: Served, tmp_path: Path
+) -> None:
+    """--verify on a cluster: the key is checked from the worker's scan, and each task gets
+    its share of the run's per-host rate (two slots here), so N workers do not send a
+    provider N times what one scan would."""
+    from distributed import Client
+    from fake_provider import LIVE_JSON, FakeProvider
+
+    from scanner.cli.many_command import _verify_settings, shared_out
+    from scanner.many.run import scan_all
+    from scanner.many.task import Outcome, Settings
+
+    fx = build_scenario("incident", tmp_path / "incident")
+    key = fx.secrets["xai"]
+    outcomes: list[Outcome] = []
+    with FakeProvider() as fake:
+        fake.respond(key, LIVE_JSON)
+        asked = {**_verify_settings(8.0), "host_overrides": {"api.x.ai": fake.base_url}}
+        settings = shared_out(Settings(as_of=AS_OF, engine="python", verify=asked), 2)
+        assert settings.verify is not None and settings.verify["per_host_per_second"] == 4.0
+        with Client(scheduler_file=str(served.scheduler_file), timeout=30) as client:
+            scan_all(client, [parse_source(str(fx.path))], settings, {}, 0, outcomes.append)
+        assert len(fake.seen_with(key)) == 1
+    (outcome,) = outcomes
+    assert outcome.status == "ok", outcome.error
+    assert outcome.report is not None
+    (finding,) = outcome.report["findings"]
+    assert finding["verification"]["status"] == "live"
+    assert outcome.report["summary"]["live"] == 1
+
+
 def test_a_worker_killed_mid_task_loses_nothing(served: Served, tmp_path: Path) -> None:
     """The task is held inside its fetch while the worker running it is killed: the
     scheduler gives it to another worker (no Dask retry asked for), and it completes."""
