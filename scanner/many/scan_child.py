@@ -13,6 +13,7 @@ The request comes as one JSON object on stdin; the answer is one JSON object on 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -85,6 +86,21 @@ def _limit_memory(megabytes: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _failure(exc: Exception, max_memory_mb: int | None) -> str:
+    """The one line a failed scan sends back. Past an address-space cap, memory runs out as a
+    MemoryError, as ENOMEM where the scan starts a git process, or as a thread that cannot
+    start: all of them are "out of memory"."""
+    capped = max_memory_mb is not None
+    out_of_memory = (
+        isinstance(exc, MemoryError)
+        or (capped and isinstance(exc, OSError) and exc.errno == errno.ENOMEM)
+        or (capped and isinstance(exc, RuntimeError) and "can't start new thread" in str(exc))
+    )
+    if out_of_memory:
+        return f"out of memory (--max-memory {max_memory_mb} MB)"
+    return f"internal error: {type(exc).__name__}"
+
+
 def main() -> int:
     _exit_with_parent(os.getppid())
     request: dict[str, Any] = {}
@@ -92,10 +108,8 @@ def main() -> int:
         request = json.loads(sys.stdin.buffer.read())
         _limit_memory(request.get("max_memory_mb"))
         result = answer(request)
-    except MemoryError:
-        result = {"error": f"out of memory (--max-memory {request.get('max_memory_mb')} MB)"}
     except Exception as exc:  # one line back, never a traceback that could quote content
-        result = {"error": f"internal error: {type(exc).__name__}"}
+        result = {"error": _failure(exc, request.get("max_memory_mb"))}
     sys.stdout.write(json.dumps(result, ensure_ascii=False))
     sys.stdout.flush()
     return 0

@@ -3,12 +3,14 @@ status of a whole run: pure functions, no git, no Dask."""
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
 import pytest
 
 from scanner.errors import LeakwindowError
+from scanner.many import scan_child
 from scanner.many.report_set import exit_code
 from scanner.many.sources import parse_source, read_repos_file, redact_url, unique
 
@@ -125,3 +127,21 @@ def test_one_relative_path_from_two_lists_is_two_sources(tmp_path: Path) -> None
         + read_repos_file(tmp_path / "b" / "repos.txt")
     )
     assert [s.display for s in found] == [str(tmp_path / "a" / "app"), str(tmp_path / "b" / "app")]
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (MemoryError(), "out of memory (--max-memory 40 MB)"),
+        (OSError(errno.ENOMEM, "Cannot allocate memory"), "out of memory (--max-memory 40 MB)"),
+        (RuntimeError("can't start new thread"), "out of memory (--max-memory 40 MB)"),
+        (OSError(errno.EACCES, "Permission denied"), "internal error: PermissionError"),
+        (ValueError("x"), "internal error: ValueError"),
+    ],
+)
+def test_a_scan_that_runs_out_of_memory_under_its_cap_says_so(
+    failure: Exception, said: str
+) -> None:
+    """However memory runs out under --max-memory (an allocation, a git process or a thread
+    that cannot start), the repository's error says so; other failures name only their type."""
+    assert scan_child._failure(failure, 40) == said
