@@ -8,10 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from git_builders import AS_OF
+
 from scanner.cli.app import main
 from scanner.demo import BuiltFixture, build_scenario
-
-AS_OF = "2025-12-31T00:00:00+00:00"
 
 
 def build(name: str, tmp_path: Path) -> BuiltFixture:

@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 from cache_support import framed_like, payload_of
+from git_builders import PYTHON_ENGINE
 from scenario_support import build, finding_for, scan_json
 
 from scanner.demo import make_token
 
 KEY = make_token("github-pat", random.Random("test-cache-objects"))
-ENGINE = ("--engine", "python")  # no Hyperscan database to compile into a fresh cache root
 IDENTITY = ("-c", "user.name=T", "-c", "user.email=t@t.test")
 
 
@@ -59,9 +59,9 @@ def _same_as_a_cold_scan(
     """Two cached rescans (the second answers from what the first saved) against a scan
     without the cache: same findings, same commit count, same exit code. `answers`: how the
     cache must have answered each (the report's scan.cache)."""
-    code, cold = scan_json(repo, tmp_path, *ENGINE, "--no-cache", *extra)
+    code, cold = scan_json(repo, tmp_path, *PYTHON_ENGINE, "--no-cache", *extra)
     for number in range(2):
-        warm_code, warm = scan_json(repo, tmp_path, *ENGINE, *extra)
+        warm_code, warm = scan_json(repo, tmp_path, *PYTHON_ENGINE, *extra)
         assert warm["findings"] == cold["findings"]
         assert warm["scan"]["stats"]["commits"] == cold["scan"]["stats"]["commits"]
         assert warm["scan"]["incomplete"] == cold["scan"]["incomplete"]
@@ -99,7 +99,7 @@ def test_a_commit_fetched_through_an_alternate_is_seen_by_the_rescan(
     reference = [clone_option] if clone_option == "--shared" else [clone_option, str(pool)]
     _git(tmp_path, "clone", "-q", *reference, source, str(clone))
     assert (clone / ".git" / "objects" / "info" / "alternates").is_file()
-    code, _ = scan_json(clone, tmp_path, *ENGINE)
+    code, _ = scan_json(clone, tmp_path, *PYTHON_ENGINE)
     assert code == 0
     _commit(origin, "settings.py", f'TOKEN = "{KEY}"\n')
     # The pool fetches first (as an object pool's maintenance does): the clone's own fetch
@@ -128,7 +128,7 @@ def test_pruned_objects_leave_no_stale_finding_and_no_false_unreadable(
     tmp_path: Path, own_cache: Path, removal: tuple[str, ...]
 ) -> None:
     fx = build("rewritten", tmp_path)  # the token survives only in dangling objects
-    code, before = scan_json(fx.path, tmp_path, *ENGINE)
+    code, before = scan_json(fx.path, tmp_path, *PYTHON_ENGINE)
     assert code == 1
     assert finding_for(before, fx.secrets["github"])["dangling"] is True
     _commit(fx.path, "later.py", "print('later')\n")  # so the rescan extends the snapshot
@@ -143,7 +143,7 @@ def test_a_stray_pack_without_its_index_does_not_break_a_rescan(
     tmp_path: Path, own_cache: Path
 ) -> None:
     fx = build("incident", tmp_path)
-    scan_json(fx.path, tmp_path, *ENGINE)
+    scan_json(fx.path, tmp_path, *PYTHON_ENGINE)
     _commit(fx.path, "again.py", f'KEY = "{fx.secrets["xai"]}"\n')
     stray = fx.path / ".git" / "objects" / "pack" / f"pack-{'ab' * 20}.pack"
     stray.parent.mkdir(exist_ok=True)
@@ -154,7 +154,7 @@ def test_a_stray_pack_without_its_index_does_not_break_a_rescan(
 
 def test_an_inconsistent_saved_result_is_not_used(tmp_path: Path, own_cache: Path) -> None:
     fx = build("multi-secret", tmp_path)
-    scan_json(fx.path, tmp_path, *ENGINE)
+    scan_json(fx.path, tmp_path, *PYTHON_ENGINE)
     (saved,) = _cache_files(fx.path, own_cache, "result.json")
     original = saved.read_bytes()
     document = json.loads(payload_of(original))
@@ -173,7 +173,7 @@ def test_a_damaged_cache_file_costs_time_not_the_answer(
     tmp_path: Path, own_cache: Path, suffix: str, damage: str
 ) -> None:
     fx = build("merged-feature-branch", tmp_path)
-    _, first = scan_json(fx.path, tmp_path, *ENGINE)
+    _, first = scan_json(fx.path, tmp_path, *PYTHON_ENGINE)
     introduced = first["findings"][0]["first_commit"]["sha"].encode()  # in every file but one
     (target,) = _cache_files(fx.path, own_cache, suffix)
     content = target.read_bytes()
@@ -209,7 +209,7 @@ def _flipped(content: bytes, commit: bytes) -> bytes:
 def test_another_repository_at_the_same_path_inherits_nothing(tmp_path: Path) -> None:
     cache_root = tmp_path / "cache"
     first = build("rewritten", tmp_path)
-    code, report = scan_json(first.path, tmp_path, *ENGINE, "--cache-dir", str(cache_root))
+    code, report = scan_json(first.path, tmp_path, *PYTHON_ENGINE, "--cache-dir", str(cache_root))
     assert code == 1 and report["findings"]
     shutil.rmtree(first.path)
     first.path.mkdir()
@@ -228,7 +228,7 @@ def test_objects_the_extension_did_not_see_mean_a_full_read(
     import scanner.scan.incremental
 
     fx = build("incident", tmp_path)
-    scan_json(fx.path, tmp_path, *ENGINE)
+    scan_json(fx.path, tmp_path, *PYTHON_ENGINE)
     _commit(fx.path, "again.py", f'KEY = "{fx.secrets["xai"]}"\n')
     commits = set(_git(fx.path, "rev-list", "--all").split())
     finds = scanner.scan.incremental.new_object_ids

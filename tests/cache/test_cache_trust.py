@@ -26,10 +26,10 @@ from typing import Any
 
 import pytest
 from cache_support import payload_of
+from git_builders import PYTHON_ENGINE
 from scenario_support import build, finding_for, scan_json
 
 PLANTED = Path(".git") / "leakwindow"  # where caches lived up to commit e5329f8
-ENGINE = ("--engine", "python")  # no Hyperscan database to compile into a fresh cache root
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_clean_verdicts_planted_in_the_repository_hide_nothing(
 ) -> None:
     # Any scan gives the verdict key every user of the same version and rules has.
     decoy = build("incident", tmp_path)
-    scan_json(decoy.path, tmp_path, *ENGINE)
+    scan_json(decoy.path, tmp_path, *PYTHON_ENGINE)
     databases = [p for p in _repository_cache_files(decoy.path, own_cache) if p.suffix == ".sqlite"]
     keys = {
         key
@@ -86,7 +86,7 @@ def test_clean_verdicts_planted_in_the_repository_hide_nothing(
             "INSERT INTO clean_blobs VALUES (?, ?)",
             [(key, oid) for key in keys for oid in _blob_ids(victim.path)],
         )
-    code, report = scan_json(victim.path, tmp_path, *ENGINE)
+    code, report = scan_json(victim.path, tmp_path, *PYTHON_ENGINE)
     assert code == 1
     finding_for(report, victim.secrets["anthropic"])
 
@@ -95,7 +95,7 @@ def test_a_saved_result_planted_in_the_repository_hides_nothing(
     tmp_path: Path, own_cache: Path
 ) -> None:
     victim = build("never-removed", tmp_path)
-    _, cold = scan_json(victim.path, tmp_path, *ENGINE)
+    _, cold = scan_json(victim.path, tmp_path, *PYTHON_ENGINE)
     genuine = _one(_repository_cache_files(victim.path, own_cache), "result.json")
     document: dict[str, Any] = json.loads(payload_of(genuine.read_bytes()))
     for name in ("findings", "opened_ts", "sha1s"):
@@ -104,7 +104,7 @@ def test_a_saved_result_planted_in_the_repository_hides_nothing(
     planted = victim.path / PLANTED / "cache-result.json"
     planted.parent.mkdir(exist_ok=True)
     planted.write_text(json.dumps(document))
-    code, report = scan_json(victim.path, tmp_path, *ENGINE)
+    code, report = scan_json(victim.path, tmp_path, *PYTHON_ENGINE)
     assert code == 1
     assert report["findings"] == cold["findings"]
 
@@ -113,7 +113,7 @@ def test_a_history_snapshot_planted_in_the_repository_hides_nothing(
     tmp_path: Path, own_cache: Path
 ) -> None:
     victim = build("never-removed", tmp_path)
-    _, cold = scan_json(victim.path, tmp_path, *ENGINE)
+    _, cold = scan_json(victim.path, tmp_path, *PYTHON_ENGINE)
     files = _repository_cache_files(victim.path, own_cache)
     _one(files, "result.json").unlink()  # so that the rescan goes through the snapshot
     genuine = _one(files, "history.bin")
@@ -127,7 +127,7 @@ def test_a_history_snapshot_planted_in_the_repository_hides_nothing(
     bulk = _one(files, "history-base.bin")
     if bulk.parent != planted:
         (planted / "cache-history-base.bin").write_bytes(payload_of(bulk.read_bytes()))
-    code, report = scan_json(victim.path, tmp_path, *ENGINE)
+    code, report = scan_json(victim.path, tmp_path, *PYTHON_ENGINE)
     assert code == 1
     assert report["findings"] == cold["findings"]
 
@@ -148,7 +148,7 @@ def test_links_planted_where_the_cache_writes_are_not_followed(
     before = sorted(os.listdir(planted))
     for extra in ((), ("--cache-dir", str(tmp_path / "elsewhere"))):
         for _ in range(2):
-            code, _ = scan_json(fx.path, tmp_path, *ENGINE, *extra)
+            code, _ = scan_json(fx.path, tmp_path, *PYTHON_ENGINE, *extra)
             assert code == 1
     for name in names:
         assert (outside / f"{name}.txt").read_text() == f"the user's own {name} file\n"
@@ -159,8 +159,8 @@ def test_cache_files_are_private_and_keep_no_sha1_of_a_secret(
     tmp_path: Path, own_cache: Path
 ) -> None:
     fx = build("multi-secret", tmp_path)
-    scan_json(fx.path, tmp_path, *ENGINE)
-    scan_json(fx.path, tmp_path, *ENGINE, "--all-branches")  # a second saved result
+    scan_json(fx.path, tmp_path, *PYTHON_ENGINE)
+    scan_json(fx.path, tmp_path, *PYTHON_ENGINE, "--all-branches")  # a second saved result
     files = [path for path in _repository_cache_files(fx.path, own_cache) if path.is_file()]
     assert files
     for path in files:
@@ -200,11 +200,11 @@ def test_a_default_cache_root_inside_the_repository_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fx = build("multi-secret", tmp_path)
-    _, cold = scan_json(fx.path, tmp_path, *ENGINE, "--no-cache")
+    _, cold = scan_json(fx.path, tmp_path, *PYTHON_ENGINE, "--no-cache")
     monkeypatch.setenv("XDG_CACHE_HOME", str(fx.path / ".cache"))  # e.g. a CI cache step
     capsys.readouterr()
     for _ in range(2):
-        code, report = scan_json(fx.path, tmp_path, *ENGINE)
+        code, report = scan_json(fx.path, tmp_path, *PYTHON_ENGINE)
         assert code == 1
         assert report["findings"] == cold["findings"]
         assert report["scan"]["stats"]["blobs_cached"] == 0
@@ -221,5 +221,7 @@ def _scan_without_report(repo: Path, tmp_path: Path, *extra: str) -> tuple[int, 
     from scanner.cli.app import main
 
     out = tmp_path / "refused.json"
-    code = main(["scan", str(repo), "--format", "json", "--output", str(out), *ENGINE, *extra])
+    code = main(
+        ["scan", str(repo), "--format", "json", "--output", str(out), *PYTHON_ENGINE, *extra]
+    )
     return code, out
