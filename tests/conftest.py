@@ -15,6 +15,8 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import home_guard
 import pytest
@@ -68,3 +70,31 @@ def _no_write_into_the_users_cache() -> Iterator[None]:
 settings.register_profile(
     "mutation", derandomize=True, deadline=None, suppress_health_check=list(HealthCheck)
 )
+
+
+# Debian's Chromium, which CI installs: the browser tests skip without it. Without the
+# background-networking flags it tries to reach Google's hosts at every start, and this
+# machine's closed network refuses them.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium per test module (Playwright), for the HTML reports' tests."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

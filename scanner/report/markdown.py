@@ -28,6 +28,7 @@ from scanner.report.scope import (
     utc_date,
     work_line,
 )
+from scanner.report.verdict import short_ref as short_ref
 
 if TYPE_CHECKING:
     from scanner.report.document import Report
@@ -47,15 +48,6 @@ def escape_cell(value: object) -> str:
     text = printable(_NEWLINES.sub("↵", str(value)))  # controls and bidi spelled out
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
-
-
-def short_ref(ref: str) -> str:
-    """`refs/heads/main` → `main`, `refs/remotes/origin/x` → `origin/x`, `refs/tags/v1` →
-    `tags/v1`; other refs lose only `refs/`."""
-    for prefix in ("refs/heads/", "refs/remotes/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix) :]
-    return ref.removeprefix("refs/")
 
 
 def _date(timestamp: object) -> str:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from scanner.report.scope import plural
+from scanner.report.verdict import short_ref
 
 # Branches named before the rest are counted; a reviewer needs the first few, not all.
 BRANCHES_SHOWN = 4
@@ -18,15 +19,6 @@ BRANCHES_SHOWN = 4
 TAGS_SHOWN = 3
 
 _DIGITS = re.compile(r"(\d+)")
-
-
-def short_ref(ref: str) -> str:
-    """`refs/heads/main` → `main`, `refs/remotes/origin/x` → `origin/x`, `refs/tags/v1` →
-    `tags/v1`; other refs lose only `refs/`."""
-    for prefix in ("refs/heads/", "refs/remotes/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix) :]
-    return ref.removeprefix("refs/")
 
 
 def refs_phrase(refs: Sequence[str]) -> str:

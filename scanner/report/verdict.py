@@ -44,10 +44,12 @@ class Verdict:
 
 
 def short_ref(ref: str) -> str:
-    for prefix, label in (("refs/heads/", ""), ("refs/remotes/", ""), ("refs/tags/", "tags/")):
+    """`refs/heads/main` → `main`, `refs/remotes/origin/x` → `origin/x`, `refs/tags/v1` →
+    `tags/v1`; other refs lose only `refs/` (every format names refs this way)."""
+    for prefix in ("refs/heads/", "refs/remotes/"):
         if ref.startswith(prefix):
-            return label + ref[len(prefix) :]
-    return ref
+            return ref[len(prefix) :]
+    return ref.removeprefix("refs/")
 
 
 def check_state(status: object, detail: object) -> str:

@@ -23,8 +23,6 @@ from scanner.many.dashboard import render_dashboard, render_summary_markdown
 from scanner.many.dashboard_data import overview, safe_link
 from scanner.report.html import render_html
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 AS_OF = "2025-12-31T00:00:00+00:00"
 VERIFY_RULES = str(Path(__file__).parents[1] / "data" / "verify_rules.toml")
 LIVE_KEY = fake_bearer("dashboard-live")
@@ -297,17 +295,6 @@ def test_an_empty_or_malformed_index_still_renders() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # The page in a browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 class _Opened:

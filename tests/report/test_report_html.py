@@ -23,17 +23,6 @@ try:  # tests/ is a rootdir-relative folder, or a package once it grows an __ini
 except ImportError:  # pragma: no cover - depends on how pytest was pointed at the tests
     from tests.report_samples import AS_OF, planted_secrets, sample_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 HOSTILE_PATH = "<script>alert(1)</script>"
 HOSTILE_AUTHOR = '"><img src=x onerror=alert(2)>'
 HOSTILE_REF = "refs/heads/<b>evil</b>&"
@@ -309,17 +298,6 @@ def test_severity_colours_meet_text_contrast_on_white() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # Browser level: real headless Chromium over a file:// URL
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 class _LoadedPage:

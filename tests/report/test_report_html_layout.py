@@ -31,8 +31,6 @@ try:  # tests/ is a rootdir-relative folder, or a package once it grows an __ini
 except ImportError:  # pragma: no cover - depends on how pytest was pointed at the tests
     from tests.report_samples import sample_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 WIDTHS = (1400, 800)
 HEAD_BRANCH = "release/2025-spring-hotfixes"
 LEAK_DATE = "2025-01-10T23:30:00-05:00"  # 2025-01-11 04:30 in UTC
@@ -109,17 +107,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         pages[name] = root / f"{name}.html"
         pages[name].write_text(render_html(report), encoding="utf-8")
     return Built(reports, pages)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI installs it")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
