@@ -62,14 +62,15 @@ def test_rescan_after_a_new_commit_reads_the_new_blob_and_finds_its_secret(
 
 def test_a_changed_rule_pack_invalidates_the_cache(tmp_path: Path) -> None:
     fx = build("incident", tmp_path)
-    _, first = scan_json(fx.path, tmp_path)
+    engine = ("--engine", "python")  # the same under both; no database of pack + rule to compile
+    _, first = scan_json(fx.path, tmp_path, *engine)
     rule = tmp_path / "extra.toml"
     rule.write_text(
         '[[rule]]\nid = "readme-word"\ntitle = "Word"\nseverity = "low"\n'
         "keywords = [\"monitor\"]\npattern = '''(monitor[a-z]{0,3})'''\n"
         'remediation = "none"\n[rule.examples]\nmatch = ["monitoring"]\nignore = ["x"]\n'
     )
-    _, second = scan_json(fx.path, tmp_path, "--rules", str(rule))
+    _, second = scan_json(fx.path, tmp_path, "--rules", str(rule), *engine)
     assert second["scan"]["stats"]["blobs_cached"] == 0
     assert second["scan"]["stats"]["blobs_scanned"] == first["scan"]["stats"]["blobs_scanned"]
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import random
 import string
 from pathlib import Path
+from typing import Any
 
+import git_builders
 import pytest
-from git_builders import GitRepo, fake_bearer, scan, scan_report
+from git_builders import PYTHON_ENGINE, GitRepo, fake_bearer
 
 from scanner.cli.app import main
 from scanner.cli.staged_command import main as staged_main
@@ -29,6 +31,17 @@ ORDER = ("critical", "high", "medium", "low")
 PREFIX = {"critical": "lwcrit_", "high": "lwhigh_", "medium": "lwmedi_", "low": "lwlowx_"}
 VERIFY_RULES = str(Path(__file__).parents[1] / "data" / "verify_rules.toml")
 AS_OF = "2025-12-31T00:00:00+00:00"
+
+
+def scan(repo: Path, tmp_path: Path, *options: str) -> tuple[int, dict[str, Any]]:
+    """`leakwindow scan --format json` with the Python engine: the exit policy is the same
+    under both, and each repository's own rules would otherwise compile a Hyperscan database
+    of the whole pack (5 s apiece)."""
+    return git_builders.scan(repo, tmp_path, *PYTHON_ENGINE, *options)
+
+
+def scan_report(repo: Path, out_dir: Path, *options: str, fmt: str = "json") -> tuple[int, str]:
+    return git_builders.scan_report(repo, out_dir, *PYTHON_ENGINE, *options, fmt=fmt)
 
 
 def _token(severity: str, seed: str) -> str:

@@ -89,7 +89,7 @@ def _scan(repo: GitRepo, tmp_path: Path, *options: str) -> tuple[Path, dict[str,
     baseline = tmp_path / "baseline.json"
     accepted = {"fingerprint": fingerprint(KEYS["accepted"])}
     baseline.write_text(json.dumps({"schema": BASELINE_SCHEMA, "secrets": [accepted]}))
-    common = ("--rules", RULES, "--verify", "--baseline", str(baseline))
+    common = ("--engine", "python", "--rules", RULES, "--verify", "--baseline", str(baseline))
     code, report = scan(repo.path, tmp_path, *common, *options, as_of=AS_OF)
     assert code == 1
     saved = tmp_path / f"saved-{len(options)}.json"
