@@ -1,4 +1,4 @@
-"""The differential cache fuzzer (bench/cache_fuzz.py) in the test suite: 100 steps.
+"""The differential cache fuzzer (bench/cache_fuzz.py) in the test suite: 60 steps.
 
 Each seed is a test case of its own, so pytest-xdist spreads them over the cores. Every step
 is a random repository operation followed by a scan with the cache and one without; any
