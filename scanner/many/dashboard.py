@@ -12,8 +12,6 @@ shown, as the reports hold them.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +27,7 @@ from scanner.many.dashboard_data import (
 from scanner.many.dashboard_markdown import render_summary_markdown
 from scanner.many.dashboard_timeline import render_timeline_section
 from scanner.report.html_document import STYLE as REPORT_STYLE
+from scanner.report.html_document import html_document
 from scanner.report.html_values import (
     days_text,
     esc,
@@ -68,24 +67,8 @@ def render_dashboard(index: Mapping[str, Any], reports: Mapping[str, Mapping[str
         _render_footer(),
         "</main>",
     ]
-    return _document("leakwindow organisation dashboard", "\n".join(s for s in sections if s))
-
-
-def _document(title: str, body: str) -> str:
-    digest = base64.b64encode(hashlib.sha256(STYLE.encode("utf-8")).digest()).decode("ascii")
-    policy = (
-        f"default-src 'none'; style-src 'sha256-{digest}'; script-src 'none'; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{esc(policy)}">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<meta name="referrer" content="no-referrer">\n'
-        f"<title>{esc(title)}</title>\n"
-        f"<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
-    )
+    body = "\n".join(s for s in sections if s)
+    return html_document("leakwindow organisation dashboard", body, style=STYLE, script=False)
 
 
 def _render_header(view: Overview) -> str:

@@ -34,15 +34,18 @@ def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def html_document(title: str, body: str) -> str:
-    """The whole page around `body`, with `title` (escaped here) in its head."""
+def html_document(title: str, body: str, *, style: str = STYLE, script: bool = True) -> str:
+    """The whole page around `body`, with `title` (escaped here) in its head; the
+    organisation dashboard passes its own `style` and `script=False` (it has none)."""
     # Only this exact style and script may run: an injected tag would be inert even if some
     # value escaped escaping, and no fetch of any kind is allowed.
+    scripts = _csp_hash(SCRIPT) if script else "'none'"
     policy = (
         "default-src 'none'; "
-        f"style-src {_csp_hash(STYLE)}; script-src {_csp_hash(SCRIPT)}; "
+        f"style-src {_csp_hash(style)}; script-src {scripts}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
+    tail = f"<script>{SCRIPT}</script>\n" if script else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -50,6 +53,6 @@ def html_document(title: str, body: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f"<title>{esc(title)}</title>\n"
-        f"<style>{STYLE}</style>\n</head>\n<body>\n{body}\n"
-        f"<script>{SCRIPT}</script>\n</body>\n</html>\n"
+        f"<style>{style}</style>\n</head>\n<body>\n{body}\n"
+        f"{tail}</body>\n</html>\n"
     )
