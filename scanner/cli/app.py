@@ -60,6 +60,16 @@ from scanner.report.exit_policy import (
 )
 from scanner.severity import SEVERITIES
 
+# The report's format and destination, as `scan` and `report` both take them.
+FormatOption = Annotated[
+    ReportFormat,
+    typer.Option("--format", "-f", help="Report format.", metavar=metavar(FORMATS)),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the report here ('-' for stdout).", metavar="FILE"),
+]
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -96,16 +106,8 @@ def scan(
     path: Annotated[
         Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
     ] = Path("."),
-    fmt: Annotated[
-        ReportFormat,
-        typer.Option("--format", "-f", help="Report format.", metavar=metavar(FORMATS)),
-    ] = ReportFormat.text,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write the report here ('-' for stdout).", metavar="FILE"
-        ),
-    ] = None,
+    fmt: FormatOption = ReportFormat.text,
+    output: OutputOption = None,
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Clock for open windows (ISO-8601).", metavar="TIME"),
@@ -314,16 +316,8 @@ def report_command(
     report_file: Annotated[
         Path, typer.Argument(help="A JSON report saved by `scan -f json`.", metavar="REPORT_FILE")
     ],
-    fmt: Annotated[
-        ReportFormat,
-        typer.Option("--format", "-f", help="Report format.", metavar=metavar(FORMATS)),
-    ] = ReportFormat.text,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help="Write the report here ('-' for stdout).", metavar="FILE"
-        ),
-    ] = None,
+    fmt: FormatOption = ReportFormat.text,
+    output: OutputOption = None,
 ) -> int:
     """Render a saved JSON report again, in any format, without rescanning."""
     # The file may come from anywhere: it is read with a size limit (a regular file only)
