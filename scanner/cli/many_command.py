@@ -212,10 +212,6 @@ def shared_out(settings: Any, slots: int) -> Any:
     return replace(settings, verify={**settings.verify, "per_host_per_second": rate})
 
 
-def _size(count: int) -> str:
-    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.0f} kB"
-
-
 def _say(quiet: bool) -> Any:
     def say(line: str) -> None:
         if not quiet:
@@ -242,6 +238,7 @@ def _run(
     done = 0
 
     from scanner.printable import printable
+    from scanner.report.scope import size_text
 
     def show(outcome: Any) -> None:
         nonlocal done
@@ -252,7 +249,7 @@ def _run(
         if entry["status"] == "ok":
             summary = entry["summary"]
             what = f"{summary['findings']} secret(s), {summary['failing']} failing"
-            what += f", {_size(summary['bytes_scanned'])}"
+            what += f", {size_text(summary['bytes_scanned'])}"
             what += ", unchanged" if entry.get("reused") else f", {outcome.seconds:.1f} s"
         else:
             what = f"error: {entry['error']}"

@@ -14,6 +14,7 @@ from typing import Any
 from scanner.confidence import CONFIDENCES
 from scanner.printable import printable
 from scanner.report import verdict as judged
+from scanner.report.scope import parse_time as parse_time
 from scanner.severity import SEVERITIES, rank
 
 # The table sorts by this, largest first: critical 4 .. low 1 (0 for anything else).
@@ -58,23 +59,6 @@ def as_dict(value: object) -> dict[str, Any]:
 
 def as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def parse_time(value: object) -> datetime | None:
-    """Parse an ISO-8601 timestamp into UTC; naive times are taken as UTC, junk gives None,
-    and so does a time that UTC cannot hold (0001-01-01T00:00:00+05:00 is in year 0)."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    try:
-        parsed = datetime.fromisoformat(text)
-        return (
-            parsed.astimezone(timezone.utc)
-            if parsed.tzinfo
-            else parsed.replace(tzinfo=timezone.utc)
-        )
-    except (ValueError, OverflowError):
-        return None
 
 
 def date_text(moment: datetime | None) -> str:

@@ -46,14 +46,11 @@ def size_text(count: int) -> str:
 def as_of_text(scan: Mapping[str, Any]) -> str:
     """The scan's as-of moment in UTC with its `Z` (`2026-12-06T19:23:49Z`); every format
     dates commits in UTC too."""
-    value = str(scan.get("as_of") or "")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            return moment.strftime("%Y-%m-%dT%H:%M:%S")
-        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (ValueError, OverflowError):
-        return value  # a saved report edited by hand: shown as it is
+    value = scan.get("as_of")
+    moment = parse_time(value)
+    if moment is None:
+        return str(value or "")  # a saved report edited by hand: shown as it is
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def work_line(report: Mapping[str, Any]) -> str:
@@ -93,11 +90,24 @@ def severity_counts(findings: Iterable[Mapping[str, Any]]) -> str:
 def utc_date(timestamp: object) -> str:
     """The UTC day of an ISO timestamp (`2025-03-02`), so that every format dates a commit the
     same way whatever the committer's zone; "?" for a missing one."""
-    value = str(timestamp or "")
+    moment = parse_time(timestamp)
+    if moment is None:
+        return str(timestamp or "")[:10] or "?"
+    return moment.date().isoformat()
+
+
+def parse_time(value: object) -> datetime | None:
+    """Parse an ISO-8601 timestamp into UTC; naive times are taken as UTC, junk gives None,
+    and so does a time that UTC cannot hold (0001-01-01T00:00:00+05:00 is in year 0)."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(timezone.utc)
-        return moment.strftime("%Y-%m-%d")
+        parsed = datetime.fromisoformat(text)
+        return (
+            parsed.astimezone(timezone.utc)
+            if parsed.tzinfo
+            else parsed.replace(tzinfo=timezone.utc)
+        )
     except (ValueError, OverflowError):
-        return value[:10] or "?"
+        return None
