@@ -28,6 +28,7 @@ from typing import Any
 from scanner.cache.files import cache_root, read_cache_file, read_sealed, sealed
 from scanner.cache.keys import engine_identity, matcher_key, rule_pack_key
 from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.hs_split import split_point
 from scanner.detect.matcher import Matcher
 from scanner.errors import LeakwindowError
 from scanner.rules.config import Config, load_pack
@@ -160,7 +161,9 @@ def _write(directory: Path, path: Path, blob: bytes) -> None:
         write_file_atomically(path, sealed(blob), mode=0o600, what="cache file")
     except LeakwindowError as exc:
         raise OSError(str(exc)) from None
-    pattern = "pack-*.marshal" if path.name.startswith("pack-") else "prefilter-*.hsdb"
+    # Each kind is pruned on its own: the built-in rules' database, which every set of one's
+    # own rules shares, never gives way to those sets' entries.
+    pattern = f"{path.name.split('-', 1)[0]}-*{path.suffix}"
     entries = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime)
     for stale in entries[:-_KEEP_FILES]:
         stale.unlink(missing_ok=True)
@@ -203,11 +206,43 @@ def matcher_cached(
         )
     except errors:
         pass  # missing, or from another version, build or platform: work it out again
-    matcher = Matcher(pack, engine=engine, screen_patterns=screen_patterns)
+    matcher = _matcher_on_saved_base(pack, engine, screen_patterns, directory, errors)
     compiled = matcher.compiled_prefilter()
     with contextlib.suppress(OSError, ValueError):
         saved = (matcher.rule_shapes(), compiled, matcher.keyword_forms())
         _write(directory, path, marshal.dumps(saved))
+    return matcher
+
+
+def _matcher_on_saved_base(
+    pack: RulePack,
+    engine: str,
+    screen_patterns: bool,
+    directory: Path,
+    errors: tuple[type[BaseException], ...],
+) -> Matcher:
+    """A new Matcher; when built-in rules and one's own are screened apart (`hs_split`), the
+    built-in database comes from its own cache entry, shared by every set of own rules, and
+    only the own rules' small one is compiled."""
+    point = split_point([rule for rule in pack.rules if not rule.files])
+    if engine != "hyperscan" or point is None:
+        return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
+    key = matcher_key(point.digest, engine_identity(engine, screen_patterns))
+    path = directory / f"builtin-{key[:40]}.hsdb"
+    try:
+        return Matcher(
+            pack,
+            engine=engine,
+            screen_patterns=screen_patterns,
+            compiled_base=read_sealed(path),
+        )
+    except errors:
+        pass  # missing or unusable: compiled below, and saved for the next set of own rules
+    matcher = Matcher(pack, engine=engine, screen_patterns=screen_patterns)
+    base = matcher.compiled_base()
+    if base is not None:
+        with contextlib.suppress(OSError, ValueError):
+            _write(directory, path, base)
     return matcher
 
 

@@ -57,12 +57,16 @@ class HyperscanPrefilter:
         forms: KeywordForms,
         compiled: bytes | None,
         screen_patterns: bool,
+        hints: bool = True,
     ) -> None:
-        """`compiled` is `serialized()` of a database built from the same rules (a cache)."""
+        """`compiled` is `serialized()` of a database built from the same rules (a cache).
+        `hints=False` leaves the percent-encoding hints out: the second database of a split
+        screen (`hs_split`), whose first one holds them."""
         import hyperscan
 
         self._rules = rules
         self._forms = forms
+        self._hints = PERCENT_HINTS if hints else ()
         if compiled is not None:
             self._load(compiled)
             return
@@ -123,7 +127,7 @@ class HyperscanPrefilter:
             self._length.append(len(form))
             self._rules_of.append([])
         self._first_hint = len(entries)
-        for hint in PERCENT_HINTS:
+        for hint in self._hints:
             entries.append(Entry(_PERCENT_HINT, hint))
             self._owner.append(_PERCENT_HINT)
             self._length.append(len(hint))
@@ -155,7 +159,7 @@ class HyperscanPrefilter:
         # (max() over chained lists: C-level loops, since this runs in every hook)
         rules = len(self._rules)
         fits = (
-            len(owner) == len(length) == len(rules_of) == first_hint + len(PERCENT_HINTS)
+            len(owner) == len(length) == len(rules_of) == first_hint + len(self._hints)
             and max(owner, default=-1) < rules
             and max(itertools.chain(pattern, *rules_of), default=-1) < rules
         )

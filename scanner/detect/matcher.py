@@ -20,6 +20,7 @@ from scanner.detect.decoding import KeywordForms
 from scanner.detect.file_rules import file_matches
 from scanner.detect.grading import grade
 from scanner.detect.hs_screening import HyperscanPrefilter, hyperscan_available
+from scanner.detect.hs_split import SplitScreen, split_point
 from scanner.detect.key_material import canonical_key
 from scanner.detect.lines import LineIndex, line_place
 from scanner.detect.regions import search_regions
@@ -50,13 +51,16 @@ class Matcher:
         screen_patterns: bool = True,
         shapes: dict[int, SavedShape] | None = None,
         forms: list[bytes] | None = None,
+        compiled_base: bytes | None = None,
     ) -> None:
         """`compiled_prefilter`: a `compiled_prefilter()` of a Hyperscan matcher for the same
         pack, matching code, Hyperscan version and `screen_patterns` (the on-disk cache keys
         on all four). `screen_patterns=False` screens by keywords only: a database that
         compiles in milliseconds, for small inputs such as a staged change. `shapes`: the
         `rule_shapes()` of a matcher for the same pack and matching code (also cached), and
-        `forms` its `keyword_forms()` (the same, with the decoding code)."""
+        `forms` its `keyword_forms()` (the same, with the decoding code). `compiled_base`: a
+        `compiled_base()` of a matcher whose built-in rules are the same (`hs_split`), used
+        when `compiled_prefilter` is not given."""
         self.pack = pack
         # Rules bound to credential files read only those files (scan's `path`, or
         # scan_file), so they stay out of the screen that every content goes through.
@@ -75,8 +79,13 @@ class Matcher:
         )
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"
-        if engine == "hyperscan":
-            self._prefilter: PythonPrefilter | HyperscanPrefilter = HyperscanPrefilter(
+        point = split_point(self._rules) if engine == "hyperscan" else None
+        if point is not None:
+            self._prefilter: PythonPrefilter | HyperscanPrefilter | SplitScreen = SplitScreen(
+                self._rules, point, compiled_prefilter, compiled_base, screen_patterns
+            )
+        elif engine == "hyperscan":
+            self._prefilter = HyperscanPrefilter(
                 self._rules,
                 self._forms,
                 compiled_prefilter,
@@ -108,8 +117,15 @@ class Matcher:
 
     def compiled_prefilter(self) -> bytes | None:
         """The Hyperscan database as bytes, for an on-disk cache; None for the Python engine."""
-        if isinstance(self._prefilter, HyperscanPrefilter):
+        if isinstance(self._prefilter, (HyperscanPrefilter, SplitScreen)):
             return self._prefilter.serialized()
+        return None
+
+    def compiled_base(self) -> bytes | None:
+        """The built-in rules' database alone when the screen is split (`hs_split`), for
+        the cache entry shared by every set of one's own rules; else None."""
+        if isinstance(self._prefilter, SplitScreen):
+            return self._prefilter.base_serialized()
         return None
 
     def scan(

@@ -1,0 +1,155 @@
+"""One's own rules are screened in a Hyperscan database of their own (scanner.detect.hs_split).
+
+Split, the screen must find exactly what the rules find (the Python engine, which screens by
+keywords, is the reference), own rules and built-in ones, plain and encoded; and a new set of
+own rules must compile only its own small database, the built-in one coming from the cache.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.cache import rule_pack as pack_cache
+from scanner.cache.keys import engine_identity, matcher_key
+from scanner.demo import make_token
+from scanner.detect import hs_screening
+from scanner.detect.hs_split import SplitScreen, split_point
+from scanner.detect.matcher import Matcher
+from scanner.rules.config import Config
+from scanner.rules.pack import RulePack
+
+pytestmark = pytest.mark.skipif(
+    not hs_screening.hyperscan_available(), reason="the split screen is Hyperscan's"
+)
+
+_OWN_RULES = """
+[[rule]]
+id = "own-{name}-token"
+title = "own {name} token"
+severity = "high"
+keywords = ["{name}_"]
+pattern = '''\\b({name}_[A-Za-z0-9]{{32}})\\b'''
+min_entropy = 3.0
+[rule.examples]
+match = ["{name}_tsKjqoZED4v5cY63fQ2ljycpOY5aAYUk"]
+"""
+
+
+def _own_pack(directory: Path, name: str) -> RulePack:
+    rules = directory / f"{name}.toml"
+    rules.write_text(_OWN_RULES.format(name=name))
+    return pack_cache.load_pack_cached(Config(), [rules])
+
+
+def _content(name: str, seed: int) -> bytes:
+    """An own rule's secret and a built-in rule's, each as is and base64-encoded (a different
+    secret each time: an encoded copy of a secret found as is is not reported again), and the
+    own one percent-encoded too."""
+    rng = random.Random(seed)
+    own = [f"{name}_" + make_token("github-pat", rng)[4:36] for _ in range(3)]
+    builtin = [make_token("xai", rng) for _ in range(2)]
+    encoded_own = base64.b64encode(f"{own[1]}\n".encode()).decode()
+    encoded_builtin = base64.b64encode(f"XAI_API_KEY={builtin[1]}\n".encode()).decode()
+    return (
+        f"OWN={own[0]}\n"
+        f"XAI_API_KEY={builtin[0]}\n"
+        f"blob: {encoded_own}\n"
+        f"other: {encoded_builtin}\n"
+        f"url = https://example.test/?k={urllib.parse.quote('a:b token=' + own[2], safe='')}\n"
+    ).encode()
+
+
+def _found(matcher: Matcher, content: bytes) -> list[tuple[str, bytes, int, int, str | None]]:
+    return [(m.rule_id, m.secret, m.line, m.column, m.decoded) for m in matcher.scan(content)]
+
+
+def test_a_pack_with_own_rules_is_screened_in_two_parts_that_find_what_the_rules_find(
+    tmp_path: Path,
+) -> None:
+    pack = _own_pack(tmp_path, "splitown")
+    screened = [rule for rule in pack.rules if not rule.files]
+    point = split_point(screened)
+    assert point is not None and screened[point.shipped].id == "own-splitown-token"
+    assert split_point(screened[: point.shipped]) is None  # built-in rules alone: one database
+
+    content = _content("splitown", 8)
+    split = Matcher(pack, engine="hyperscan")
+    assert isinstance(split._prefilter, SplitScreen)
+    found = _found(split, content)
+    assert found == _found(Matcher(pack, engine="python"), content)
+    kinds = {(rule_id, decoded) for rule_id, _, _, _, decoded in found}
+    # the own rule's plain, base64 and percent-encoded secret; the built-in one's both ways
+    assert {
+        ("own-splitown-token", None),
+        ("own-splitown-token", "base64"),
+        ("own-splitown-token", "percent"),
+        ("xai-api-key", None),
+        ("xai-api-key", "base64"),
+    } <= kinds
+
+
+def _compiled_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many expressions each Hyperscan compile from now on holds."""
+    sizes: list[int] = []
+    compile_database = hs_screening._compile
+
+    def counting(entries: list[Any], expressions: dict[int, str]) -> Any:
+        sizes.append(len(entries))
+        return compile_database(entries, expressions)
+
+    monkeypatch.setattr(hs_screening, "_compile", counting)
+    return sizes
+
+
+def test_a_new_set_of_own_rules_compiles_only_its_own_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _own_pack(tmp_path, "firstown")
+    pack_cache.matcher_cached(first, "hyperscan")  # the built-in database is cached by now
+
+    sizes = _compiled_sizes(monkeypatch)
+    second = _own_pack(tmp_path, "secondown")
+    matcher = pack_cache.matcher_cached(second, "hyperscan")
+    builtin_rules = split_point([r for r in second.rules if not r.files])
+    assert builtin_rules is not None and builtin_rules.shipped > 500
+    assert sizes and max(sizes) < 20, sizes  # the own rule's expressions only
+
+    content = _content("secondown", 9)
+    assert _found(matcher, content) == _found(Matcher(second, engine="python"), content)
+
+    # and the next run of the same set loads both databases: nothing is compiled
+    sizes.clear()
+    again = pack_cache.matcher_cached(second, "hyperscan")
+    assert sizes == []
+    assert _found(again, content) == _found(matcher, content)
+
+
+def test_a_damaged_saved_built_in_database_is_compiled_again_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _own_pack(tmp_path, "damagedone")
+    pack_cache.matcher_cached(first, "hyperscan")  # the built-in database, in the run's cache
+    point = split_point([r for r in first.rules if not r.files])
+    assert point is not None
+    key = matcher_key(point.digest, engine_identity("hyperscan", True))
+    name = f"builtin-{key[:40]}.hsdb"
+    data = bytearray((pack_cache.cache_dir() / name).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "xdg" / "leakwindow").mkdir(parents=True, mode=0o700)
+    (tmp_path / "xdg" / "leakwindow" / name).write_bytes(bytes(data))
+
+    sizes = _compiled_sizes(monkeypatch)
+    second = _own_pack(tmp_path, "damagedtwo")
+    matcher = pack_cache.matcher_cached(second, "hyperscan")
+    assert max(sizes) > 500  # the built-in database was compiled again
+    content = _content("damagedtwo", 4)
+    found = _found(matcher, content)
+    assert found == _found(Matcher(second, engine="python"), content)
+    assert len(found) >= 5
