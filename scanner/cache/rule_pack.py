@@ -28,7 +28,7 @@ from typing import Any
 from scanner.cache.files import cache_root, read_cache_file, read_sealed, sealed
 from scanner.cache.keys import engine_identity, matcher_key, rule_pack_key
 from scanner.detect.hs_screening import hyperscan_available
-from scanner.detect.hs_split import split_point
+from scanner.detect.hs_split import screen_digest, shipped_count
 from scanner.detect.matcher import Matcher
 from scanner.errors import LeakwindowError
 from scanner.rules.config import Config, load_pack
@@ -221,25 +221,30 @@ def _matcher_on_saved_base(
     directory: Path,
     errors: tuple[type[BaseException], ...],
 ) -> Matcher:
-    """A new Matcher; when built-in rules and one's own are screened apart (`hs_split`), the
-    built-in database comes from its own cache entry, shared by every set of own rules, and
-    only the own rules' small one is compiled."""
-    point = split_point([rule for rule in pack.rules if not rule.files])
-    if engine != "hyperscan" or point is None:
+    """A new Matcher whose built-in rules' Hyperscan database comes from its own cache entry
+    when it can. That entry is shared by every pack of the same built-in rules: with rules of
+    one's own added (`hs_split`), only their small database is compiled; without, the whole
+    screen is that database."""
+    screened = [rule for rule in pack.rules if not rule.files]
+    shipped = shipped_count(screened)
+    if engine != "hyperscan" or shipped == 0:
         return Matcher(pack, engine=engine, screen_patterns=screen_patterns)
-    key = matcher_key(point.digest, engine_identity(engine, screen_patterns))
+    whole = shipped == len(screened)
+    key = matcher_key(screen_digest(screened[:shipped]), engine_identity(engine, screen_patterns))
     path = directory / f"builtin-{key[:40]}.hsdb"
     try:
+        saved = read_sealed(path)
         return Matcher(
             pack,
             engine=engine,
             screen_patterns=screen_patterns,
-            compiled_base=read_sealed(path),
+            compiled_prefilter=saved if whole else None,
+            compiled_base=None if whole else saved,
         )
     except errors:
-        pass  # missing or unusable: compiled below, and saved for the next set of own rules
+        pass  # missing or unusable: compiled below, and saved for the next pack
     matcher = Matcher(pack, engine=engine, screen_patterns=screen_patterns)
-    base = matcher.compiled_base()
+    base = matcher.compiled_prefilter() if whole else matcher.compiled_base()
     if base is not None:
         with contextlib.suppress(OSError, ValueError):
             _write(directory, path, base)

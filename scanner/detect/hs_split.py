@@ -3,7 +3,7 @@
 Compiling the ~700 built-in rules takes seconds; a rule file of one's own (`--rules`, a
 config's `rules`) holds a handful. Screened together, every new or edited rule of one's own
 would compile the whole pack again. Split, the built-in database depends on the built-in
-rules alone, so the cache keeps it once for every set of extra rules (`split_point` names
+rules alone, so the cache keeps it once for every set of extra rules (`screen_digest` names
 it), and only the small database is compiled. A content is then scanned twice; the second
 database is small and its scan cheap. A pack of built-in rules only, or of none, is one
 database as before.
@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from scanner.detect.decoding import KeywordForms
 from scanner.detect.hs_screening import HyperscanPrefilter
@@ -24,27 +23,27 @@ from scanner.rules.pack import Rule, builtin_rule_files
 _FORMAT = b"leakwindow-split-screen/1"
 
 
-class SplitPoint(NamedTuple):
-    """The screened rules' first `shipped` are the built-in ones; `digest` identifies them."""
-
-    shipped: int
-    digest: str
-
-
-def split_point(rules: Sequence[Rule]) -> SplitPoint | None:
-    """Where built-in rules end and one's own begin (the loader puts the built-in ones
-    first), or None when the screen is one database: no rule of one's own, or no built-in.
-
-    The digest covers what the built-in database is made of: each rule's id, pattern,
-    keywords and line mode."""
+def shipped_count(rules: Sequence[Rule]) -> int:
+    """How many of `rules`, from the first, are built-in (the loader puts them first)."""
     shipped = {str(path) for path in builtin_rule_files()}
     count = 0
     while count < len(rules) and rules[count].source in shipped:
         count += 1
-    if count == 0 or count == len(rules):
-        return None
-    made_of = [(r.id, r.pattern, r.keywords, r.multiline) for r in rules[:count]]
-    return SplitPoint(count, hashlib.sha256(repr(made_of).encode()).hexdigest())
+    return count
+
+
+def split_at(rules: Sequence[Rule]) -> int | None:
+    """Where built-in rules end and one's own begin, or None when the screen is one
+    database: no rule of one's own, or no built-in one."""
+    count = shipped_count(rules)
+    return count if 0 < count < len(rules) else None
+
+
+def screen_digest(rules: Sequence[Rule]) -> str:
+    """What a screening database of these rules is made of: each one's id, pattern,
+    keywords and line mode (the cache's name for the built-in rules' database)."""
+    made_of = [(rule.id, rule.pattern, rule.keywords, rule.multiline) for rule in rules]
+    return hashlib.sha256(repr(made_of).encode()).hexdigest()
 
 
 class SplitScreen:
@@ -56,15 +55,15 @@ class SplitScreen:
     def __init__(
         self,
         rules: Sequence[Rule],
-        point: SplitPoint,
+        shipped: int,
         compiled: bytes | None,
         compiled_base: bytes | None,
         screen_patterns: bool,
     ) -> None:
         """`compiled`: a `serialized()` of a split screen of the same rules; else
         `compiled_base`, a `base_serialized()` of one with the same built-in part."""
-        self._offset = point.shipped
-        base_rules, own_rules = rules[: point.shipped], rules[point.shipped :]
+        self._offset = shipped
+        base_rules, own_rules = rules[:shipped], rules[shipped:]
         compiled_own = None
         if compiled is not None:
             compiled_base, compiled_own = _unpacked(compiled)
@@ -78,7 +77,7 @@ class SplitScreen:
         return marshal.dumps((_FORMAT, self._base.serialized(), self._own.serialized()))
 
     def base_serialized(self) -> bytes:
-        """The built-in rules' database alone, for the cache entry `split_point` names."""
+        """The built-in rules' database alone, for the cache entry `screen_digest` names."""
         return self._base.serialized()
 
     def prefilter(self, content: bytes) -> Prefiltered:

@@ -20,7 +20,7 @@ from scanner.detect.decoding import KeywordForms
 from scanner.detect.file_rules import file_matches
 from scanner.detect.grading import grade
 from scanner.detect.hs_screening import HyperscanPrefilter, hyperscan_available
-from scanner.detect.hs_split import SplitScreen, split_point
+from scanner.detect.hs_split import SplitScreen, split_at
 from scanner.detect.key_material import canonical_key
 from scanner.detect.lines import LineIndex, line_place
 from scanner.detect.regions import search_regions
@@ -79,10 +79,10 @@ class Matcher:
         )
         if engine == "auto":
             engine = "hyperscan" if hyperscan_available() else "python"
-        point = split_point(self._rules) if engine == "hyperscan" else None
-        if point is not None:
+        shipped = split_at(self._rules) if engine == "hyperscan" else None
+        if shipped is not None:
             self._prefilter: PythonPrefilter | HyperscanPrefilter | SplitScreen = SplitScreen(
-                self._rules, point, compiled_prefilter, compiled_base, screen_patterns
+                self._rules, shipped, compiled_prefilter, compiled_base, screen_patterns
             )
         elif engine == "hyperscan":
             self._prefilter = HyperscanPrefilter(

@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 
 from scanner.cache import rule_pack as pack_cache
-from scanner.cache.keys import engine_identity, matcher_key
 from scanner.demo import make_token
 from scanner.detect import hs_screening
-from scanner.detect.hs_split import SplitScreen, split_point
+from scanner.detect.hs_split import SplitScreen, split_at
 from scanner.detect.matcher import Matcher
 from scanner.rules.config import Config
 from scanner.rules.pack import RulePack
@@ -74,9 +73,9 @@ def test_a_pack_with_own_rules_is_screened_in_two_parts_that_find_what_the_rules
 ) -> None:
     pack = _own_pack(tmp_path, "splitown")
     screened = [rule for rule in pack.rules if not rule.files]
-    point = split_point(screened)
-    assert point is not None and screened[point.shipped].id == "own-splitown-token"
-    assert split_point(screened[: point.shipped]) is None  # built-in rules alone: one database
+    shipped = split_at(screened)
+    assert shipped is not None and screened[shipped].id == "own-splitown-token"
+    assert split_at(screened[:shipped]) is None  # built-in rules alone: one database
 
     content = _content("splitown", 8)
     split = Matcher(pack, engine="hyperscan")
@@ -116,8 +115,8 @@ def test_a_new_set_of_own_rules_compiles_only_its_own_database(
     sizes = _compiled_sizes(monkeypatch)
     second = _own_pack(tmp_path, "secondown")
     matcher = pack_cache.matcher_cached(second, "hyperscan")
-    builtin_rules = split_point([r for r in second.rules if not r.files])
-    assert builtin_rules is not None and builtin_rules.shipped > 500
+    shipped = split_at([r for r in second.rules if not r.files])
+    assert shipped is not None and shipped > 500
     assert sizes and max(sizes) < 20, sizes  # the own rule's expressions only
 
     content = _content("secondown", 9)
@@ -130,26 +129,32 @@ def test_a_new_set_of_own_rules_compiles_only_its_own_database(
     assert _found(again, content) == _found(matcher, content)
 
 
-def test_a_damaged_saved_built_in_database_is_compiled_again_not_trusted(
+def test_the_built_in_database_a_plain_scan_compiles_serves_own_rules_unless_damaged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = _own_pack(tmp_path, "damagedone")
-    pack_cache.matcher_cached(first, "hyperscan")  # the built-in database, in the run's cache
-    point = split_point([r for r in first.rules if not r.files])
-    assert point is not None
-    key = matcher_key(point.digest, engine_identity("hyperscan", True))
-    name = f"builtin-{key[:40]}.hsdb"
-    data = bytearray((pack_cache.cache_dir() / name).read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    (tmp_path / "xdg" / "leakwindow").mkdir(parents=True, mode=0o700)
-    (tmp_path / "xdg" / "leakwindow" / name).write_bytes(bytes(data))
-
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # a cold cache
     sizes = _compiled_sizes(monkeypatch)
-    second = _own_pack(tmp_path, "damagedtwo")
+    builtin = pack_cache.load_pack_cached(Config(), [])
+    pack_cache.matcher_cached(builtin, "hyperscan")
+    assert max(sizes) > 500  # the built-in rules, compiled once
+    (saved,) = pack_cache.cache_dir().glob("builtin-*.hsdb")
+
+    sizes.clear()
+    first = _own_pack(tmp_path, "coldfirst")
+    matcher = pack_cache.matcher_cached(first, "hyperscan")
+    assert sizes and max(sizes) < 20, sizes  # only the own rule's database
+    content = _content("coldfirst", 6)
+    assert _found(matcher, content) == _found(Matcher(first, engine="python"), content)
+
+    # a damaged entry is not trusted: the built-in database is compiled again
+    data = bytearray(saved.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    saved.write_bytes(bytes(data))
+    sizes.clear()
+    second = _own_pack(tmp_path, "coldsecond")
     matcher = pack_cache.matcher_cached(second, "hyperscan")
-    assert max(sizes) > 500  # the built-in database was compiled again
-    content = _content("damagedtwo", 4)
+    assert max(sizes) > 500
+    content = _content("coldsecond", 4)
     found = _found(matcher, content)
     assert found == _found(Matcher(second, engine="python"), content)
     assert len(found) >= 5
