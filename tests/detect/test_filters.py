@@ -138,7 +138,9 @@ _NAMES = st.sampled_from(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+# 1,000 drawn cases each (not derandomized, so CI runs go on finding new ones): 3,000 held
+# a worker for 5-20 s, depending on the machine's load.
+@settings(max_examples=1000, deadline=None)
 @given(
     secret=_SECRETS,
     name=_NAMES,
@@ -163,7 +165,7 @@ def _detect_secrets_noise(secret: str, line: str) -> bool:
     )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
     st.one_of(
         st.text(string.ascii_letters + string.digits + "+/=", max_size=20),
