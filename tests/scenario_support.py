@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import subprocess
+import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,9 +17,26 @@ from git_builders import AS_OF
 from scanner.cli.app import main
 from scanner.demo import BuiltFixture, build_scenario
 
+# Each scenario is built once per test process and copied for each test: a build is
+# deterministic (tests/demo/test_fixture_builder.py builds twice and compares), and about a
+# hundred tests start from the same dozen scenarios, each build dozens of git processes.
+_built: dict[str, BuiltFixture] = {}
+_originals: list[Path] = []
+
 
 def build(name: str, tmp_path: Path) -> BuiltFixture:
-    return build_scenario(name, tmp_path / name)
+    """The scenario `name`, as a repository of this test's own at `tmp_path / name`."""
+    original = _built.get(name)
+    if original is None:
+        if not _originals:
+            _originals.append(Path(tempfile.mkdtemp(prefix="leakwindow-scenarios-")))
+            atexit.register(shutil.rmtree, _originals[0], ignore_errors=True)
+        original = _built[name] = build_scenario(name, _originals[0] / name)
+    destination = tmp_path / name
+    if destination.is_dir() and not any(destination.iterdir()):
+        destination.rmdir()  # (an empty directory is a valid destination, as for a build)
+    shutil.copytree(original.path, destination, symlinks=True)
+    return replace(original, path=destination)
 
 
 def scan_json(repo: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
