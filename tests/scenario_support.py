@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import shutil
 import subprocess
@@ -17,21 +18,26 @@ from git_builders import AS_OF
 from scanner.cli.app import main
 from scanner.demo import BuiltFixture, build_scenario
 
+
+@functools.cache
+def _originals() -> Path:
+    """Where this test process keeps the scenarios it built (removed when it exits)."""
+    directory = Path(tempfile.mkdtemp(prefix="leakwindow-scenarios-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
 # Each scenario is built once per test process and copied for each test: a build is
 # deterministic (tests/demo/test_fixture_builder.py builds twice and compares), and about a
 # hundred tests start from the same dozen scenarios, each build dozens of git processes.
-_built: dict[str, BuiltFixture] = {}
-_originals: list[Path] = []
+@functools.cache
+def _original(name: str) -> BuiltFixture:
+    return build_scenario(name, _originals() / name)
 
 
 def build(name: str, tmp_path: Path) -> BuiltFixture:
     """The scenario `name`, as a repository of this test's own at `tmp_path / name`."""
-    original = _built.get(name)
-    if original is None:
-        if not _originals:
-            _originals.append(Path(tempfile.mkdtemp(prefix="leakwindow-scenarios-")))
-            atexit.register(shutil.rmtree, _originals[0], ignore_errors=True)
-        original = _built[name] = build_scenario(name, _originals[0] / name)
+    original = _original(name)
     destination = tmp_path / name
     if destination.is_dir() and not any(destination.iterdir()):
         destination.rmdir()  # (an empty directory is a valid destination, as for a build)

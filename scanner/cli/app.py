@@ -34,6 +34,7 @@ from scanner.cli.usage import (
     Engine,
     PlainUsage,
     ReportFormat,
+    RepositoryArgument,
     Severity,
     metavar,
 )
@@ -103,9 +104,7 @@ def _options(
 
 @app.command()
 def scan(
-    path: Annotated[
-        Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
-    ] = Path("."),
+    path: RepositoryArgument = Path("."),
     fmt: FormatOption = ReportFormat.text,
     output: OutputOption = None,
     as_of: Annotated[

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from scanner.cli.output import parse_as_of
+from scanner.cli.usage import RepositoryArgument
 from scanner.failures import write_standard_output
 
 baseline_app = typer.Typer(help="Suppression keyed by secret fingerprints (survives rebases).")
@@ -22,9 +23,7 @@ def register(app: typer.Typer) -> None:
 
 @baseline_app.command("create")
 def baseline_create(
-    path: Annotated[
-        Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
-    ] = Path("."),
+    path: RepositoryArgument = Path("."),
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Default: .leakwindow-baseline.json", metavar="FILE"),

@@ -30,7 +30,14 @@ from typing import Annotated
 
 import typer
 
-from scanner.cli.usage import FAIL_ON, MIN_CONFIDENCE, Confidence, Severity, metavar
+from scanner.cli.usage import (
+    FAIL_ON,
+    MIN_CONFIDENCE,
+    Confidence,
+    RepositoryArgument,
+    Severity,
+    metavar,
+)
 from scanner.confidence import CONFIDENCES
 from scanner.errors import LeakwindowError
 from scanner.failures import write_standard_output
@@ -213,9 +220,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("install-hook")
     def install_hook_command(
-        path: Annotated[
-            Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
-        ] = Path("."),
+        path: RepositoryArgument = Path("."),
         pre_push: Annotated[
             bool, typer.Option("--pre-push", help="Install the pre-push hook instead.")
         ] = False,

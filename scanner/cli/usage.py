@@ -13,8 +13,10 @@ it as `REPORT_FILE`, the way every other tool does.
 # No `from __future__ import annotations`: typer reads these classes at run time (app.py).
 
 from enum import Enum
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
+import typer
 from typer.core import TyperCommand
 
 from scanner.cli.output import FORMATS
@@ -60,6 +62,11 @@ class ListFormat(str, Enum):
 
 FAIL_ON = Severity(FAIL_ON_DEFAULT)  # the defaults, as choices
 MIN_CONFIDENCE = Confidence(MIN_CONFIDENCE_DEFAULT)
+
+# The repository a command works on, as `scan`, `baseline create` and `install-hook` take it.
+RepositoryArgument = Annotated[
+    Path, typer.Argument(help="Repository (or a path inside it).", metavar="PATH")
+]
 
 # Each Enum against the tuple the rest of the code checks values with.
 CHOICES: dict[type[Enum], tuple[str, ...]] = {

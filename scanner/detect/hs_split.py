@@ -18,16 +18,15 @@ from collections.abc import Sequence
 from scanner.detect.decoding import KeywordForms
 from scanner.detect.hs_screening import HyperscanPrefilter
 from scanner.detect.screening import HIT_CAP, Prefiltered, keyword_bytes
-from scanner.rules.pack import Rule, builtin_rule_files
+from scanner.rules.pack import Rule
 
 _FORMAT = b"leakwindow-split-screen/1"
 
 
 def shipped_count(rules: Sequence[Rule]) -> int:
     """How many of `rules`, from the first, are built-in (the loader puts them first)."""
-    shipped = {str(path) for path in builtin_rule_files()}
     count = 0
-    while count < len(rules) and rules[count].source in shipped:
+    while count < len(rules) and rules[count].shipped:
         count += 1
     return count
 

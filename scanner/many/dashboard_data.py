@@ -22,12 +22,12 @@ from scanner.report.html_values import (
     has_open_window,
     longest_days,
     number_or_none,
-    parse_time,
     severity_of,
     text_or,
     verification_status,
     windows_of,
 )
+from scanner.report.scope import parse_time
 
 REPORT_SET_SCHEMA = "leakwindow.report-set/1"
 # A report path from the index becomes a link only when it is plainly relative and inside

@@ -30,7 +30,8 @@ from scanner.report.scope import (
     work_line,
 )
 from scanner.report.text import CAVEAT as CAVEAT
-from scanner.report.text import describe_window, render_text, short_ref
+from scanner.report.text import describe_window, render_text
+from scanner.report.verdict import short_ref
 
 if TYPE_CHECKING:
     from scanner.report.document import Finding, Report

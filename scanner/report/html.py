@@ -25,7 +25,6 @@ from scanner.report.html_values import (
     longest_days,
     moment_text,
     number_or_none,
-    parse_time,
     plural_days,
     ref_label,
     severity_badge,
@@ -35,7 +34,7 @@ from scanner.report.html_values import (
     verification_requested,
     verification_status,
 )
-from scanner.report.scope import plural, range_of
+from scanner.report.scope import parse_time, plural, range_of
 from scanner.severity import SEVERITIES
 
 if TYPE_CHECKING:

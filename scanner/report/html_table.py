@@ -27,7 +27,6 @@ from scanner.report.html_values import (
     is_side_finding,
     longest_days,
     more_places,
-    parse_time,
     preview_text,
     rules_of,
     severity_badge,
@@ -39,6 +38,7 @@ from scanner.report.html_values import (
     windows_of,
 )
 from scanner.report.qualifiers import qualified_title
+from scanner.report.scope import parse_time
 
 
 class SortableColumn(NamedTuple):

@@ -36,7 +36,6 @@ from scanner.report.html_values import (
     esc,
     finding_anchor,
     first_place,
-    parse_time,
     plural_days,
     ref_label,
     severity_colour,
@@ -48,6 +47,7 @@ from scanner.report.html_values import (
     windows_of,
 )
 from scanner.report.qualifiers import qualifiers
+from scanner.report.scope import parse_time
 
 LABEL_LEFT = 12
 LABEL_ROOM = LABEL_WIDTH - 2 * LABEL_LEFT

@@ -13,7 +13,8 @@ from datetime import MAXYEAR, datetime, timezone
 from typing import Any, NamedTuple
 
 from scanner.report.html_timeline_text import text_width
-from scanner.report.html_values import as_dict, parse_time, windows_of
+from scanner.report.html_values import as_dict, windows_of
+from scanner.report.scope import parse_time
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

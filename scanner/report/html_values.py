@@ -14,7 +14,7 @@ from typing import Any
 from scanner.confidence import CONFIDENCES
 from scanner.printable import printable
 from scanner.report import verdict as judged
-from scanner.report.scope import parse_time as parse_time
+from scanner.report.scope import parse_time
 from scanner.severity import SEVERITIES, rank
 
 # The table sorts by this, largest first: critical 4 .. low 1 (0 for anything else).

@@ -28,7 +28,7 @@ from scanner.report.scope import (
     utc_date,
     work_line,
 )
-from scanner.report.verdict import short_ref as short_ref
+from scanner.report.verdict import short_ref
 
 if TYPE_CHECKING:
     from scanner.report.document import Report

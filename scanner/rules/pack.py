@@ -134,6 +134,9 @@ class Rule:
     examples_match: tuple[str, ...] = ()
     examples_ignore: tuple[str, ...] = ()
     source: str = ""
+    # From a rule file installed with leakwindow (`_is_shipped`), as the loader decided: the
+    # screen keeps these rules' database apart from one's own (scanner.detect.hs_split).
+    shipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,7 @@ def _build_rule(raw: Mapping[str, Any], source: str, shipped: bool) -> Rule:
         examples_match=examples_match,
         examples_ignore=examples_ignore,
         source=source,
+        shipped=shipped,
     )
 
 

@@ -11,7 +11,8 @@ import pytest
 from report_samples import finding_dict, first_commit_dict
 
 from scanner.report.build import summarize
-from scanner.report.markdown import escape_cell, render_markdown, short_ref, window_text
+from scanner.report.markdown import escape_cell, render_markdown, window_text
+from scanner.report.verdict import short_ref
 
 AS_OF = "2025-07-01T00:00:00+00:00"
 HOSTILE_PATH = "src/a|b`c`\n<img src=x onerror=alert(1)>[x](http://e.test)*.py"
