@@ -59,7 +59,40 @@ def _shape_of_pattern(pattern: str, multiline: bool) -> RuleShape:
     shortest, widest = tree.getwidth()
     if not multiline and not _crosses(tree):
         return RuleShape(True, int(shortest), None)
+    widest += _lookaround_reach(tree)
     return RuleShape(False, 0, None if widest >= _UNBOUNDED else int(widest) + REGION_SLACK)
+
+
+def _lookaround_reach(tree: Any) -> int:
+    """How far lookarounds can look past a match: the widest lookbehind before its start plus
+    the widest lookahead after its end. Python's widths leave lookarounds out, and a region
+    that cut one short would lose the match (a JSON Web Key whose `kty` follows its `d` by
+    more than the match's own width)."""
+    widest = {1: 0, -1: 0}  # by direction: ahead, behind
+
+    def walk(items: Any) -> None:
+        for op, value in items:
+            name = str(op)
+            if name in ("ASSERT", "ASSERT_NOT"):
+                direction, body = value
+                widest[direction] = max(widest[direction], int(body.getwidth()[1]))
+                walk(body)
+            elif name == "SUBPATTERN":
+                walk(value[3])
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                walk(value[2])
+            elif name == "BRANCH":
+                for branch in value[1]:
+                    walk(branch)
+            elif name == "ATOMIC_GROUP":
+                walk(value)
+            elif name == "GROUPREF_EXISTS":
+                for branch in value[1:]:
+                    if branch is not None:
+                        walk(branch)
+
+    walk(tree)
+    return widest[1] + widest[-1]
 
 
 def crosses_lines(pattern: str) -> bool:
@@ -120,21 +153,3 @@ def _crosses(tree: Any) -> bool:
 
 def rule_is_single_line(rule: Rule) -> bool:
     return not (rule.multiline or crosses_lines(rule.pattern))
-
-
-def shortest_match(rule: Rule) -> int:
-    """The fewest bytes a match of the rule can span (lookarounds count as zero)."""
-    shortest, _ = sre_parser().parse(rule.pattern.encode("utf-8")).getwidth()
-    return int(shortest)
-
-
-def match_reach(rule: Rule) -> int | None:
-    """How far from a keyword hit a match can extend (its maximum width), or None if unbounded.
-
-    A match is looked for only within this distance of an occurrence of one of the rule's
-    keywords: exact for rules whose matches contain their keyword.
-    """
-    _, widest = sre_parser().parse(rule.pattern.encode("utf-8")).getwidth()
-    if widest >= _UNBOUNDED:
-        return None
-    return int(widest) + REGION_SLACK

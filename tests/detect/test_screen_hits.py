@@ -20,6 +20,7 @@ from matcher_support import matcher_for
 
 from scanner.demo import make_token
 from scanner.detect.hs_screening import hyperscan_available
+from scanner.detect.rule_shape import sre_parser
 from scanner.detect.screening import HIT_CAP
 from scanner.rules.pack import load_rules
 
@@ -122,3 +123,29 @@ def test_a_percent_run_whose_only_hint_opens_it_is_decoded(engine: str) -> None:
 @pytest.mark.parametrize("engine", ["python", "hyperscan"] if hyperscan_available() else ["python"])
 def test_a_content_may_end_in_a_keywords_base64_form(engine: str) -> None:
     assert matcher_for(PACK, engine).scan(b"v = Z2hwX") == []  # (no newline at the end)
+
+
+def _jwk_member(rng: random.Random, size: int) -> str:
+    return base64.urlsafe_b64encode(rng.randbytes(size)).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("engine", ["python", "hyperscan"] if hyperscan_available() else ["python"])
+def test_a_keyword_in_a_lookahead_far_past_the_match_is_within_the_rules_reach(
+    engine: str,
+) -> None:
+    # An RSA JSON Web Key written with its private exponent first: the rule's `kty` keyword is
+    # in a lookahead further past the match, more than the match itself can span.
+    # The regions around a hit must reach that far, or the Python engine (regions around the
+    # keyword) misses the key while Hyperscan (regions around the match) finds it.
+    rng = random.Random("screen-hits:jwk")
+    private = _jwk_member(rng, 256)
+    members = [("d", private)] + [
+        (name, _jwk_member(rng, 128)) for name in ("p", "q", "dp", "dq", "qi")
+    ]
+    members += [("n", _jwk_member(rng, 256)), ("e", "AQAB"), ("kty", "RSA")]
+    content = "{" + ", ".join(f'"{name}": "{value}"' for name, value in members) + "}\n"
+    rule = PACK.by_id["jwk-private-key-reversed"]
+    _, widest = sre_parser().parse(rule.pattern.encode()).getwidth()
+    assert content.index('"kty"') - content.index('"d"') > widest  # past the match's own span
+    found = matcher_for(PACK, engine).scan(content.encode())
+    assert [(m.rule_id, m.secret) for m in found] == [(rule.id, private.encode())]
