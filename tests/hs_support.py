@@ -66,9 +66,9 @@ def python_ends(regex: re.Pattern[bytes], text: bytes) -> set[int]:
 
 
 def cuts_at_lookaheads(pattern: str) -> bool:
-    """Whether the pattern has alternatives that all end in a lookahead. The translation then
-    matches through the lookaheads' text and drops the rest of the pattern, so its hits end
-    on the matched line but not necessarily where the match ends."""
+    """Whether the pattern ends in a lookahead or has alternatives that all end in one. The
+    translation then matches through the lookaheads' text (and drops the rest of the pattern),
+    so its hits end on the matched line but not necessarily where the match ends."""
 
     def walk(items: Any) -> bool:
         for op, value in items:
@@ -90,7 +90,11 @@ def cuts_at_lookaheads(pattern: str) -> bool:
         return False
 
     parse: Any = sre_parser().parse  # parses bytes patterns too
-    return walk(parse(pattern.encode("utf-8")))
+    parsed = parse(pattern.encode("utf-8"))
+    ends_in_lookahead = (
+        bool(len(parsed)) and str(parsed[-1][0]) == "ASSERT" and parsed[-1][1][0] == 1
+    )
+    return ends_in_lookahead or walk(parsed)
 
 
 def unscreened(pattern: str, text: bytes, reported: set[int]) -> list[tuple[int, int, int]]:

@@ -8,8 +8,9 @@ rebuilt from Python's own parse of the pattern, construct by construct:
 
 - literals and classes are spelled as explicit byte ranges (`\\w`, `\\s` and `\\d` with
   Python's bytes meanings), case-insensitivity as `(?i:...)` exactly where Python applies it;
-- lookarounds and `\\A`/`\\Z` become empty, which can only widen the match set (except
-  alternatives that all end in a lookahead: see `_branch`);
+- lookarounds and `\\A`/`\\Z` become empty, which can only widen the match set, except
+  a lookahead that ends the pattern, or ends every alternative (`_branch`): its text is
+  screened as if matched;
 - `^`/`$` are compiled multi-line: a rule's regex runs on one line, where they hold at the
   line's ends;
 - backreferences and conditionals are not translated: such a rule keeps keyword screening.
@@ -135,6 +136,14 @@ def _cuts_to_something(branch: Any) -> bool:
     return bool(branch[:-1].getwidth()[0] + value[1].getwidth()[0] > 0)
 
 
+def _ends_in_lookahead(items: Any) -> bool:
+    """Whether the pattern's last item is a positive lookahead."""
+    if not len(items):
+        return False
+    op, value = items[-1]
+    return str(op) == "ASSERT" and value[0] == 1
+
+
 def _item(op: Any, value: Any, dotall: bool, may_cut: bool) -> tuple[str, bool]:
     name = str(op)
     if name == "LITERAL":
@@ -213,7 +222,15 @@ def screening_expression(pattern: str) -> str:
     """
     parsed = sre_parser().parse(pattern.encode("utf-8"))
     flags = parsed.state.flags
-    body, _ = _sequence(parsed, bool(flags & re.DOTALL), may_cut=True)
+    dotall = bool(flags & re.DOTALL)
+    body, cut = _sequence(parsed, dotall, may_cut=True)
+    if not cut and _ends_in_lookahead(parsed):
+        # What the pattern must see after its match is as selective as the match: screen it
+        # as matched text (`X(?=Y)` as `XY`). The screen then reports positions up to the
+        # lookahead's width past the match: on the match's line for a single-line rule, and
+        # within the reach of a multi-line one, which counts lookarounds (`rule_shape`).
+        ahead, _ = _sequence(parsed[-1][1][1], dotall, may_cut=False)
+        body += ahead
     if flags & re.IGNORECASE:
         body = f"(?i:{body})"
     # The expression is valid Python syntax too: make sure it cannot match an empty string
