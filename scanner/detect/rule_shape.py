@@ -14,6 +14,7 @@ import sys
 from typing import Any, NamedTuple
 
 from scanner.rules.pack import Rule
+from scanner.rules.regex_guard import walk_nodes
 
 
 def sre_parser() -> Any:
@@ -69,29 +70,10 @@ def _lookaround_reach(tree: Any) -> int:
     that cut one short would lose the match (a JSON Web Key whose `kty` follows its `d` by
     more than the match's own width)."""
     widest = {1: 0, -1: 0}  # by direction: ahead, behind
-
-    def walk(items: Any) -> None:
-        for op, value in items:
-            name = str(op)
-            if name in ("ASSERT", "ASSERT_NOT"):
-                direction, body = value
-                widest[direction] = max(widest[direction], int(body.getwidth()[1]))
-                walk(body)
-            elif name == "SUBPATTERN":
-                walk(value[3])
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                walk(value[2])
-            elif name == "BRANCH":
-                for branch in value[1]:
-                    walk(branch)
-            elif name == "ATOMIC_GROUP":
-                walk(value)
-            elif name == "GROUPREF_EXISTS":
-                for branch in value[1:]:
-                    if branch is not None:
-                        walk(branch)
-
-    walk(tree)
+    for name, value in walk_nodes(tree):
+        if name in ("ASSERT", "ASSERT_NOT"):
+            direction, body = value
+            widest[direction] = max(widest[direction], int(body.getwidth()[1]))
     return widest[1] + widest[-1]
 
 

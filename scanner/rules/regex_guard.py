@@ -131,7 +131,7 @@ def repeated_bytes(pattern: str) -> list[bytes]:
     except re.error:
         return []
     found: list[bytes] = []
-    for node_op, value in _walk(tree):
+    for node_op, value in walk_nodes(tree):
         if node_op in _REPEATS and value[1] > 1:
             firsts = _first_bytes(value[2])
             for choice in _representatives(firsts):
@@ -205,7 +205,7 @@ class _Witness:
 
     def __init__(self, tree: Any) -> None:
         self._groups: dict[int, Any] = {}
-        for name, value in _walk(tree):
+        for name, value in walk_nodes(tree):
             if name == "SUBPATTERN" and value[0] is not None:
                 self._groups[int(value[0])] = value[3]
 
@@ -273,13 +273,13 @@ def near_miss(regex: re.Pattern[bytes], secret_group: int, example: bytes) -> by
 # --- parse-tree helpers -----------------------------------------------------------------
 
 
-def _walk(tree: Iterable[Any]) -> Iterator[tuple[str, Any]]:
+def walk_nodes(tree: Iterable[Any]) -> Iterator[tuple[str, Any]]:
     """Every (op name, value) node of a parsed pattern, depth first."""
     for op, value in tree:
         name = str(op)
         yield name, value
         for child in _children(name, value):
-            yield from _walk(child)
+            yield from walk_nodes(child)
 
 
 def _children(name: str, value: Any) -> list[Any]:
